@@ -1,0 +1,225 @@
+package org.msam.config;
+
+import java.util.Map;
+import java.util.Objects;
+
+import org.msam.updater.MsamUpdater;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.learning.GradientUpdater;
+import org.nd4j.linalg.learning.config.IUpdater;
+import org.nd4j.linalg.schedule.ISchedule;
+import org.nd4j.shade.jackson.annotation.JsonCreator;
+import org.nd4j.shade.jackson.annotation.JsonProperty;
+
+/**
+ * Momentum-SAM (Becker, Altrock &amp; Risse 2024, arXiv 2401.12033, Algorithm 1): sharpness-aware
+ * training at the cost of its base optimizer, by evaluating the gradient at weights perturbed along
+ * the negative, normalised momentum instead of running SAM's second forward/backward pass.
+ *
+ * <p>The network holds θ̃ = θ − c·v, where v is the base optimizer's momentum buffer ({@link SgdMomentum}'s
+ * v, or {@link AdamW}'s first moment m) and c = ρ/(‖v‖ + δ) with δ = 1e-12 and ‖·‖ the global norm over
+ * every trainable parameter of the model. Each step:
+ * <pre>
+ *   g  = ∇L_B(θ̃)                  one forward/backward, at the weights held
+ *   d  = g + λ_c·θ̃                (DL4J's .l2(λ_c): coupled decay acts on the weights held)
+ *   θ  = θ̃ + c·v                  remove the previous perturbation
+ *   base step on θ with d          (v ← μ·v + d; θ ← θ − η·v for SGD; the AdamW step for AdamW)
+ *   c ← ρ_t/(‖v‖ + δ)              ρ stored inside c: a ρ schedule never drifts the weights
+ *   θ̃ = θ − c·v
+ * </pre>
+ * The first step is a plain base step (v = 0, c = 0) and ρ = 0 is the base optimizer exactly. ρ &lt; 0
+ * (perturbing along the positive momentum) is accepted, and the listener warns once: the paper shows
+ * it hurts.
+ *
+ * <p>The perturbation needs the global norm of the <em>updated</em> buffer, which no per-layer updater can
+ * compute: the steps after the base update are done by msam-dl4j's listener
+ * ({@code SharpnessAware.install(net)}). An {@code Msam} updater that runs without it throws.
+ *
+ * <p>ρ_t is {@link #rhoSchedule(ISchedule)} evaluated at the iteration and epoch of the step just taken
+ * (so "ρ = 0 for the first N epochs" means the steps of those epochs are not followed by a perturbation).
+ *
+ * <p>State per block: the base optimizer's state followed by {@code [c | perturbed]}; saved with the
+ * model, so a restored model resumes exactly. Memory: the base optimizer's plus two numbers per block.
+ *
+ * <pre>{@code
+ * IUpdater msam = Msam.builder()
+ *         .base(SgdMomentum.builder().learningRate(0.5).momentum(0.9).build())
+ *         .rho(3.0)
+ *         .build();
+ * }</pre>
+ */
+public final class Msam implements IUpdater {
+    private static final long serialVersionUID = 1L;
+
+    /** Default ρ: {@value} (the paper's value for WRN-16-4 on CIFAR-100 and for ViT-S/32 on ImageNet). */
+    public static final double DEFAULT_RHO = 3.0;
+    /** Number of state entries Msam adds per block to its base optimizer's: {@value}. */
+    public static final int EXTRA_STATE = 2;
+
+    @JsonProperty("base")
+    private final IUpdater base;
+    @JsonProperty("rho")
+    private final double rho;
+    @JsonProperty("rhoSchedule")
+    private final ISchedule rhoSchedule;
+
+    @JsonCreator
+    private Msam(@JsonProperty("base") IUpdater base, @JsonProperty("rho") double rho,
+                 @JsonProperty("rhoSchedule") ISchedule rhoSchedule) {
+        if (base == null) {
+            throw new IllegalArgumentException("Msam requires a base optimizer: SgdMomentum or AdamW");
+        }
+        if (base instanceof SgdMomentum) {
+            if (!((SgdMomentum) base).hasMomentumBuffer()) {
+                throw new IllegalArgumentException("Msam needs a base with momentum > 0 (it perturbs along the "
+                        + "momentum buffer): SgdMomentum momentum is " + ((SgdMomentum) base).getMomentum());
+            }
+        } else if (!(base instanceof AdamW)) {
+            throw new IllegalArgumentException("Msam supports SgdMomentum and AdamW as base optimizers (it perturbs"
+                    + " along their momentum buffer), got " + base.getClass().getSimpleName());
+        }
+        this.base = base;
+        this.rho = Checks.finite("rho", rho);
+        this.rhoSchedule = rhoSchedule;
+    }
+
+    /** @return a builder with the defaults (a base optimizer must be set) */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** @return a builder initialised with this configuration */
+    public Builder toBuilder() {
+        return new Builder().base(base).rho(rho).rhoSchedule(rhoSchedule);
+    }
+
+    /** @return the base optimizer's configuration */
+    public IUpdater getBase() {
+        return base;
+    }
+
+    /** @return the constant ρ (used when there is no schedule) */
+    public double getRho() {
+        return rho;
+    }
+
+    /** @return the ρ schedule, or null */
+    public ISchedule getRhoSchedule() {
+        return rhoSchedule;
+    }
+
+    /**
+     * @param iteration the iteration of the step just taken
+     * @param epoch     its epoch
+     * @return ρ_t
+     */
+    public double rhoAt(int iteration, int epoch) {
+        return rhoSchedule == null ? rho : rhoSchedule.valueAt(iteration, epoch);
+    }
+
+    /** @return true when ρ (or its schedule) is the same as {@code other}'s */
+    public boolean sameRho(Msam other) {
+        return Double.compare(rho, other.rho) == 0 && Objects.equals(rhoSchedule, other.rhoSchedule);
+    }
+
+    @Override
+    public long stateSize(long numParams) {
+        return base.stateSize(numParams) + EXTRA_STATE;
+    }
+
+    @Override
+    public GradientUpdater instantiate(INDArray viewArray, boolean initializeViewArray) {
+        return MsamUpdater.create(this, viewArray, initializeViewArray);
+    }
+
+    @Override
+    public GradientUpdater instantiate(Map<String, INDArray> updaterState, boolean initializeStateArrays) {
+        return MsamUpdater.create(this, updaterState, initializeStateArrays);
+    }
+
+    @Override
+    public double getLearningRate(int iteration, int epoch) {
+        return base.getLearningRate(iteration, epoch);
+    }
+
+    @Override
+    public boolean hasLearningRate() {
+        return base.hasLearningRate();
+    }
+
+    @Override
+    public void setLrAndSchedule(double lr, ISchedule lrSchedule) {
+        base.setLrAndSchedule(lr, lrSchedule);
+    }
+
+    @Override
+    public Msam clone() {
+        return new Msam(base.clone(), rho, rhoSchedule == null ? null : rhoSchedule.clone());
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        if (this == o) {
+            return true;
+        }
+        if (!(o instanceof Msam)) {
+            return false;
+        }
+        Msam other = (Msam) o;
+        return base.equals(other.base) && sameRho(other);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(base, rho, rhoSchedule);
+    }
+
+    @Override
+    public String toString() {
+        return "Msam(base=" + base + ", rho=" + rho + (rhoSchedule == null ? "" : ", rhoSchedule=" + rhoSchedule)
+                + ")";
+    }
+
+    /** Builder for {@link Msam}; validation happens in {@link #build()}. */
+    public static final class Builder {
+        private IUpdater base;
+        private double rho = DEFAULT_RHO;
+        private ISchedule rhoSchedule;
+
+        private Builder() {
+        }
+
+        /** @param base the base optimizer: {@link SgdMomentum} (momentum &gt; 0) or {@link AdamW} */
+        public Builder base(IUpdater base) {
+            this.base = base;
+            return this;
+        }
+
+        /** @param rho perturbation radius ρ, default {@value Msam#DEFAULT_RHO} */
+        public Builder rho(double rho) {
+            this.rho = rho;
+            return this;
+        }
+
+        /** @param schedule ρ schedule (takes precedence over the constant) */
+        public Builder rho(ISchedule schedule) {
+            return rhoSchedule(schedule);
+        }
+
+        /** @param schedule ρ schedule (takes precedence over the constant) */
+        public Builder rhoSchedule(ISchedule schedule) {
+            this.rhoSchedule = schedule;
+            return this;
+        }
+
+        /**
+         * @return the configuration
+         * @throws IllegalArgumentException "Msam requires a base optimizer: SgdMomentum or AdamW", "Msam supports
+         *     SgdMomentum and AdamW as base optimizers …", "Msam needs a base with momentum &gt; 0 …" or "Invalid
+         *     rho value: …"
+         */
+        public Msam build() {
+            return new Msam(base == null ? null : base.clone(), rho, rhoSchedule);
+        }
+    }
+}

@@ -1,0 +1,146 @@
+package org.msam.updater;
+
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.msam.config.AdamW;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.learning.GradientUpdater;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+/**
+ * State and step of {@link AdamW}: PyTorch's {@code torch.optim.AdamW} (see the configuration for the
+ * maths). State layout {@code [m (n) | s (n) | t (1)]}. With λ &gt; 0 the decoupled decay
+ * {@code θ ← θ·(1 − η·λ)} is applied to the bound parameter views during {@link #applyUpdater}, before
+ * the caller subtracts the Adam update (PyTorch's order).
+ */
+public final class AdamWUpdater implements GradientUpdater<AdamW>, MomentumUpdater, ParameterBoundUpdater {
+    /** Name of the first moment in {@link #getState()}. */
+    public static final String M_STATE = "M";
+    /** Name of the second moment in {@link #getState()}. */
+    public static final String S_STATE = "V";
+    /** Name of the step counter (a 1-element array) in {@link #getState()}. */
+    public static final String STEPS_STATE = "STEPS";
+
+    private final AdamW config;
+    private INDArray m;
+    private INDArray s;
+    private INDArray steps;
+    private List<INDArray> decayParams = Collections.emptyList();
+    private int armedIteration = Integer.MIN_VALUE;
+
+    /** @param config the configuration */
+    public AdamWUpdater(AdamW config) {
+        this.config = config;
+    }
+
+    @Override
+    public AdamW getConfig() {
+        return config;
+    }
+
+    @Override
+    public void setState(Map<String, INDArray> stateMap, boolean initialize) {
+        if (stateMap.size() != 3 || !stateMap.containsKey(M_STATE) || !stateMap.containsKey(S_STATE)
+                || !stateMap.containsKey(STEPS_STATE)) {
+            throw new IllegalStateException("State map should contain keys [" + M_STATE + ", " + S_STATE + ", "
+                    + STEPS_STATE + "] but has keys " + stateMap.keySet());
+        }
+        m = stateMap.get(M_STATE);
+        s = stateMap.get(S_STATE);
+        steps = stateMap.get(STEPS_STATE);
+        if (initialize) {
+            m.assign(0);
+            s.assign(0);
+            steps.assign(0);
+        }
+    }
+
+    @Override
+    public Map<String, INDArray> getState() {
+        Map<String, INDArray> r = new HashMap<>();
+        r.put(M_STATE, m);
+        r.put(S_STATE, s);
+        r.put(STEPS_STATE, steps);
+        return r;
+    }
+
+    @Override
+    public void setStateViewArray(INDArray viewArray, long[] gradientShape, char gradientOrder, boolean initialize) {
+        INDArray flat = Views.flat(viewArray);
+        if (flat.length() % 2 != 1) {
+            throw new IllegalArgumentException("AdamW state view must have length 2n + 1, got " + flat.length());
+        }
+        long n = (flat.length() - 1) / 2;
+        if (initialize) {
+            flat.assign(0);
+        }
+        m = Views.slice(flat, 0, n);
+        s = Views.slice(flat, n, n);
+        steps = Views.slice(flat, 2 * n, 1);
+    }
+
+    @Override
+    public void bind(INDArray blockParams, List<INDArray> decayParams) {
+        this.decayParams = List.copyOf(decayParams);
+    }
+
+    @Override
+    public void arm(int iteration) {
+        armedIteration = iteration;
+    }
+
+    @Override
+    public boolean requiresListener() {
+        return config.getWeightDecay() > 0;
+    }
+
+    @Override
+    public void applyUpdater(INDArray gradient, int iteration, int epoch) {
+        if (m == null) {
+            throw new IllegalStateException("Updater has not been initialized with view state");
+        }
+        if (requiresListener() && armedIteration != iteration) {
+            throw new IllegalStateException("AdamW weightDecay=" + config.getWeightDecay()
+                    + " cannot be applied at iteration " + iteration
+                    + ": a DL4J updater never sees the weights, so decoupled decay is done by msam-dl4j. Call "
+                    + "DecoupledWeightDecay.install(net) after net.init() (SharpnessAware.install(net) does it for "
+                    + "Sam/Msam), and again after restoring a saved model; or build AdamW with weightDecay(0).");
+        }
+        double lr = config.getLearningRate(iteration, epoch);
+        double b1 = config.getBeta1();
+        double b2 = config.getBeta2();
+        double t = steps.getDouble(0) + 1;
+        steps.putScalar(0, t);
+        INDArray mm = Views.like(m, gradient);
+        INDArray ss = Views.like(s, gradient);
+
+        mm.muli(b1);
+        Views.axpy(1 - b1, gradient, mm);
+        gradient.muli(gradient);
+        ss.muli(b2);
+        Views.axpy(1 - b2, gradient, ss);
+
+        double bc1 = 1 - Math.pow(b1, t);
+        double bc2 = 1 - Math.pow(b2, t);
+        gradient.assign(ss);
+        Transforms.sqrt(gradient, false);
+        gradient.divi(Math.sqrt(bc2)).addi(config.getEpsilon());
+        gradient.rdivi(mm);
+        gradient.muli(lr / bc1);
+
+        if (config.getWeightDecay() > 0) {
+            double factor = 1 - lr * config.getWeightDecay();
+            for (INDArray p : decayParams) {
+                p.muli(factor);
+            }
+        }
+    }
+
+    @Override
+    public INDArray momentum() {
+        return m;
+    }
+}

@@ -1,0 +1,73 @@
+package org.msam.reference;
+
+import java.util.function.IntToDoubleFunction;
+
+/**
+ * MSAM (Algorithm 1 of ALGORITHMS.md) in plain double precision over a reference base optimizer.
+ * The network holds θ̃ = θ − c·v. A step takes the gradient g computed at θ̃ and
+ * d = g + λ_c·θ̃ (coupled decay on the weights held); θ = θ̃ + c·v; base step; c ← ρ_t/(‖v‖ + δ);
+ * θ̃ = θ − c·v.
+ */
+public final class RefMsam {
+    public static final double DELTA = 1e-12;
+
+    private final RefOptimizer base;
+    private final IntToDoubleFunction rho;
+    private final double l2;
+    private final double[] theta;
+    private final double[] held;
+    private double c;
+
+    /**
+     * @param base   the base optimizer, constructed WITHOUT coupled decay (MSAM adds λ_c·θ̃ itself)
+     * @param rho    ρ_t by iteration
+     * @param l2     coupled weight decay λ_c, applied at θ̃
+     * @param theta0 the initial weights
+     */
+    public RefMsam(RefOptimizer base, IntToDoubleFunction rho, double l2, double[] theta0) {
+        this.base = base;
+        this.rho = rho;
+        this.l2 = l2;
+        this.theta = theta0.clone();
+        this.held = theta0.clone();
+    }
+
+    /** @return θ̃, the weights the network holds (where the next gradient is evaluated) */
+    public double[] held() {
+        return held;
+    }
+
+    /** @return θ, the true weights */
+    public double[] theta() {
+        return theta;
+    }
+
+    public double c() {
+        return c;
+    }
+
+    public double[] momentum() {
+        return base.momentum();
+    }
+
+    /** @param g the gradient at {@link #held()} */
+    public void step(double[] g, int iteration) {
+        int n = theta.length;
+        double[] d = new double[n];
+        double[] v = base.momentum();
+        for (int i = 0; i < n; i++) {
+            d[i] = g[i] + l2 * held[i];
+            theta[i] = held[i] + c * v[i];
+        }
+        base.step(theta, d, iteration);
+        v = base.momentum();
+        double sq = 0;
+        for (double x : v) {
+            sq += x * x;
+        }
+        c = rho.applyAsDouble(iteration) / (Math.sqrt(sq) + DELTA);
+        for (int i = 0; i < n; i++) {
+            held[i] = theta[i] - c * v[i];
+        }
+    }
+}
