@@ -1,0 +1,96 @@
+package org.msam.config;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import org.msam.updater.MsamPerturbation;
+import org.msam.updater.MsamUpdater;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+/**
+ * Drives an {@link Msam} model made of several updater blocks the way msam-dl4j does: arm, DL4J's L2 at the
+ * weights held, each block's {@code applyUpdater}, {@code params -= update}, then the global scale and the
+ * perturbation.
+ */
+final class MsamHarness {
+    final INDArray params;
+    final List<INDArray> states = new ArrayList<>();
+    final List<MsamUpdater> updaters = new ArrayList<>();
+    final MsamPerturbation perturbation;
+    final long[] bounds;
+    final double l2;
+    final DataType type;
+
+    MsamHarness(Msam config, double[] theta0, long[] bounds, double l2, DataType type) {
+        this(config, Nd4j.createFromArray(theta0).castTo(type), null, bounds, l2, type);
+    }
+
+    private MsamHarness(Msam config, INDArray params, List<INDArray> states, long[] bounds, double l2,
+                        DataType type) {
+        this.params = params;
+        this.bounds = bounds;
+        this.l2 = l2;
+        this.type = type;
+        for (int b = 0; b + 1 < bounds.length; b++) {
+            INDArray p = params.get(NDArrayIndex.interval(bounds[b], bounds[b + 1]));
+            INDArray s = states == null ? Nd4j.zeros(type, 1, config.stateSize(p.length())) : states.get(b);
+            MsamUpdater u = (MsamUpdater) config.clone().instantiate(s, states == null);
+            u.bind(p, List.of(p));
+            this.states.add(s);
+            updaters.add(u);
+        }
+        perturbation = new MsamPerturbation(updaters);
+    }
+
+    /** @return a copy with fresh updater instances restored from copies of the state arrays */
+    MsamHarness restoredCopy(Msam config) {
+        List<INDArray> s = new ArrayList<>();
+        for (INDArray x : states) {
+            s.add(x.dup());
+        }
+        return new MsamHarness(config, params.dup(), s, bounds, l2, type);
+    }
+
+    void step(double[] g, int iteration, int epoch) {
+        perturbation.arm(iteration);
+        INDArray grad = Nd4j.createFromArray(g).castTo(type);
+        if (l2 != 0) {
+            grad.addi(params.mul(l2));
+        }
+        for (int b = 0; b < updaters.size(); b++) {
+            updaters.get(b).applyUpdater(grad.get(NDArrayIndex.interval(bounds[b], bounds[b + 1])), iteration, epoch);
+        }
+        params.subi(grad);
+        perturbation.updateScale(iteration, epoch);
+        perturbation.perturb();
+    }
+
+    /** @return θ̃, the weights held */
+    double[] held() {
+        return params.toDoubleVector();
+    }
+
+    /** @return v (or m) over all blocks */
+    double[] momentum() {
+        double[] r = new double[(int) params.length()];
+        for (int b = 0; b < updaters.size(); b++) {
+            double[] v = updaters.get(b).momentum().toDoubleVector();
+            System.arraycopy(v, 0, r, (int) bounds[b], v.length);
+        }
+        return r;
+    }
+
+    /** @return θ = θ̃ + c·v computed in double from the state */
+    double[] theta() {
+        double c = perturbation.scale();
+        double[] h = held();
+        double[] v = momentum();
+        for (int i = 0; i < h.length; i++) {
+            h[i] += c * v[i];
+        }
+        return h;
+    }
+}
