@@ -12,7 +12,8 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * State and step of {@link AdamW}: PyTorch's {@code torch.optim.AdamW} (see the configuration for the
- * maths). State layout {@code [m (n) | s (n) | t (1)]}. With λ &gt; 0 the decoupled decay
+ * maths). State layout {@code [m (n) | s (n) | … | t (1)]} (buffers at the front, the
+ * step count at the end of the view). With λ &gt; 0 the decoupled decay
  * {@code θ ← θ·(1 − η·λ)} is applied to the bound parameter views during {@link #applyUpdater}, before
  * the caller subtracts the Adam update (PyTorch's order).
  */
@@ -25,6 +26,7 @@ public final class AdamWUpdater implements GradientUpdater<AdamW>, MomentumUpdat
     public static final String STEPS_STATE = "STEPS";
 
     private final AdamW config;
+    private INDArray flat;
     private INDArray m;
     private INDArray s;
     private INDArray steps;
@@ -69,17 +71,29 @@ public final class AdamWUpdater implements GradientUpdater<AdamW>, MomentumUpdat
 
     @Override
     public void setStateViewArray(INDArray viewArray, long[] gradientShape, char gradientOrder, boolean initialize) {
-        INDArray flat = Views.flat(viewArray);
-        if (flat.length() % 2 != 1) {
-            throw new IllegalArgumentException("AdamW state view must have length 2n + 1, got " + flat.length());
-        }
-        long n = (flat.length() - 1) / 2;
+        flat = Views.flat(viewArray);
         if (initialize) {
             flat.assign(0);
         }
-        m = Views.slice(flat, 0, n);
-        s = Views.slice(flat, n, n);
-        steps = Views.slice(flat, 2 * n, 1);
+        m = null;
+        s = null;
+        steps = Views.slice(flat, flat.length() - 1, 1);
+        if (gradientShape != null && viewArray.length() == config.stateSize(Views.lengthOf(gradientShape))) {
+            resolve(Views.lengthOf(gradientShape));
+        }
+    }
+
+    @Override
+    public void resolve(long numParams) {
+        if (m != null && m.length() == numParams || flat == null) {
+            return;
+        }
+        if (2 * numParams > flat.length() - 1) {
+            throw new IllegalArgumentException("AdamW state of length " + flat.length() + " cannot hold " + numParams
+                    + " parameters");
+        }
+        m = Views.slice(flat, 0, numParams);
+        s = Views.slice(flat, numParams, numParams);
     }
 
     @Override
@@ -99,9 +113,10 @@ public final class AdamWUpdater implements GradientUpdater<AdamW>, MomentumUpdat
 
     @Override
     public void applyUpdater(INDArray gradient, int iteration, int epoch) {
-        if (m == null) {
+        if (steps == null) {
             throw new IllegalStateException("Updater has not been initialized with view state");
         }
+        resolve(gradient.length());
         if (requiresListener() && armedIteration != iteration) {
             throw new IllegalStateException("AdamW weightDecay=" + config.getWeightDecay()
                     + " cannot be applied at iteration " + iteration

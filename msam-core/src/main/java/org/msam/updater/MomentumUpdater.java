@@ -9,4 +9,14 @@ public interface MomentumUpdater {
      *     or AdamW's first moment {@code m} (not bias-corrected), or null when there is none
      */
     INDArray momentum();
+
+    /**
+     * Lays the state out for a block of {@code numParams} parameters. DL4J sizes a block's state as the sum of
+     * {@code stateSize(n)} over the block's variables, so buffers sit at the front of the view and per-block
+     * scalars at its end; the buffers' length is known once the block's size is (from the first gradient, or
+     * from this call).
+     *
+     * @param numParams the number of parameters of the block
+     */
+    void resolve(long numParams);
 }

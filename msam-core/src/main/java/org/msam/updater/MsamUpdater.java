@@ -13,7 +13,7 @@ import org.nd4j.linalg.learning.GradientUpdater;
  * (θ = θ̃ + c·v) and runs the base optimizer's step. The global part (c ← ρ/(‖v‖ + δ), θ̃ = θ − c·v)
  * is done over all blocks by {@link MsamPerturbation}, driven by msam-dl4j's listener.
  *
- * <p>State layout: {@code [base state | c | perturbed]}, where {@code perturbed} is 1 while the
+ * <p>State layout: {@code [base state | c | perturbed]} (the scalars at the end of the block's view), where {@code perturbed} is 1 while the
  * block's parameters hold θ̃ and 0 while they hold θ. Both numbers are identical in every block.
  */
 public final class MsamUpdater implements GradientUpdater<Msam>, MomentumUpdater, ParameterBoundUpdater {
@@ -132,6 +132,7 @@ public final class MsamUpdater implements GradientUpdater<Msam>, MomentumUpdater
     @Override
     public void bind(INDArray blockParams, List<INDArray> decayParams) {
         this.params = Views.flat(blockParams);
+        ((MomentumUpdater) base).resolve(params.length());
         if (base instanceof ParameterBoundUpdater) {
             ((ParameterBoundUpdater) base).bind(blockParams, decayParams);
         }
@@ -171,6 +172,11 @@ public final class MsamUpdater implements GradientUpdater<Msam>, MomentumUpdater
     @Override
     public INDArray momentum() {
         return ((MomentumUpdater) base).momentum();
+    }
+
+    @Override
+    public void resolve(long numParams) {
+        ((MomentumUpdater) base).resolve(numParams);
     }
 
     /** @return c, the scale of the current perturbation */

@@ -10,7 +10,8 @@ import org.nd4j.linalg.learning.GradientUpdater;
 
 /**
  * State and step of {@link SgdMomentum}: PyTorch's {@code torch.optim.SGD} update (see the
- * configuration for the maths). State layout: {@code [v (n) | steps (1)]}; no state when μ = 0.
+ * configuration for the maths). State layout: {@code [v (n) | … | steps (1)]} (DL4J may size the view a few elements larger than
+ * {@code n + 1}: buffers sit at the front, the counter at the end); no state when μ = 0.
  */
 public final class SgdMomentumUpdater implements GradientUpdater<SgdMomentum>, MomentumUpdater {
     /** Name of the momentum buffer in {@link #getState()}. */
@@ -19,6 +20,7 @@ public final class SgdMomentumUpdater implements GradientUpdater<SgdMomentum>, M
     public static final String STEPS_STATE = "STEPS";
 
     private final SgdMomentum config;
+    private INDArray flat;
     private INDArray v;
     private INDArray steps;
 
@@ -68,13 +70,27 @@ public final class SgdMomentumUpdater implements GradientUpdater<SgdMomentum>, M
         if (!config.hasMomentumBuffer()) {
             return;
         }
-        INDArray flat = Views.flat(viewArray);
-        long n = flat.length() - 1;
+        flat = Views.flat(viewArray);
         if (initialize) {
             flat.assign(0);
         }
-        v = Views.slice(flat, 0, n);
-        steps = Views.slice(flat, n, 1);
+        v = null;
+        steps = Views.slice(flat, flat.length() - 1, 1);
+        if (gradientShape != null && viewArray.length() == config.stateSize(Views.lengthOf(gradientShape))) {
+            resolve(Views.lengthOf(gradientShape));
+        }
+    }
+
+    @Override
+    public void resolve(long numParams) {
+        if (v != null && v.length() == numParams || flat == null) {
+            return;
+        }
+        if (numParams > flat.length() - 1) {
+            throw new IllegalArgumentException("SgdMomentum state of length " + flat.length() + " cannot hold "
+                    + numParams + " parameters");
+        }
+        v = Views.slice(flat, 0, numParams);
     }
 
     @Override
@@ -84,9 +100,10 @@ public final class SgdMomentumUpdater implements GradientUpdater<SgdMomentum>, M
             gradient.muli(lr);
             return;
         }
-        if (v == null) {
+        if (steps == null) {
             throw new IllegalStateException("Updater has not been initialized with view state");
         }
+        resolve(gradient.length());
         INDArray buf = Views.like(v, gradient);
         double mu = config.getMomentum();
         double t = steps.getDouble(0);

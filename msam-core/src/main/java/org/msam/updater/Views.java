@@ -42,6 +42,15 @@ final class Views {
         return buffer.reshape(like.ordering(), like.shape());
     }
 
+    /** @return the number of elements of an array of this shape */
+    static long lengthOf(long[] shape) {
+        long n = 1;
+        for (long d : shape) {
+            n *= d;
+        }
+        return n;
+    }
+
     /** y ← α·x + y, in place. */
     static void axpy(double alpha, INDArray x, INDArray y) {
         Nd4j.exec(new Axpy(x, y, y, alpha));

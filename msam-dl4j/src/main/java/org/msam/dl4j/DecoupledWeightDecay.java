@@ -1,0 +1,62 @@
+package org.msam.dl4j;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.optimize.api.BaseTrainingListener;
+import org.deeplearning4j.optimize.api.TrainingListener;
+import org.msam.config.AdamW;
+
+/**
+ * Applies {@link AdamW}'s decoupled weight decay θ ← θ·(1 − η·λ) for networks trained with plain AdamW
+ * (DL4J updaters never see the weights). The decay is applied by the AdamW updater itself, to the parameter
+ * views this listener binds: all trainable parameters ({@link org.msam.config.DecayScope#ALL_TRAINABLE},
+ * PyTorch's default) or only DL4J's weights ({@link org.msam.config.DecayScope#WEIGHTS_ONLY}); BatchNorm
+ * running statistics and frozen layers never. {@link SharpnessAware#install} does the same for Sam/Msam over
+ * AdamW, so this is only needed without SAM/MSAM. Call it again after restoring a saved model.
+ */
+public final class DecoupledWeightDecay extends BaseTrainingListener {
+    private transient Binding binding;
+
+    private DecoupledWeightDecay() {
+    }
+
+    /**
+     * Adds the decay listener to a network (idempotent).
+     *
+     * @param model an initialised MultiLayerNetwork or ComputationGraph
+     * @return the listener
+     */
+    public static DecoupledWeightDecay install(Model model) {
+        Net net = Net.of(model);
+        if (model.params() == null) {
+            throw new IllegalStateException("Call net.init() before DecoupledWeightDecay.install(net)");
+        }
+        List<TrainingListener> all = new ArrayList<>(net.listeners());
+        for (TrainingListener l : all) {
+            if (l instanceof DecoupledWeightDecay) {
+                ((DecoupledWeightDecay) l).bind(net);
+                return (DecoupledWeightDecay) l;
+            }
+        }
+        DecoupledWeightDecay d = new DecoupledWeightDecay();
+        d.bind(net);
+        all.add(d);
+        net.setListeners(all);
+        return d;
+    }
+
+    private void bind(Net net) {
+        if (binding == null || binding.isStale(net)) {
+            binding = Binding.of(net);
+        }
+    }
+
+    @Override
+    public void onGradientCalculation(Model model) {
+        Net net = Net.of(model);
+        bind(net);
+        binding.arm(net.iteration());
+    }
+}

@@ -1,0 +1,181 @@
+package org.msam.dl4j;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.conf.BackpropType;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.updater.BaseMultiLayerUpdater;
+import org.deeplearning4j.nn.updater.UpdaterBlock;
+import org.deeplearning4j.optimize.api.TrainingListener;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/** The parts of MultiLayerNetwork and ComputationGraph the listeners use, behind one interface. */
+abstract class Net {
+    final Model model;
+
+    private Net(Model model) {
+        this.model = model;
+    }
+
+    static Net of(Model model) {
+        if (model instanceof MultiLayerNetwork) {
+            return new Mln((MultiLayerNetwork) model);
+        }
+        if (model instanceof ComputationGraph) {
+            return new Graph((ComputationGraph) model);
+        }
+        throw new IllegalArgumentException("SAM/MSAM support MultiLayerNetwork and ComputationGraph (SameDiff has its "
+                + "own entry point); got " + (model == null ? "null" : model.getClass().getName()));
+    }
+
+    /** @return the flat parameter vector every layer views */
+    INDArray params() {
+        INDArray p = model.params();
+        return p.rank() == 1 ? p : p.reshape(p.length());
+    }
+
+    /** @return the flat gradient vector of the last backward pass */
+    INDArray gradient() {
+        INDArray g = model.gradient().gradient();
+        return g.rank() == 1 ? g : g.reshape(g.length());
+    }
+
+    abstract List<UpdaterBlock> blocks();
+
+    abstract int iteration();
+
+    abstract int epoch();
+
+    abstract void setScore(double score);
+
+    abstract Collection<TrainingListener> listeners();
+
+    abstract void setListeners(Collection<TrainingListener> listeners);
+
+    abstract BackpropType backpropType();
+
+    abstract Layer[] layers();
+
+    void computeGradientAndScore() {
+        model.computeGradientAndScore(null);
+    }
+
+    /** @return a name for messages */
+    String describe(UpdaterBlock b) {
+        UpdaterBlock.ParamState p = b.getLayersAndVariablesInBlock().get(0);
+        return "layer \"" + p.getLayer().getConfig().getLayerName() + "\" parameter \"" + p.getParamName() + "\"";
+    }
+
+    private static final class Mln extends Net {
+        final MultiLayerNetwork net;
+
+        Mln(MultiLayerNetwork net) {
+            super(net);
+            this.net = net;
+        }
+
+        @Override
+        List<UpdaterBlock> blocks() {
+            return ((BaseMultiLayerUpdater<?>) net.getUpdater(true)).getUpdaterBlocks();
+        }
+
+        @Override
+        int iteration() {
+            return net.getIterationCount();
+        }
+
+        @Override
+        int epoch() {
+            return net.getEpochCount();
+        }
+
+        @Override
+        void setScore(double score) {
+            net.setScore(score);
+        }
+
+        @Override
+        Collection<TrainingListener> listeners() {
+            return new ArrayList<>(net.getListeners());
+        }
+
+        @Override
+        void setListeners(Collection<TrainingListener> listeners) {
+            net.setListeners(listeners);
+        }
+
+        @Override
+        BackpropType backpropType() {
+            return net.getLayerWiseConfigurations().getBackpropType();
+        }
+
+        @Override
+        Layer[] layers() {
+            return net.getLayers();
+        }
+
+        @Override
+        void computeGradientAndScore() {
+            net.computeGradientAndScore();
+        }
+    }
+
+    private static final class Graph extends Net {
+        final ComputationGraph net;
+
+        Graph(ComputationGraph net) {
+            super(net);
+            this.net = net;
+        }
+
+        @Override
+        List<UpdaterBlock> blocks() {
+            return net.getUpdater(true).getUpdaterBlocks();
+        }
+
+        @Override
+        int iteration() {
+            return net.getIterationCount();
+        }
+
+        @Override
+        int epoch() {
+            return net.getEpochCount();
+        }
+
+        @Override
+        void setScore(double score) {
+            net.setScore(score);
+        }
+
+        @Override
+        Collection<TrainingListener> listeners() {
+            return new ArrayList<>(net.getListeners());
+        }
+
+        @Override
+        void setListeners(Collection<TrainingListener> listeners) {
+            net.setListeners(listeners);
+        }
+
+        @Override
+        BackpropType backpropType() {
+            return net.getConfiguration().getBackpropType();
+        }
+
+        @Override
+        Layer[] layers() {
+            return net.getLayers();
+        }
+
+        @Override
+        void computeGradientAndScore() {
+            net.computeGradientAndScore();
+        }
+    }
+}

@@ -1,0 +1,220 @@
+package org.msam.dl4j;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.optimize.api.TrainingListener;
+import org.msam.updater.MsamUpdater;
+import org.msam.updater.SamUpdater;
+import org.nd4j.linalg.dataset.api.DataSet;
+import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
+
+/**
+ * Entry point for SAM and MSAM training of DL4J networks.
+ *
+ * <pre>{@code
+ * MultiLayerNetwork net = new MultiLayerNetwork(new NeuralNetConfiguration.Builder()
+ *         .updater(Msam.builder().base(SgdMomentum.builder().learningRate(0.1).momentum(0.9).build()).rho(3.0).build())
+ *         .l2(5e-4)
+ *         ...);
+ * net.init();
+ * SharpnessAware.install(net, new ScoreIterationListener(100));
+ * net.fit(train, epochs);                 // SAM: two passes per step; MSAM: one
+ * Evaluation e = net.evaluate(test);      // at the true weights θ
+ * }</pre>
+ *
+ * <p>{@code install} reads the optimizer from the configuration ({@link org.msam.config.Msam} or
+ * {@link org.msam.config.Sam} updaters) and puts one {@link SharpnessAwareListener} on the network, which
+ * calls the user's listeners when the network holds θ. It must be called again after a model is restored
+ * from disk (the listener is not saved; the optimizer state, including MSAM's c, is).
+ */
+public final class SharpnessAware {
+    private SharpnessAware() {
+    }
+
+    /**
+     * Installs SAM or MSAM on a network; idempotent.
+     *
+     * @param net       an initialised network whose trainable parameters use Sam or Msam updaters
+     * @param listeners the user's listeners (added to those already on the network)
+     * @return the installed listener
+     * @throws IllegalStateException if the configuration has no Sam/Msam updater, mixes them, or uses an
+     *                               unsupported feature (truncated BPTT; constraints with MSAM)
+     */
+    public static SharpnessAwareListener install(MultiLayerNetwork net, TrainingListener... listeners) {
+        return installOn(net, listeners);
+    }
+
+    /**
+     * Installs SAM or MSAM on a computation graph; idempotent. See {@link #install(MultiLayerNetwork,
+     * TrainingListener...)}.
+     *
+     * @param net       an initialised graph whose trainable parameters use Sam or Msam updaters
+     * @param listeners the user's listeners (added to those already on the graph)
+     * @return the installed listener
+     */
+    public static SharpnessAwareListener install(ComputationGraph net, TrainingListener... listeners) {
+        return installOn(net, listeners);
+    }
+
+    private static SharpnessAwareListener installOn(Model model, TrainingListener... listeners) {
+        if (model.params() == null) {
+            throw new IllegalStateException("Call net.init() before SharpnessAware.install(net)");
+        }
+        Net net = Net.of(model);
+        boolean msam = false;
+        boolean sam = false;
+        for (Binding.Block b : Binding.of(net).blocks) {
+            msam |= b.updater instanceof MsamUpdater;
+            sam |= b.updater instanceof SamUpdater;
+        }
+        if (msam && sam) {
+            throw new IllegalStateException("The configuration mixes Sam and Msam updaters; use one of them for every "
+                    + "trainable layer.");
+        }
+        if (!msam && !sam) {
+            throw new IllegalStateException("No Sam or Msam updater in the network configuration: set "
+                    + ".updater(Msam.builder().base(...).build()) or .updater(Sam.builder().base(...).build()) on the "
+                    + "builder. For plain AdamW with weight decay use DecoupledWeightDecay.install(net).");
+        }
+        Collection<TrainingListener> current = net.listeners();
+        SharpnessAwareListener existing = find(current);
+        SharpnessAwareListener listener;
+        if (existing != null && (existing instanceof MsamListener) == msam) {
+            listener = existing;
+        } else {
+            listener = msam ? new MsamListener() : new SamListener();
+        }
+        List<TrainingListener> users = new ArrayList<>();
+        if (existing != null) {
+            users.addAll(existing.getUserListeners());
+        }
+        for (TrainingListener l : current) {
+            if (!(l instanceof SharpnessAwareListener) && !(l instanceof DecoupledWeightDecay) && !users.contains(l)) {
+                users.add(l);
+            }
+        }
+        for (TrainingListener l : listeners) {
+            if (l != null && !(l instanceof SharpnessAwareListener) && !users.contains(l)) {
+                users.add(l);
+            }
+        }
+        listener.bind(net);
+        listener.setUserListeners(users);
+        List<TrainingListener> all = new ArrayList<>();
+        all.add(listener);
+        net.setListeners(all);
+        return listener;
+    }
+
+    /** @return the SAM/MSAM listener installed on {@code model}, or null */
+    public static SharpnessAwareListener listener(Model model) {
+        return find(Net.of(model).listeners());
+    }
+
+    private static SharpnessAwareListener find(Collection<TrainingListener> listeners) {
+        for (TrainingListener l : listeners) {
+            if (l instanceof SharpnessAwareListener) {
+                return (SharpnessAwareListener) l;
+            }
+        }
+        return null;
+    }
+
+    private static SharpnessAwareListener require(Model model) {
+        SharpnessAwareListener l = listener(model);
+        if (l == null) {
+            throw new IllegalStateException("No SAM/MSAM listener on this model: call SharpnessAware.install(net) first");
+        }
+        l.bind(Net.of(model));
+        return l;
+    }
+
+    /** @return true while the model holds perturbed weights θ̃ (MSAM between iterations inside an epoch) */
+    public static boolean isPerturbed(Model model) {
+        SharpnessAwareListener l = listener(model);
+        if (l == null) {
+            return false;
+        }
+        l.bind(Net.of(model));
+        return l.isPerturbed();
+    }
+
+    /** Moves the model to the true weights θ; training re-applies the perturbation exactly when it resumes. */
+    public static void removePerturbation(Model model) {
+        require(model).removePerturbation();
+    }
+
+    /** Moves the model back to the perturbed weights θ̃ (MSAM; no-op for SAM). */
+    public static void applyPerturbation(Model model) {
+        require(model).applyPerturbation();
+    }
+
+    /**
+     * A scope in which the model holds θ, for evaluation or saving inside the user's own loop:
+     * <pre>{@code
+     * try (PerturbationScope s = SharpnessAware.unperturbed(net)) {
+     *     net.evaluate(test);
+     * }
+     * }</pre>
+     *
+     * @param model a model with SAM/MSAM installed
+     * @return the scope; closing it restores the perturbation if there was one
+     */
+    public static PerturbationScope unperturbed(Model model) {
+        SharpnessAwareListener l = require(model);
+        boolean was = l.isPerturbed();
+        l.removePerturbation();
+        return new PerturbationScope(l, was);
+    }
+
+    /**
+     * Ends training: leaves the model at θ and, for MSAM on a model with BatchNormalization, recomputes the
+     * running statistics at θ with forward/backward passes over {@code data} whose only effect is the
+     * statistics' update (no trainable parameter changes).
+     *
+     * @param model      the model
+     * @param data       training data for the statistics (reset first when supported)
+     * @param maxBatches the number of batches to use (≤ 0: the whole iterator)
+     */
+    public static void finish(Model model, DataSetIterator data, int maxBatches) {
+        SharpnessAwareListener l = require(model);
+        l.removePerturbation();
+        if (!(l instanceof MsamListener) || data == null) {
+            return;
+        }
+        Net net = Net.of(model);
+        Binding b = Binding.of(net);
+        if (!BatchNormStatistics.present(net)) {
+            return;
+        }
+        if (data.resetSupported()) {
+            data.reset();
+        }
+        l.internalPass = true;
+        try {
+            int n = 0;
+            while (data.hasNext() && (maxBatches <= 0 || n < maxBatches)) {
+                DataSet ds = data.next();
+                BatchNormStatistics.update(net, b, ds);
+                n++;
+            }
+        } finally {
+            l.internalPass = false;
+        }
+    }
+
+    /**
+     * {@link #finish(Model, DataSetIterator, int)} over the whole iterator (one epoch, as the MSAM reference).
+     *
+     * @param model the model
+     * @param data  training data for the BatchNorm statistics
+     */
+    public static void finish(Model model, DataSetIterator data) {
+        finish(model, data, 0);
+    }
+}
