@@ -100,7 +100,7 @@ public final class MsamListener extends SharpnessAwareListener {
 
     @Override
     boolean isPerturbed() {
-        return perturbation != null && perturbation.isPerturbed();
+        return perturbation != null && perturbation.isPerturbed() && perturbation.scale() != 0;
     }
 
     @Override
