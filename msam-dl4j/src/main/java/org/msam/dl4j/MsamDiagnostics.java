@@ -1,0 +1,187 @@
+package org.msam.dl4j;
+
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.optimize.api.BaseTrainingListener;
+import org.msam.updater.MsamUpdater;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.dataset.MultiDataSet;
+
+/**
+ * Records what the MSAM paper analyses (its Fig. 2C and A.12), every {@code every} iterations, on the
+ * mini-batch being trained: with v the momentum <em>before</em> its update and ḡ the new mean gradient (at
+ * θ̃, weight decay excluded), over all trainable parameters,
+ * <ul>
+ *   <li>{@code cos_v_g} = ⟨v, ḡ⟩ / (‖v‖·‖ḡ‖): negative when −v is an ascent direction (the reason MSAM
+ *       perturbs along −v); v accumulates +g in our sign convention;</li>
+ *   <li>{@code loss_theta} and {@code loss_theta_tilde}: the loss of the mini-batch at θ and at θ̃ (in
+ *       inference mode: no dropout, BatchNorm running statistics), the second should be higher;</li>
+ *   <li>{@code momentum_norm} ‖v‖, {@code c}, and {@code perturbation_norm} = |c|·‖v‖ (≈ |ρ|).</li>
+ * </ul>
+ * Rows are appended to a CSV file (header {@link #HEADER}) and kept in memory ({@link #rows()}).
+ *
+ * <p>Off unless asked for: pass it to {@link SharpnessAware#install} with MSAM. Each recorded iteration costs
+ * two inference passes over the mini-batch and a removal/re-application of the perturbation, which may change
+ * the trajectory by float rounding.
+ */
+public final class MsamDiagnostics extends BaseTrainingListener {
+    /** The CSV header. */
+    public static final String HEADER = "iteration,epoch,cos_v_g,loss_theta,loss_theta_tilde,momentum_norm,c,"
+            + "perturbation_norm";
+
+    /** One recorded iteration. */
+    public static final class Row {
+        /** Iteration. */
+        public final int iteration;
+        /** Epoch. */
+        public final int epoch;
+        /** Cosine similarity of the momentum before the update and the new gradient. */
+        public final double cosine;
+        /** Mini-batch loss at θ. */
+        public final double lossTheta;
+        /** Mini-batch loss at θ̃. */
+        public final double lossThetaTilde;
+        /** ‖v‖ before the update. */
+        public final double momentumNorm;
+        /** c of the perturbation in place. */
+        public final double c;
+
+        Row(int iteration, int epoch, double cosine, double lossTheta, double lossThetaTilde, double momentumNorm,
+            double c) {
+            this.iteration = iteration;
+            this.epoch = epoch;
+            this.cosine = cosine;
+            this.lossTheta = lossTheta;
+            this.lossThetaTilde = lossThetaTilde;
+            this.momentumNorm = momentumNorm;
+            this.c = c;
+        }
+
+        /** @return |c|·‖v‖, the length of the perturbation */
+        public double perturbationNorm() {
+            return Math.abs(c) * momentumNorm;
+        }
+
+        String csv() {
+            return String.format(Locale.ROOT, "%d,%d,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g", iteration, epoch, cosine,
+                    lossTheta, lossThetaTilde, momentumNorm, c, perturbationNorm());
+        }
+    }
+
+    private final Path csv;
+    private final int every;
+    private final List<Row> rows = new ArrayList<>();
+    private transient Binding binding;
+
+    /**
+     * @param csv   the CSV file to write (created or replaced), or null to keep the rows in memory only
+     * @param every record every this many iterations (≥ 1)
+     */
+    public MsamDiagnostics(Path csv, int every) {
+        if (every < 1) {
+            throw new IllegalArgumentException("Invalid every value: " + every + " (must be >= 1)");
+        }
+        this.csv = csv;
+        this.every = every;
+        if (csv != null) {
+            try {
+                if (csv.getParent() != null) {
+                    Files.createDirectories(csv.getParent());
+                }
+                Files.write(csv, List.of(HEADER), StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                throw new UncheckedIOException("Cannot write MSAM diagnostics to " + csv, e);
+            }
+        }
+    }
+
+    /** @return the rows recorded so far */
+    public List<Row> rows() {
+        return Collections.unmodifiableList(rows);
+    }
+
+    @Override
+    public void onGradientCalculation(Model model) {
+        Net net = Net.of(model);
+        int iteration = net.iteration();
+        if (iteration % every != 0) {
+            return;
+        }
+        SharpnessAwareListener l = SharpnessAware.listener(model);
+        if (!(l instanceof MsamListener)) {
+            throw new IllegalStateException("MsamDiagnostics needs MSAM: pass it to SharpnessAware.install(net, ...) on "
+                    + "a network whose updater is Msam");
+        }
+        MsamListener msam = (MsamListener) l;
+        if (binding == null || binding.isStale(net)) {
+            binding = Binding.of(net);
+        }
+        INDArray grad = net.gradient();
+        double dot = 0;
+        double gg = 0;
+        double vv = 0;
+        List<MsamUpdater> updaters = msam.updaters();
+        for (int i = 0; i < binding.trainable.size(); i++) {
+            INDArray g = binding.trainable.get(i).slice(grad);
+            INDArray v = updaters.get(i).momentum();
+            if (v == null) {
+                continue;
+            }
+            dot += v.castTo(g.dataType()).mul(g).sumNumber().doubleValue();
+            double gn = g.norm2Number().doubleValue();
+            double vn = v.norm2Number().doubleValue();
+            gg += gn * gn;
+            vv += vn * vn;
+        }
+        double cosine = vv == 0 || gg == 0 ? Double.NaN : dot / Math.sqrt(vv * gg);
+        double score = model.score();
+        double tilde = batchLoss(model);
+        double theta;
+        try (PerturbationScope s = SharpnessAware.unperturbed(model)) {
+            theta = batchLoss(model);
+        }
+        net.setScore(score);
+        Row row = new Row(iteration, net.epoch(), cosine, theta, tilde, Math.sqrt(vv), msam.scale());
+        rows.add(row);
+        if (csv != null) {
+            try (BufferedWriter w = Files.newBufferedWriter(csv, StandardCharsets.UTF_8,
+                    java.nio.file.StandardOpenOption.APPEND)) {
+                w.write(row.csv());
+                w.newLine();
+            } catch (IOException e) {
+                throw new UncheckedIOException("Cannot write MSAM diagnostics to " + csv, e);
+            }
+        }
+    }
+
+    private static double batchLoss(Model model) {
+        if (model instanceof MultiLayerNetwork) {
+            MultiLayerNetwork m = (MultiLayerNetwork) model;
+            org.deeplearning4j.nn.api.Layer out = m.getOutputLayer();
+            return m.score(new DataSet(m.getInput(), m.getLabels(), m.getMaskArray(), out.getMaskArray()), false);
+        }
+        ComputationGraph g = (ComputationGraph) model;
+        int n = g.getNumOutputArrays();
+        INDArray[] labels = new INDArray[n];
+        INDArray[] labelMasks = new INDArray[n];
+        for (int i = 0; i < n; i++) {
+            org.deeplearning4j.nn.api.Layer out = g.getOutputLayer(i);
+            labels[i] = ((org.deeplearning4j.nn.api.layers.IOutputLayer) out).getLabels();
+            labelMasks[i] = out.getMaskArray();
+        }
+        return g.score(new MultiDataSet(g.getInputs(), labels, g.getInputMaskArrays(), labelMasks), false);
+    }
+}
