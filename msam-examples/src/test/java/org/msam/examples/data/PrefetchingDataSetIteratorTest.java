@@ -73,6 +73,13 @@ class PrefetchingDataSetIteratorTest {
             @Override
             public void preProcess(org.nd4j.linalg.dataset.api.DataSet ds) {
                 if (calls.incrementAndGet() == 3) {
+                    // Fail late, while the caller is already waiting for this batch: DL4J's
+                    // AsyncDataSetIterator leaves its caller waiting for ever in this case.
+                    try {
+                        Thread.sleep(300);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
                     throw new IllegalArgumentException("broken batch");
                 }
             }

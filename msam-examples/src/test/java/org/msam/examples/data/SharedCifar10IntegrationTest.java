@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
@@ -21,17 +22,27 @@ import org.nd4j.linalg.dataset.DataSet;
 class SharedCifar10IntegrationTest {
     private static ImageDataset train;
     private static ImageDataset test;
+    private static String skipReason;
 
     @BeforeAll
     static void read() throws IOException {
         String shared = System.getProperty("msam.shared.dir");
-        Assumptions.assumeTrue(shared != null, "System property msam.shared.dir is not set: skipping the CIFAR-10 "
-                + "integration test");
+        if (shared == null) {
+            skipReason = "System property msam.shared.dir is not set: skipping the CIFAR-10 integration test";
+            return;
+        }
         Path dir = Paths.get(shared, "data", "cifar-10-binary");
-        Assumptions.assumeTrue(Files.isRegularFile(dir.resolve("data_batch_1.bin")),
-                "No CIFAR-10 copy at " + dir + ": skipping the CIFAR-10 integration test");
+        if (!Files.isRegularFile(dir.resolve("data_batch_1.bin"))) {
+            skipReason = "No CIFAR-10 copy at " + dir + ": skipping the CIFAR-10 integration test";
+            return;
+        }
         train = CifarReader.read(dir, CifarVariant.CIFAR10, Split.TRAIN);
         test = CifarReader.read(dir, CifarVariant.CIFAR10, Split.TEST);
+    }
+
+    @BeforeEach
+    void requireData() {
+        Assumptions.assumeTrue(skipReason == null, skipReason);
     }
 
     @Test
