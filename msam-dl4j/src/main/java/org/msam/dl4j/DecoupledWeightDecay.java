@@ -7,6 +7,8 @@ import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.optimize.api.BaseTrainingListener;
 import org.deeplearning4j.optimize.api.TrainingListener;
 import org.msam.config.AdamW;
+import org.nd4j.autodiff.listeners.Listener;
+import org.nd4j.autodiff.samediff.SameDiff;
 
 /**
  * Applies {@link AdamW}'s decoupled weight decay θ ← θ·(1 − η·λ) for networks trained with plain AdamW
@@ -44,6 +46,29 @@ public final class DecoupledWeightDecay extends BaseTrainingListener {
         d.bind(net);
         all.add(d);
         net.setListeners(all);
+        return d;
+    }
+
+    /**
+     * Adds the decay listener to a SameDiff instance whose {@code TrainingConfig} uses a plain AdamW with weight
+     * decay (idempotent). Call it again on an instance loaded from disk.
+     *
+     * @param sd the SameDiff instance, with its TrainingConfig set
+     * @return the listener
+     * @see SameDiffDecoupledWeightDecay
+     */
+    public static SameDiffDecoupledWeightDecay install(SameDiff sd) {
+        if (sd.getTrainingConfig() == null) {
+            throw new IllegalStateException("Set the TrainingConfig (sd.setTrainingConfig(...)) before "
+                    + "DecoupledWeightDecay.install(sd)");
+        }
+        for (Listener l : sd.getListeners()) {
+            if (l instanceof SameDiffDecoupledWeightDecay && ((SameDiffDecoupledWeightDecay) l).sameDiff() == sd) {
+                return (SameDiffDecoupledWeightDecay) l;
+            }
+        }
+        SameDiffDecoupledWeightDecay d = new SameDiffDecoupledWeightDecay(sd);
+        sd.addListeners(d);
         return d;
     }
 

@@ -8,8 +8,14 @@ import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.optimize.api.TrainingListener;
+import org.msam.config.Msam;
+import org.msam.config.Sam;
 import org.msam.updater.MsamUpdater;
 import org.msam.updater.SamUpdater;
+import org.nd4j.autodiff.listeners.Listener;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.autodiff.samediff.TrainingConfig;
+import org.nd4j.linalg.learning.config.IUpdater;
 import org.nd4j.linalg.dataset.api.DataSet;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 
@@ -31,6 +37,9 @@ import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
  * {@link org.msam.config.Sam} updaters) and puts one {@link SharpnessAwareListener} on the network, which
  * calls the user's listeners when the network holds θ. It must be called again after a model is restored
  * from disk (the listener is not saved; the optimizer state, including MSAM's c, is).
+ *
+ * <p>Models written directly in SameDiff use {@link #install(SameDiff)}: the same algorithms, run by an ND4J
+ * {@link Listener} during {@code sd.fit(...)}, with the variables at θ between iterations.
  */
 public final class SharpnessAware {
     private SharpnessAware() {
@@ -216,5 +225,106 @@ public final class SharpnessAware {
      */
     public static void finish(Model model, DataSetIterator data) {
         finish(model, data, 0);
+    }
+
+    /**
+     * Installs SAM or MSAM on a SameDiff instance, so that {@code sd.fit(...)} trains with it; idempotent. The
+     * {@code TrainingConfig}'s updater must be an {@link Msam} or a {@link Sam}; the listener is added to
+     * {@code sd.getListeners()} (replacing an earlier SAM/MSAM or {@link SameDiffDecoupledWeightDecay} listener, whose
+     * work it includes).
+     *
+     * <pre>{@code
+     * sd.setTrainingConfig(TrainingConfig.builder()
+     *         .updater(Msam.builder().base(SgdMomentum.builder().learningRate(0.1).momentum(0.9).build()).rho(3.0).build())
+     *         .l2(5e-4)
+     *         .dataSetFeatureMapping("in").dataSetLabelMapping("label")
+     *         .build());
+     * SharpnessAware.install(sd);
+     * sd.fit(train, epochs);
+     * sd.save(file, true);                 // the variables hold θ; the updater state includes MSAM's c
+     * SameDiff restored = SameDiff.load(file, true);
+     * SharpnessAware.install(restored);    // again after loading, before training on
+     * }</pre>
+     *
+     * <p>Between iterations the variables hold the true weights θ, for MSAM too (see {@link SameDiffMsamListener} and
+     * {@link SameDiffSamListener}). Call it after the TrainingConfig is set, and again on an instance loaded from disk
+     * or after {@code setTrainingConfig} with a different algorithm.
+     *
+     * @param sd a SameDiff instance with its TrainingConfig set
+     * @return the installed listener
+     * @throws IllegalStateException if there is no TrainingConfig, its updater is neither Msam nor Sam, or it
+     *                               maximizes instead of minimizing
+     */
+    public static SameDiffSharpnessAwareListener install(SameDiff sd) {
+        TrainingConfig tc = sd.getTrainingConfig();
+        if (tc == null) {
+            throw new IllegalStateException("Set a TrainingConfig with an Msam or Sam updater (sd.setTrainingConfig(...))"
+                    + " before SharpnessAware.install(sd)");
+        }
+        IUpdater updater = tc.getUpdater();
+        boolean msam = updater instanceof Msam;
+        if (!msam && !(updater instanceof Sam)) {
+            throw new IllegalStateException("The TrainingConfig's updater is " + updater + ", not Msam or Sam: set "
+                    + ".updater(Msam.builder().base(...).build()) or .updater(Sam.builder().base(...).build()). For "
+                    + "plain AdamW with weight decay use DecoupledWeightDecay.install(sd).");
+        }
+        if (!tc.isMinimize()) {
+            throw new IllegalStateException("SAM and MSAM minimize the loss: the TrainingConfig has minimize = false");
+        }
+        SameDiffSharpnessAwareListener existing = find(sd);
+        if (existing != null && (existing instanceof SameDiffMsamListener) == msam) {
+            existing.bind();
+            return existing;
+        }
+        SameDiffSharpnessAwareListener listener = msam ? new SameDiffMsamListener(sd) : new SameDiffSamListener(sd);
+        listener.bind();
+        List<Listener> all = new ArrayList<>();
+        for (Listener l : sd.getListeners()) {
+            if (!(l instanceof SameDiffSharpnessAwareListener) && !(l instanceof SameDiffDecoupledWeightDecay)) {
+                all.add(l);
+            }
+        }
+        all.add(listener);
+        sd.setListeners(all);
+        return listener;
+    }
+
+    private static SameDiffSharpnessAwareListener find(SameDiff sd) {
+        for (Listener l : sd.getListeners()) {
+            if (l instanceof SameDiffSharpnessAwareListener && ((SameDiffSharpnessAwareListener) l).sameDiff() == sd) {
+                return (SameDiffSharpnessAwareListener) l;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * @param sd a SameDiff instance
+     * @return true while some variable holds perturbed weights: only inside a training iteration (or after one was
+     *     aborted by an exception); false without a SAM/MSAM listener
+     */
+    public static boolean isPerturbed(SameDiff sd) {
+        SameDiffSharpnessAwareListener l = find(sd);
+        return l != null && l.isPerturbed();
+    }
+
+    /**
+     * A scope in which every variable holds θ, for listeners that evaluate or save inside a training iteration, or
+     * to clean up after an iteration aborted by an exception. Between iterations SameDiff already holds θ and the
+     * scope does nothing.
+     *
+     * @param sd a SameDiff instance with SAM/MSAM installed
+     * @return the scope; closing it restores the perturbation if there was one
+     * @throws IllegalStateException if SAM/MSAM is not installed
+     */
+    public static SameDiffPerturbationScope unperturbed(SameDiff sd) {
+        SameDiffSharpnessAwareListener l = find(sd);
+        if (l == null) {
+            throw new IllegalStateException("No SAM/MSAM listener on this SameDiff instance: call "
+                    + "SharpnessAware.install(sd) first");
+        }
+        boolean was = l.isPerturbed();
+        l.removePerturbation();
+        return new SameDiffPerturbationScope(l, was);
     }
 }
