@@ -162,8 +162,8 @@ public final class MsamUpdater implements GradientUpdater<Msam>, MomentumUpdater
             throw new IllegalStateException("Msam updater ran without its training listener at iteration "
                     + iteration + ": the momentum perturbation needs the global norm over all layers, which only "
                     + "the listener can compute. Call SharpnessAware.install(net) from msam-dl4j after net.init() "
-                    + "(and again after restoring a saved model), and pass your own listeners to install(...) "
-                    + "instead of net.setListeners(...).");
+                    + "(and again after restoring a saved model; SharpnessAware.install(sameDiff) for SameDiff), and "
+                    + "pass your own listeners to install(...) instead of net.setListeners(...).");
         }
         removePerturbation();
         base.applyUpdater(gradient, iteration, epoch);

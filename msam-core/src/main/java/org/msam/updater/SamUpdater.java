@@ -76,8 +76,9 @@ public final class SamUpdater implements GradientUpdater<Sam>, ParameterBoundUpd
         if (armedIteration != iteration) {
             throw new IllegalStateException("Sam updater ran without its training listener at iteration " + iteration
                     + ": SAM's second forward/backward pass is run by the listener. Call SharpnessAware.install(net) "
-                    + "from msam-dl4j after net.init() (and again after restoring a saved model), and pass your own "
-                    + "listeners to install(...) instead of net.setListeners(...).");
+                    + "from msam-dl4j after net.init() (and again after restoring a saved model; "
+                    + "SharpnessAware.install(sameDiff) for SameDiff), and pass your own listeners to install(...) "
+                    + "instead of net.setListeners(...).");
         }
         base.applyUpdater(gradient, iteration, epoch);
     }
