@@ -1,16 +1,218 @@
 package org.msam.examples;
 
-/** Entry point of the example programs. */
-public final class Main {
-    private Main() {
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+import org.msam.examples.train.Comparison;
+import org.msam.examples.train.Optimizers;
+import org.msam.examples.train.RunConfig;
+import org.msam.examples.train.RunResult;
+import org.msam.examples.train.Trainer;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * The example programs. With no arguments, runs the demo: the small CNN on the Fashion-MNIST subset shipped with
+ * the project, trained with SGD and with MSAM, then prints the comparison table and where the plots are.
+ *
+ * <pre>
+ *   train   --dataset cifar100 --model wrn-16-4 --optimizer msam --rho 3 --epochs 200 --batch-size 256 --lr 0.5
+ *   compare --optimizers sgd,sam,msam --seeds 3 --preset wrn16-4-cifar100
+ * </pre>
+ * {@link #run(String...)} returns the exit code and is what tests call.
+ */
+@Command(name = "msam-examples", mixinStandardHelpOptions = true, version = "msam-examples 0.1.0",
+        description = "Train and compare SGD, NAG, AdamW, SAM and MSAM on image data sets.",
+        subcommands = {Main.Train.class, Main.Compare.class, Main.Demo.class, CommandLine.HelpCommand.class})
+public final class Main implements Callable<Integer> {
+    private final PrintStream out;
+
+    Main(PrintStream out) {
+        this.out = out;
     }
 
     /**
-     * Runs the example programs.
-     *
      * @param args command-line arguments
      */
     public static void main(String[] args) {
-        System.out.println("The MSAM example programs are not yet available in this version.");
+        System.exit(run(args));
+    }
+
+    /**
+     * @param args command-line arguments; none runs the demo
+     * @return the exit code (0 on success, 1 for bad input or data, 2 for usage errors)
+     */
+    public static int run(String... args) {
+        System.setProperty("java.awt.headless", "true");
+        CommandLine cl = new CommandLine(new Main(System.out), new Factory(System.out));
+        cl.setExecutionExceptionHandler((e, cmd, parse) -> {
+            cmd.getErr().println("Error: " + e.getMessage());
+            return 1;
+        });
+        return cl.execute(args.length == 0 ? new String[] {"demo"} : args);
+    }
+
+    @Override
+    public Integer call() {
+        CommandLine.usage(this, out);
+        return 0;
+    }
+
+    /** Creates the subcommands with the output stream. */
+    private static final class Factory implements CommandLine.IFactory {
+        private final PrintStream out;
+
+        Factory(PrintStream out) {
+            this.out = out;
+        }
+
+        @Override
+        public <K> K create(Class<K> cls) throws Exception {
+            if (cls == Main.class) {
+                return cls.cast(new Main(out));
+            }
+            if (cls == Train.class) {
+                return cls.cast(new Train(out));
+            }
+            if (cls == Compare.class) {
+                return cls.cast(new Compare(out));
+            }
+            if (cls == Demo.class) {
+                return cls.cast(new Demo(out));
+            }
+            return CommandLine.defaultFactory().create(cls);
+        }
+    }
+
+    /** {@code train}: one optimizer, one seed. */
+    @Command(name = "train", mixinStandardHelpOptions = true, description = "Train one model with one optimizer.")
+    static final class Train implements Callable<Integer> {
+        private final PrintStream out;
+        @Mixin
+        TrainOptions options;
+        @Option(names = "--optimizer", description = "sgd, nag, adamw, sam, msam (default), msam-adamw")
+        String optimizer;
+        @Option(names = "--seed", description = "Random seed (default 1)")
+        Long seed;
+        @Option(names = "--output", description = "Run folder (default runs/<optimizer>)")
+        Path output;
+        @Option(names = "--resume", description = "Continue the run saved in --output")
+        boolean resume;
+        @Option(names = "--no-progress", description = "No progress bar")
+        boolean noProgress;
+
+        Train(PrintStream out) {
+            this.out = out;
+        }
+
+        @Override
+        public Integer call() throws Exception {
+            RunConfig c = options.toConfig(optimizer, seed);
+            Path dir = output != null ? output : Paths.get("runs", c.optimizer);
+            RunResult r = new Trainer(c, dir, out, !noProgress).run(resume);
+            out.printf("Final test accuracy %.2f%% (loss %.4f) after %d epochs, %.1f s of training.%n",
+                    100 * r.finalTestAccuracy, r.finalTestLoss, r.epochs.size(), r.trainSeconds);
+            out.println("Metrics, plots and checkpoint: " + r.outputDir);
+            return 0;
+        }
+    }
+
+    /** {@code compare}: several optimizers and seeds on one recipe. */
+    @Command(name = "compare", mixinStandardHelpOptions = true,
+            description = "Train the same recipe with several optimizers and seeds and tabulate the results.")
+    static class Compare implements Callable<Integer> {
+        final PrintStream out;
+        @Mixin
+        TrainOptions options;
+        @Option(names = "--optimizers", split = ",", description = "Comma-separated optimizers (default sgd,msam)")
+        List<String> optimizers = new ArrayList<>(List.of("sgd", "msam"));
+        @Option(names = "--seeds", description = "Number of seeds per optimizer (seeds 1..n; default 1)")
+        int seeds = 1;
+        @Option(names = "--output", description = "Comparison folder (default runs/compare)")
+        Path output;
+        @Option(names = "--resume", description = "Resume or skip runs already present in --output")
+        boolean resume;
+        @Option(names = "--no-progress", description = "No progress bar")
+        boolean noProgress;
+        @picocli.CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        Compare(PrintStream out) {
+            this.out = out;
+        }
+
+        Path defaultOutput() {
+            return Paths.get("runs", "compare");
+        }
+
+        @Override
+        public Integer call() throws Exception {
+            if (seeds < 1) {
+                throw new IllegalArgumentException("--seeds must be >= 1, got " + seeds);
+            }
+            for (String o : optimizers) {
+                if (!Optimizers.NAMES.contains(o)) {
+                    throw new IllegalArgumentException("Unknown optimizer '" + o + "' in --optimizers; valid names: "
+                            + String.join(", ", Optimizers.NAMES));
+                }
+            }
+            Path dir = output != null ? output : defaultOutput();
+            Map<String, List<RunResult>> results = new LinkedHashMap<>();
+            for (String o : optimizers) {
+                for (long s = 1; s <= seeds; s++) {
+                    RunConfig c = options.toConfig(o, s);
+                    Path runDir = dir.resolve(o + "-seed" + s);
+                    boolean again = resume && org.msam.examples.train.Checkpoint.exists(runDir);
+                    RunResult r = new Trainer(c, runDir, out, !noProgress).run(again);
+                    results.computeIfAbsent(o, k -> new ArrayList<>()).add(r);
+                }
+            }
+            List<Comparison.Row> rows = Comparison.write(dir, results, commandLine());
+            out.println();
+            out.print(Comparison.markdown(rows, results.containsKey("sgd") ? "sgd" : optimizers.get(0)));
+            out.println();
+            out.println("Table: " + dir.resolve("compare.md").toAbsolutePath());
+            out.println("Plots: " + dir.resolve("accuracy.png").toAbsolutePath() + ", "
+                    + dir.resolve("loss.png").toAbsolutePath());
+            return 0;
+        }
+
+        String commandLine() {
+            CommandLine.ParseResult p = spec == null ? null : spec.commandLine().getParseResult();
+            return spec.name() + (p == null ? "" : " " + String.join(" ", p.originalArgs()));
+        }
+    }
+
+    /** {@code demo}: the default when no arguments are given. */
+    @Command(name = "demo", mixinStandardHelpOptions = true,
+            description = "Small CNN on the embedded Fashion-MNIST subset with SGD and MSAM (a few minutes on a CPU).")
+    static final class Demo extends Compare {
+        Demo(PrintStream out) {
+            super(out);
+        }
+
+        @Override
+        Path defaultOutput() {
+            return Paths.get("runs", "demo");
+        }
+
+        @Override
+        public Integer call() throws Exception {
+            if (options.preset == null) {
+                options.preset = "demo";
+            }
+            out.println("Demo: small CNN on the Fashion-MNIST subset shipped with the project (10,000 training and "
+                    + "10,000 test images), SGD versus MSAM. Use 'compare --help' for the options.");
+            return super.call();
+        }
     }
 }

@@ -1,0 +1,175 @@
+package org.msam.examples.train;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.List;
+
+import org.deeplearning4j.datasets.iterator.EarlyTerminationDataSetIterator;
+import org.msam.examples.data.Augmentation;
+import org.msam.examples.data.ChannelStats;
+import org.msam.examples.data.Cifar;
+import org.msam.examples.data.CifarVariant;
+import org.msam.examples.data.FashionMnist;
+import org.msam.examples.data.ImageDataSetIterator;
+import org.msam.examples.data.ImageDataset;
+import org.msam.examples.data.ImageFolderData;
+import org.msam.examples.data.Mnist;
+import org.msam.examples.data.Split;
+import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
+
+/** The training and test data of a run: iterators, number of classes and input shape. */
+public final class DataSource {
+    /** The data set names. */
+    public static final List<String> NAMES = List.of("fashion-mnist", "mnist", "cifar10", "cifar100", "imagenet");
+
+    private final RunConfig config;
+    private final ImageDataset train;
+    private final ImageDataset test;
+    private final ChannelStats stats;
+    private final Augmentation augmentation;
+    private final Path imagenet;
+    private final int numClasses;
+    private final long[] shape;
+
+    private DataSource(RunConfig config, ImageDataset train, ImageDataset test, ChannelStats stats,
+                       Augmentation augmentation, Path imagenet, int numClasses, long[] shape) {
+        this.config = config;
+        this.train = train;
+        this.test = test;
+        this.stats = stats;
+        this.augmentation = augmentation;
+        this.imagenet = imagenet;
+        this.numClasses = numClasses;
+        this.shape = shape;
+    }
+
+    /**
+     * Loads the data of a run.
+     *
+     * @param c the run
+     * @return the data
+     * @throws IOException              if a file cannot be read, or is missing or corrupt (the message names it
+     *                                  and says how to fix it)
+     * @throws IllegalArgumentException for an unknown data set name
+     */
+    public static DataSource load(RunConfig c) throws IOException {
+        Path dir = c.dataDir == null ? null : Paths.get(c.dataDir);
+        ImageDataset train;
+        ImageDataset test;
+        ChannelStats stats;
+        Augmentation aug = Augmentation.none();
+        switch (c.dataset) {
+            case "fashion-mnist":
+                train = dir == null ? FashionMnist.embedded(Split.TRAIN) : FashionMnist.fromDirectory(dir, Split.TRAIN);
+                test = dir == null ? FashionMnist.embedded(Split.TEST) : FashionMnist.fromDirectory(dir, Split.TEST);
+                stats = ChannelStats.FASHION_MNIST;
+                break;
+            case "mnist":
+                if (dir == null) {
+                    throw new IllegalArgumentException("--dataset mnist needs --data-dir with the four MNIST IDX files "
+                            + "(train-images-idx3-ubyte[.gz], train-labels-idx1-ubyte[.gz], t10k-…)");
+                }
+                train = Mnist.fromDirectory(dir, Split.TRAIN);
+                test = Mnist.fromDirectory(dir, Split.TEST);
+                stats = ChannelStats.MNIST;
+                break;
+            case "cifar10":
+            case "cifar100":
+                CifarVariant v = c.dataset.equals("cifar10") ? CifarVariant.CIFAR10 : CifarVariant.CIFAR100;
+                train = Cifar.load(v, Split.TRAIN, dir, null, c.download);
+                test = Cifar.load(v, Split.TEST, dir, null, c.download);
+                stats = v == CifarVariant.CIFAR10 ? ChannelStats.CIFAR10 : ChannelStats.CIFAR100;
+                if (c.augment) {
+                    aug = Augmentation.cifar();
+                }
+                break;
+            case "imagenet":
+                if (dir == null || !Files.isDirectory(dir.resolve("train")) || !Files.isDirectory(dir.resolve("val"))) {
+                    throw new IOException("--dataset imagenet needs --data-dir with train/<class>/*.JPEG and "
+                            + "val/<class>/*.JPEG, got " + dir);
+                }
+                int classes = ImageFolderData.classes(dir.resolve("train")).size();
+                return new DataSource(c, null, null, ChannelStats.IMAGENET, aug, dir, classes,
+                        new long[] {3, c.imageSize, c.imageSize});
+            default:
+                throw new IllegalArgumentException("Unknown dataset '" + c.dataset + "'; valid names: "
+                        + String.join(", ", NAMES));
+        }
+        if (c.trainSubset > 0 && c.trainSubset < train.size()) {
+            train = train.balancedSubset(c.trainSubset, c.seed);
+        }
+        if (c.testSubset > 0 && c.testSubset < test.size()) {
+            test = test.first(c.testSubset);
+        }
+        return new DataSource(c, train, test, stats, aug, null, train.numClasses(),
+                new long[] {train.channels(), train.height(), train.width()});
+    }
+
+    /** @return the number of classes */
+    public int numClasses() {
+        return numClasses;
+    }
+
+    /** @return channels, height, width */
+    public long[] shape() {
+        return shape.clone();
+    }
+
+    /** @return training examples, or -1 when unknown (image folders) */
+    public int trainSize() {
+        return train == null ? -1 : train.size();
+    }
+
+    /**
+     * @param startEpoch the epoch the iterator starts at (for a resumed run)
+     * @return the augmented, shuffled training iterator
+     * @throws IOException if image folders cannot be read
+     */
+    public DataSetIterator train(int startEpoch) throws IOException {
+        if (imagenet != null) {
+            DataSetIterator it = ImageFolderData.train(imagenet.resolve("train"), config.imageSize, config.batchSize,
+                    config.seed + startEpoch, stats);
+            return config.maxBatches > 0 ? new EarlyTerminationDataSetIterator(it, config.maxBatches) : it;
+        }
+        ImageDataSetIterator.Builder b = ImageDataSetIterator.builder(train, config.batchSize).shuffle(true)
+                .seed(config.seed).augmentation(augmentation).stats(stats).labelSmoothing(config.labelSmoothing)
+                .startEpoch(startEpoch);
+        if (config.maxBatches > 0) {
+            b.maxBatches(config.maxBatches);
+        }
+        return b.build();
+    }
+
+    /**
+     * @return the training data without augmentation or label smoothing, for BatchNorm statistics
+     * @throws IOException if image folders cannot be read
+     */
+    public DataSetIterator trainPlain() throws IOException {
+        if (imagenet != null) {
+            return ImageFolderData.validation(imagenet.resolve("train"), config.imageSize, config.batchSize, stats,
+                    null);
+        }
+        return ImageDataSetIterator.builder(train, config.batchSize).shuffle(true).seed(config.seed + 7919)
+                .augmentation(Augmentation.none()).stats(stats).build();
+    }
+
+    /**
+     * @return the test iterator (no augmentation, one-hot labels)
+     * @throws IOException if image folders cannot be read
+     */
+    public DataSetIterator test() throws IOException {
+        if (imagenet != null) {
+            DataSetIterator it = ImageFolderData.validation(imagenet.resolve("val"), config.imageSize,
+                    config.batchSize, stats, ImageFolderData.classes(imagenet.resolve("train")));
+            return config.maxBatches > 0 ? new EarlyTerminationDataSetIterator(it, config.maxBatches) : it;
+        }
+        ImageDataSetIterator.Builder b = ImageDataSetIterator.builder(test, config.batchSize).shuffle(false)
+                .augmentation(Augmentation.none()).stats(stats);
+        if (config.maxBatches > 0) {
+            b.maxBatches(config.maxBatches);
+        }
+        return b.build();
+    }
+}

@@ -1,0 +1,113 @@
+package org.msam.examples.train;
+
+import java.util.Locale;
+import java.util.Map;
+
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.api.layers.IOutputLayer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.optimize.api.BaseTrainingListener;
+import org.msam.examples.models.ModelBuilder;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+
+/**
+ * Tracks the training loss and accuracy of an epoch and shows a progress bar with loss, accuracy and images per
+ * second. Accuracy is taken from the forward pass that produced each gradient (at θ̃ for MSAM).
+ */
+final class ProgressListener extends BaseTrainingListener {
+    private final boolean show;
+    private ProgressBar bar;
+    private long start;
+    private long images;
+    private double lossSum;
+    private int batches;
+    private long correct;
+    private long seen;
+
+    ProgressListener(boolean show) {
+        this.show = show;
+    }
+
+    void startEpoch(String task, long totalBatches) {
+        images = 0;
+        lossSum = 0;
+        batches = 0;
+        correct = 0;
+        seen = 0;
+        start = System.nanoTime();
+        if (show) {
+            bar = new ProgressBarBuilder().setTaskName(task).setInitialMax(totalBatches)
+                    .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500).continuousUpdate()
+                    .setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(System.out)).build();
+        }
+    }
+
+    double endEpoch() {
+        double seconds = (System.nanoTime() - start) / 1e9;
+        if (bar != null) {
+            bar.close();
+            bar = null;
+        }
+        return seconds;
+    }
+
+    double meanLoss() {
+        return batches == 0 ? Double.NaN : lossSum / batches;
+    }
+
+    double accuracy() {
+        return seen == 0 ? Double.NaN : (double) correct / seen;
+    }
+
+    long images() {
+        return images;
+    }
+
+    /**
+     * The output layer's activations are not passed to listeners, so the prediction is recomputed from its input
+     * (the activation of the vertex feeding it) and its parameters: argmax(x·W + b), without dropout.
+     */
+    @Override
+    public void onForwardPass(Model model, Map<String, INDArray> activations) {
+        if (!(model instanceof ComputationGraph)) {
+            return;
+        }
+        ComputationGraph g = (ComputationGraph) model;
+        java.util.List<String> inputs = g.getConfiguration().getVertexInputs().get(ModelBuilder.OUTPUT);
+        org.deeplearning4j.nn.api.Layer outLayer = g.getLayer(ModelBuilder.OUTPUT);
+        if (inputs == null || inputs.size() != 1 || outLayer == null) {
+            return;
+        }
+        INDArray x = activations.get(inputs.get(0));
+        INDArray labels = ((IOutputLayer) outLayer).getLabels();
+        INDArray w = outLayer.getParam("W");
+        INDArray b = outLayer.getParam("b");
+        if (x == null || labels == null || w == null || x.rank() != 2 || x.size(1) != w.size(0)) {
+            return;
+        }
+        INDArray logits = x.castTo(w.dataType()).mmul(w);
+        if (b != null) {
+            logits.addiRowVector(b);
+        }
+        correct += logits.argMax(1).eq(labels.argMax(1)).castTo(org.nd4j.linalg.api.buffer.DataType.INT).sumNumber()
+                .longValue();
+        seen += x.size(0);
+    }
+
+    @Override
+    public void iterationDone(Model model, int iteration, int epoch) {
+        batches++;
+        lossSum += model.score();
+        images += model.batchSize();
+        if (bar != null) {
+            double s = (System.nanoTime() - start) / 1e9;
+            bar.step();
+            bar.setExtraMessage(String.format(Locale.ROOT, " loss %.4f acc %.3f %.0f img/s", meanLoss(), accuracy(),
+                    images / Math.max(s, 1e-9)));
+        }
+    }
+}

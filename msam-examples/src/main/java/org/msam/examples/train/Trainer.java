@@ -1,0 +1,236 @@
+package org.msam.examples.train;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.optimize.api.TrainingListener;
+import org.msam.dl4j.DecoupledWeightDecay;
+import org.msam.dl4j.GlobalGradientClipping;
+import org.msam.dl4j.SharpnessAware;
+import org.msam.examples.data.PrefetchingDataSetIterator;
+import org.msam.examples.models.Models;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.IUpdater;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+/**
+ * Trains one configuration: builds the model with the chosen optimizer, trains epoch by epoch with
+ * {@code fit(iterator)}, evaluates on the test set at the true weights θ after every epoch, writes metrics
+ * ({@code metrics.csv}, {@code result.json}), plots ({@code loss.png}, {@code accuracy.png}) and an atomic
+ * checkpoint, and can resume from that checkpoint exactly (same data order, dropout masks, optimizer state).
+ * For MSAM on a model with BatchNorm, the statistics are recomputed at θ at the end
+ * ({@link SharpnessAware#finish}) before the final evaluation.
+ */
+public final class Trainer {
+    private final RunConfig config;
+    private final Path out;
+    private final PrintStream log;
+    private final boolean progress;
+    /** Ends the session after this many epochs, leaving a checkpoint to resume from (tests). */
+    int stopAfterEpochs = Integer.MAX_VALUE;
+
+    /**
+     * @param config   the run
+     * @param out      output folder (created if needed)
+     * @param log      where to print the per-epoch lines
+     * @param progress whether to draw a progress bar
+     */
+    public Trainer(RunConfig config, Path out, PrintStream log, boolean progress) {
+        this.config = config;
+        this.out = out;
+        this.log = log;
+        this.progress = progress;
+    }
+
+    /**
+     * @param resume continue from the checkpoint in the output folder
+     * @return the result
+     * @throws IOException              if data or checkpoint files cannot be read or results written
+     * @throws IllegalArgumentException for an invalid configuration (every problem is named)
+     */
+    public RunResult run(boolean resume) throws IOException {
+        List<String> problems = config.problems();
+        if (!problems.isEmpty()) {
+            throw new IllegalArgumentException("Invalid options: " + String.join("; ", problems));
+        }
+        Checkpoint.State state = null;
+        if (resume) {
+            state = Checkpoint.readState(out);
+            List<String> diff = differences(state.config, config);
+            if (!diff.isEmpty()) {
+                throw new IllegalArgumentException("--resume with different options than the saved run ("
+                        + String.join("; ", diff) + "). Use the same options (the learning-rate schedule depends on "
+                        + "them), or start a new run in another --output folder.");
+            }
+        }
+        if (config.threads > 0) {
+            Nd4j.getEnvironment().setMaxMasterThreads(config.threads);
+            Nd4j.getEnvironment().setMaxThreads(config.threads);
+        }
+        DataSource data = DataSource.load(config);
+        int iterationsPerEpoch = iterationsPerEpoch(data);
+        ComputationGraph net;
+        if (state != null) {
+            net = Checkpoint.readModel(out);
+            log.printf("Resuming %s after epoch %d of %d%n", out, state.epochsDone, config.epochs);
+        } else {
+            state = new Checkpoint.State();
+            state.config = config;
+            IUpdater updater = Optimizers.create(config, iterationsPerEpoch);
+            long[] s = data.shape();
+            net = Models.builder(config.model).numClasses(data.numClasses()).inputShape(s[0], s[1], s[2])
+                    .seed(config.seed).updater(updater)
+                    .l2(Optimizers.coupledDecay(config.optimizer) ? config.weightDecay : 0).dataType(DataType.FLOAT)
+                    .init();
+        }
+        Files.createDirectories(out);
+        Json.writeAtomically(out.resolve("config.json"), Json.write(config));
+        ProgressListener bar = new ProgressListener(progress);
+        List<TrainingListener> listeners = new ArrayList<>();
+        if (config.clipNorm > 0) {
+            listeners.add(new GlobalGradientClipping(config.clipNorm));
+        }
+        listeners.add(bar);
+        if (Optimizers.sharpnessAware(config.optimizer)) {
+            SharpnessAware.install(net, listeners.toArray(new TrainingListener[0]));
+        } else {
+            net.setListeners(listeners);
+            DecoupledWeightDecay.install(net);
+        }
+
+        RunResult result = new RunResult();
+        result.config = config;
+        result.outputDir = out.toAbsolutePath().toString();
+        result.epochs.addAll(state.metrics);
+        result.trainSeconds = state.trainSeconds;
+        int last = (int) Math.min(config.epochs, (long) state.epochsDone + stopAfterEpochs);
+        for (int epoch = state.epochsDone; epoch < last; epoch++) {
+            Nd4j.getRandom().setSeed(config.seed * 1_000_003L + epoch);
+            bar.startEpoch(String.format("%s epoch %d/%d", config.optimizer, epoch + 1, config.epochs),
+                    iterationsPerEpoch);
+            try (PrefetchingDataSetIterator it = new PrefetchingDataSetIterator(data.train(epoch))) {
+                net.fit(it);
+            }
+            double seconds = bar.endEpoch();
+            EpochMetrics m = new EpochMetrics();
+            m.epoch = epoch + 1;
+            m.trainLoss = bar.meanLoss();
+            m.trainAccuracy = bar.accuracy();
+            m.seconds = seconds;
+            m.imagesPerSecond = bar.images() / Math.max(seconds, 1e-9);
+            m.learningRate = Optimizers.learningRate(config, iterationsPerEpoch)
+                    .valueAt(Math.max(0, net.getIterationCount() - 1), epoch);
+            double[] test = evaluate(net, data.test());
+            m.testLoss = test[0];
+            m.testAccuracy = test[1];
+            result.epochs.add(m);
+            result.trainSeconds += seconds;
+            log.printf("%s epoch %d/%d: train loss %.4f acc %.4f | test loss %.4f acc %.4f | %.1f s, %.0f img/s%n",
+                    config.optimizer, m.epoch, config.epochs, m.trainLoss, m.trainAccuracy, m.testLoss,
+                    m.testAccuracy, m.seconds, m.imagesPerSecond);
+            state.epochsDone = epoch + 1;
+            state.metrics = new ArrayList<>(result.epochs);
+            state.trainSeconds = result.trainSeconds;
+            state.config = config;
+            writeMetrics(result);
+            Checkpoint.save(out, net, state);
+        }
+        EpochMetrics end = result.last();
+        result.finalTestAccuracy = end.testAccuracy;
+        result.finalTestLoss = end.testLoss;
+        if (last < config.epochs) {
+            return result;
+        }
+        if (Optimizers.isMsam(config.optimizer) && hasBatchNorm(net)) {
+            SharpnessAware.finish(net, data.trainPlain(), config.bnRecomputeBatches);
+            double[] test = evaluate(net, data.test());
+            result.finalTestLoss = test[0];
+            result.finalTestAccuracy = test[1];
+            log.printf("BatchNorm statistics recomputed at θ: test loss %.4f acc %.4f%n", test[0], test[1]);
+        }
+        writeMetrics(result);
+        return result;
+    }
+
+    private int iterationsPerEpoch(DataSource data) throws IOException {
+        if (data.trainSize() >= 0) {
+            int n = (data.trainSize() + config.batchSize - 1) / config.batchSize;
+            return config.maxBatches > 0 ? Math.min(n, config.maxBatches) : n;
+        }
+        int n = 0;
+        DataSetIterator it = data.train(0);
+        while (it.hasNext()) {
+            it.next();
+            n++;
+        }
+        return n;
+    }
+
+    private void writeMetrics(RunResult r) throws IOException {
+        StringBuilder csv = new StringBuilder(EpochMetrics.HEADER).append('\n');
+        for (EpochMetrics m : r.epochs) {
+            csv.append(m.csv()).append('\n');
+        }
+        Json.writeAtomically(out.resolve("metrics.csv"), csv.toString());
+        Json.writeAtomically(out.resolve("result.json"), Json.write(r));
+        Map<String, List<EpochMetrics>> one = new LinkedHashMap<>();
+        one.put(config.optimizer, r.epochs);
+        Plots.write(out, one);
+    }
+
+    private static boolean hasBatchNorm(ComputationGraph net) {
+        for (org.deeplearning4j.nn.api.Layer l : net.getLayers()) {
+            if (l instanceof org.deeplearning4j.nn.layers.normalization.BatchNormalization) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * @return {test cross-entropy, test accuracy} at the weights the network holds (θ after fit(iterator))
+     */
+    static double[] evaluate(ComputationGraph net, DataSetIterator test) {
+        double loss = 0;
+        long correct = 0;
+        long n = 0;
+        test.reset();
+        while (test.hasNext()) {
+            DataSet ds = test.next();
+            INDArray p = net.outputSingle(false, ds.getFeatures());
+            INDArray y = ds.getLabels().castTo(p.dataType());
+            loss -= Transforms.log(p.add(1e-12), false).muli(y).sumNumber().doubleValue();
+            correct += p.argMax(1).eq(y.argMax(1)).castTo(DataType.INT).sumNumber().longValue();
+            n += ds.numExamples();
+        }
+        return new double[] {loss / n, (double) correct / n};
+    }
+
+    /** @return the options that differ between the saved and the requested run (--threads may differ) */
+    static List<String> differences(RunConfig saved, RunConfig now) {
+        RunConfig a = saved.copy();
+        RunConfig b = now.copy();
+        a.threads = 0;
+        b.threads = 0;
+        List<String> diff = new ArrayList<>();
+        Map<?, ?> ma = Json.MAPPER.convertValue(a, Map.class);
+        Map<?, ?> mb = Json.MAPPER.convertValue(b, Map.class);
+        for (Object k : ma.keySet()) {
+            if (!java.util.Objects.equals(ma.get(k), mb.get(k))) {
+                diff.add(k + ": saved " + ma.get(k) + ", now " + mb.get(k));
+            }
+        }
+        return diff;
+    }
+}
