@@ -80,6 +80,8 @@ class MainTest {
         List<String> csv = Files.readAllLines(out.resolve("metrics.csv"));
         assertEquals(3, csv.size());
         assertTrue(csv.get(0).startsWith("epoch,train_loss,train_accuracy,test_loss,test_accuracy"));
+        double trainAccuracy = Double.parseDouble(csv.get(2).split(",")[2]);
+        assertTrue(trainAccuracy >= 0 && trainAccuracy <= 1, csv.get(2));
         byte[] png = Files.readAllBytes(out.resolve("accuracy.png"));
         assertEquals((byte) 0x89, png[0]);
         assertEquals('P', png[1]);
@@ -99,6 +101,17 @@ class MainTest {
         assertEquals(4, Files.readAllLines(out.resolve("compare.csv")).size());
         assertTrue(Files.exists(out.resolve("msam-seed2/metrics.csv")));
         assertTrue(Files.exists(out.resolve("accuracy.png")));
+    }
+
+    @Test
+    void demoRunsOnTheEmbeddedData() throws Exception {
+        Path out = dir.resolve("demo");
+        Run r = run("demo", "--max-batches", "2", "--epochs", "1", "--test-subset", "64", "--no-progress", "--output",
+                out.toString());
+        assertEquals(0, r.code, r.err + r.out);
+        assertTrue(r.out.contains("| sgd | 1 |") && r.out.contains("| msam | 1 |"), r.out);
+        assertTrue(r.out.contains("Plots: " + out.resolve("accuracy.png").toAbsolutePath()), r.out);
+        assertTrue(Files.readString(out.resolve("sgd-seed1/config.json")).contains("\"preset\" : \"demo\""));
     }
 
     @Test

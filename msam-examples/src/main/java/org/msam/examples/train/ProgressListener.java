@@ -27,6 +27,7 @@ final class ProgressListener extends BaseTrainingListener {
     private int batches;
     private long correct;
     private long seen;
+    private INDArray predictions;
 
     ProgressListener(boolean show) {
         this.show = show;
@@ -69,7 +70,9 @@ final class ProgressListener extends BaseTrainingListener {
 
     /**
      * The output layer's activations are not passed to listeners, so the prediction is recomputed from its input
-     * (the activation of the vertex feeding it) and its parameters: argmax(x·W + b), without dropout.
+     * (the activation of the vertex feeding it) and its parameters: argmax(x·W + b), without dropout. The labels
+     * of the batch reach the output layer only during the backward pass, so they are compared in
+     * {@link #onGradientCalculation}.
      */
     @Override
     public void onForwardPass(Model model, Map<String, INDArray> activations) {
@@ -83,19 +86,31 @@ final class ProgressListener extends BaseTrainingListener {
             return;
         }
         INDArray x = activations.get(inputs.get(0));
-        INDArray labels = ((IOutputLayer) outLayer).getLabels();
         INDArray w = outLayer.getParam("W");
         INDArray b = outLayer.getParam("b");
-        if (x == null || labels == null || w == null || x.rank() != 2 || x.size(1) != w.size(0)) {
+        predictions = null;
+        if (x == null || w == null || x.rank() != 2 || x.size(1) != w.size(0)) {
             return;
         }
         INDArray logits = x.castTo(w.dataType()).mmul(w);
         if (b != null) {
             logits.addiRowVector(b);
         }
-        correct += logits.argMax(1).eq(labels.argMax(1)).castTo(org.nd4j.linalg.api.buffer.DataType.INT).sumNumber()
-                .longValue();
-        seen += x.size(0);
+        predictions = logits.argMax(1);
+    }
+
+    @Override
+    public void onGradientCalculation(Model model) {
+        if (predictions == null || !(model instanceof ComputationGraph)) {
+            return;
+        }
+        INDArray labels = ((IOutputLayer) ((ComputationGraph) model).getLayer(ModelBuilder.OUTPUT)).getLabels();
+        if (labels != null && labels.size(0) == predictions.length()) {
+            correct += predictions.eq(labels.argMax(1)).castTo(org.nd4j.linalg.api.buffer.DataType.INT).sumNumber()
+                    .longValue();
+            seen += predictions.length();
+        }
+        predictions = null;
     }
 
     @Override
