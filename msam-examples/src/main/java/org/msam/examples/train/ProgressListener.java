@@ -71,8 +71,8 @@ final class ProgressListener extends BaseTrainingListener {
     /**
      * The output layer's activations are not passed to listeners, so the prediction is recomputed from its input
      * (the activation of the vertex feeding it) and its parameters: argmax(x·W + b), without dropout. The labels
-     * of the batch reach the output layer only during the backward pass, so they are compared in
-     * {@link #onGradientCalculation}.
+     * of the batch reach the output layer only during the backward pass (and are cleared after it), so they are
+     * compared in {@link #onBackwardPass}.
      */
     @Override
     public void onForwardPass(Model model, Map<String, INDArray> activations) {
@@ -100,7 +100,7 @@ final class ProgressListener extends BaseTrainingListener {
     }
 
     @Override
-    public void onGradientCalculation(Model model) {
+    public void onBackwardPass(Model model) {
         if (predictions == null || !(model instanceof ComputationGraph)) {
             return;
         }
