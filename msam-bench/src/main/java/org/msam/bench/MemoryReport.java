@@ -1,0 +1,194 @@
+package org.msam.bench;
+
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.updater.BaseMultiLayerUpdater;
+import org.deeplearning4j.nn.updater.UpdaterBlock;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.learning.config.NoOp;
+
+/**
+ * The memory each optimizer adds to a model, as a Markdown table: the updater state DL4J allocates
+ * ({@code getUpdater(true).getStateViewArray()}: length × element size, measured on the initialised network)
+ * plus the parameter-sized buffers the training listener keeps, <em>computed</em> from the model:
+ * <ul>
+ *   <li>SAM: msam-dl4j's SamListener holds one backup of every parameter (θ, restored after the second pass)
+ *       and one copy of the BatchNorm running-statistic updates of the first pass (the NoOp-updater
+ *       parameters); adaptive SAM would add one more parameter-sized buffer.</li>
+ *   <li>MSAM: no buffer; its state is the base optimizer's plus two numbers (c and a flag) per updater block,
+ *       which the state column already includes.</li>
+ *   <li>the others: none (AdamW's decay listener holds only views).</li>
+ * </ul>
+ * Activations and gradients are the same for every optimizer and not counted. Run:
+ * <pre>
+ * java -cp msam-bench/target/benchmarks.jar org.msam.bench.MemoryReport [model ...]
+ * </pre>
+ * (models: {@code smallCnn wrn16_1 wrn16_4 wrn28_10}, all by default; WRN-28-10 needs about 1 GB off-heap per
+ * optimizer while it is built).
+ */
+public final class MemoryReport {
+    /** The optimizers of the table, in order. */
+    static final List<String> OPTIMIZERS = List.of("sgd", "nag", "nd4jNesterovs", "adamw", "nd4jAdam", "sam", "msam",
+            "msamAdamW");
+
+    /** The base optimizer each sharpness-aware optimizer is compared with. */
+    private static final Map<String, String> BASES = Map.of("sam", "sgd", "msam", "sgd", "msamAdamW", "adamw");
+
+    private MemoryReport() {
+    }
+
+    /** One line of the table. */
+    public static final class Row {
+        /** The model name. */
+        public final String model;
+        /** The optimizer name. */
+        public final String optimizer;
+        /** All parameters of the model, BatchNorm statistics included. */
+        public final long parameters;
+        /** Bytes per element. */
+        public final int elementSize;
+        /** Updater blocks with a trainable updater. */
+        public final int trainableBlocks;
+        /** Elements of the updater state. */
+        public final long stateElements;
+        /** Elements of the listener's buffers. */
+        public final long listenerElements;
+
+        Row(String model, String optimizer, long parameters, int elementSize, int trainableBlocks,
+            long stateElements, long listenerElements) {
+            this.model = model;
+            this.optimizer = optimizer;
+            this.parameters = parameters;
+            this.elementSize = elementSize;
+            this.trainableBlocks = trainableBlocks;
+            this.stateElements = stateElements;
+            this.listenerElements = listenerElements;
+        }
+
+        /** @return bytes of the updater state */
+        public long stateBytes() {
+            return stateElements * elementSize;
+        }
+
+        /** @return bytes of the listener's buffers */
+        public long listenerBytes() {
+            return listenerElements * elementSize;
+        }
+
+        /** @return all bytes the optimizer adds */
+        public long totalBytes() {
+            return stateBytes() + listenerBytes();
+        }
+
+        /** @return the optimizer's memory in units of the model's parameter memory */
+        public double perParameterMemory() {
+            return (double) totalBytes() / (parameters * elementSize);
+        }
+    }
+
+    /**
+     * Prints the table for the models named in {@code args} (all of {@link Models#NAMES} when none).
+     *
+     * @param args model names
+     */
+    public static void main(String[] args) {
+        List<String> models = args.length == 0 ? Arrays.asList(Models.NAMES) : Arrays.asList(args);
+        PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+        out.print(markdown(run(models, OPTIMIZERS)));
+    }
+
+    /**
+     * @param models     model names
+     * @param optimizers optimizer names
+     * @return one row per model and optimizer
+     */
+    public static List<Row> run(List<String> models, List<String> optimizers) {
+        List<Row> rows = new ArrayList<>();
+        for (String model : models) {
+            for (String optimizer : optimizers) {
+                rows.add(measure(model, optimizer));
+            }
+        }
+        return rows;
+    }
+
+    /**
+     * @param model     model name
+     * @param optimizer optimizer name
+     * @return the memory of the optimizer on the model
+     */
+    public static Row measure(String model, String optimizer) {
+        Model net = Models.build(model, Optimizers.updater(optimizer), Optimizers.l2(optimizer));
+        BaseMultiLayerUpdater<?> updater = net instanceof MultiLayerNetwork
+                ? (BaseMultiLayerUpdater<?>) ((MultiLayerNetwork) net).getUpdater(true)
+                : ((ComputationGraph) net).getUpdater(true);
+        INDArray state = updater.getStateViewArray();
+        long parameters = net.numParams();
+        long noOp = 0;
+        int trainable = 0;
+        for (UpdaterBlock b : updater.getUpdaterBlocks()) {
+            if (b.getGradientUpdater().getConfig() instanceof NoOp) {
+                noOp += b.getParamOffsetEnd() - b.getParamOffsetStart();
+            } else {
+                trainable++;
+            }
+        }
+        long listener = "sam".equals(optimizer) ? parameters + noOp : 0;
+        Row row = new Row(model, optimizer, parameters, net.params().dataType().width(), trainable,
+                state == null ? 0 : state.length(), listener);
+        net.clear();
+        return row;
+    }
+
+    /**
+     * @param rows the rows
+     * @return the Markdown table
+     */
+    public static String markdown(List<Row> rows) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("| Model | Parameters | Optimizer | Updater state | Listener buffers | Total | × parameter memory "
+                + "| Over the base optimizer |\n");
+        sb.append("|---|---:|---|---:|---:|---:|---:|---:|\n");
+        for (Row r : rows) {
+            String base = BASES.get(r.optimizer);
+            String over = "";
+            for (Row o : rows) {
+                if (o.model.equals(r.model) && o.optimizer.equals(base)) {
+                    over = signedBytes(r.totalBytes() - o.totalBytes()) + " (vs " + base + ")";
+                }
+            }
+            sb.append(String.format(Locale.ROOT, "| %s | %,d | %s | %s | %s | %s | %.2f | %s |%n", r.model,
+                    r.parameters, r.optimizer, bytes(r.stateBytes()), bytes(r.listenerBytes()), bytes(r.totalBytes()),
+                    r.perParameterMemory(), over));
+        }
+        sb.append("\nUpdater state: `getUpdater(true).getStateViewArray()` length × element size, measured (it "
+                + "includes MSAM's two numbers per updater block). Listener buffers: computed, not measured: SAM's "
+                + "backup of all parameters plus the copy of the BatchNorm statistics' updates; MSAM and the others "
+                + "keep none. Parameters include BatchNorm's running statistics (DL4J stores them as "
+                + "parameters with a NoOp updater).\n");
+        return sb.toString();
+    }
+
+    private static String signedBytes(long b) {
+        return b > 0 ? "+" + bytes(b) : b < 0 ? "−" + bytes(-b) : "0";
+    }
+
+    private static String bytes(long b) {
+        if (b == 0) {
+            return "0";
+        }
+        if (b < 1024 * 1024) {
+            return String.format(Locale.ROOT, "%,d B", b);
+        }
+        return String.format(Locale.ROOT, "%.2f MiB", b / (1024.0 * 1024.0));
+    }
+}

@@ -1,0 +1,201 @@
+package org.msam.bench;
+
+import java.util.List;
+
+import org.msam.config.Msam;
+import org.msam.updater.MsamPerturbation;
+import org.msam.updater.MsamUpdater;
+import org.msam.updater.ParameterBoundUpdater;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.Axpy;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.GradientUpdater;
+import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.learning.config.IUpdater;
+import org.nd4j.linalg.learning.config.Nesterovs;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+
+/**
+ * One optimizer update of a whole model's parameters: one flat float32 vector of {@code size} elements
+ * updated as a single DL4J updater block, with the work DL4J does around the updater. Every variant first
+ * copies a fixed gradient into the gradient view (the updater turns that view into the update in place, as
+ * backprop's output is in DL4J), then:
+ * <table>
+ *   <caption>Variants ({@code optimizer})</caption>
+ *   <tr><th>value</th><th>work per operation</th></tr>
+ *   <tr><td>{@code nd4jNesterovs}</td><td>ND4J {@code Nesterovs(0.1, 0.9)}: applyUpdater, params.subi(update)</td></tr>
+ *   <tr><td>{@code nd4jAdam}</td><td>ND4J {@code Adam(1e-3)}: applyUpdater, params.subi(update)</td></tr>
+ *   <tr><td>{@code sgdMomentum}</td><td>our SgdMomentum(0.1, 0.9), heavy ball: applyUpdater, subi</td></tr>
+ *   <tr><td>{@code sgdNesterov}</td><td>our SgdMomentum(0.1, 0.9, nesterov): applyUpdater, subi (the same
+ *       maths as ND4J's Nesterovs at a constant learning rate)</td></tr>
+ *   <tr><td>{@code adamw}</td><td>our AdamW(1e-3, λ 1e-2): arm, applyUpdater (with the decoupled decay of the
+ *       bound parameters), subi</td></tr>
+ *   <tr><td>{@code msamSgd}</td><td>the whole MSAM step over {@code sgdMomentum}, ρ 3: arm, applyUpdater (removes
+ *       the previous perturbation θ = θ̃ + c·v, then the base step), subi, c ← ρ/(‖v‖ + δ) (a global norm),
+ *       θ̃ = θ − c·v</td></tr>
+ *   <tr><td>{@code msamAdamW}</td><td>the same over {@code adamw}</td></tr>
+ *   <tr><td>{@code samPerturbation}</td><td>only SAM's extra work around its second forward/backward pass (as
+ *       msam-dl4j's SamListener does it): ‖g‖, backup of θ, θ += ρ·g/(‖g‖ + δ), θ restored from the backup.
+ *       SAM's whole optimizer step is {@code sgdMomentum} plus this (plus a second pass)</td></tr>
+ * </table>
+ * Every array is allocated in {@link #setup()}; an operation allocates no parameter-sized array. The gradient
+ * is the same every step, so the weights drift slowly and stay finite.
+ *
+ * <p>Sizes: 300,000; 2,700,000 (WRN-16-4, 2.78M); 36,500,000 (WRN-28-10). Run:
+ * <pre>
+ * mvn -B package -pl msam-bench -am -DskipTests
+ * java -jar msam-bench/target/benchmarks.jar OptimizerStepBenchmark -rf json -rff step.json
+ * java -cp msam-bench/target/benchmarks.jar org.msam.bench.Report step.json
+ * </pre>
+ * (a shorter run: {@code -f 1 -wi 2 -i 3 -p size=2700000,36500000}).
+ */
+@State(Scope.Benchmark)
+public class OptimizerStepBenchmark extends AbstractBenchmark {
+    /** Number of parameters. */
+    @Param({"300000", "2700000", "36500000"})
+    public int size;
+
+    /** The variant, see the class description. */
+    @Param({"nd4jNesterovs", "nd4jAdam", "sgdMomentum", "sgdNesterov", "adamw", "msamSgd", "msamAdamW",
+        "samPerturbation"})
+    public String optimizer;
+
+    INDArray params;
+    INDArray gradient;
+    INDArray source;
+    private INDArray state;
+    private INDArray backup;
+    private GradientUpdater<?> updater;
+    private ParameterBoundUpdater bound;
+    private MsamPerturbation perturbation;
+    private Runnable step;
+    int iteration;
+
+    /** @return the updater configuration of a variant that has one */
+    static IUpdater config(String optimizer) {
+        switch (optimizer) {
+            case "nd4jNesterovs":
+                return new Nesterovs(Optimizers.SGD_LR, Optimizers.MOMENTUM);
+            case "nd4jAdam":
+                return new Adam(Optimizers.ADAMW_LR);
+            case "sgdMomentum":
+                return Optimizers.sgd(false);
+            case "sgdNesterov":
+                return Optimizers.sgd(true);
+            case "adamw":
+                return Optimizers.adamW();
+            case "msamSgd":
+                return Msam.builder().base(Optimizers.sgd(false)).rho(Optimizers.MSAM_RHO).build();
+            case "msamAdamW":
+                return Msam.builder().base(Optimizers.adamW()).rho(Optimizers.MSAM_RHO).build();
+            default:
+                throw new IllegalArgumentException("Unknown optimizer \"" + optimizer + "\"");
+        }
+    }
+
+    /** Allocates the parameters, the gradient, its fixed source and the optimizer state. */
+    @Setup(Level.Trial)
+    public void setup() {
+        Nd4j.getRandom().setSeed(42);
+        params = Nd4j.randn(DataType.FLOAT, size).muli(0.05);
+        source = Nd4j.randn(DataType.FLOAT, size).muli(0.01);
+        gradient = source.dup();
+        iteration = 0;
+        if ("samPerturbation".equals(optimizer)) {
+            backup = Nd4j.createUninitialized(DataType.FLOAT, size);
+            step = this::samPerturbation;
+            return;
+        }
+        IUpdater config = config(optimizer);
+        state = Nd4j.zeros(DataType.FLOAT, config.stateSize(size));
+        updater = config.instantiate(state, true);
+        if (updater instanceof ParameterBoundUpdater) {
+            bound = (ParameterBoundUpdater) updater;
+            // AdamW decays every parameter (its default scope); SgdMomentum ignores the decay views.
+            bound.bind(params, List.of(params));
+        }
+        if (updater instanceof MsamUpdater) {
+            perturbation = new MsamPerturbation(List.of((MsamUpdater) updater));
+            step = this::msamStep;
+        } else if (bound != null) {
+            step = this::boundStep;
+        } else {
+            step = this::plainStep;
+        }
+    }
+
+    /** Frees the off-heap arrays (the optimizer state is a view of {@code state}). */
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        for (INDArray a : new INDArray[] {params, source, gradient, state, backup}) {
+            if (a != null) {
+                a.close();
+            }
+        }
+        params = null;
+        source = null;
+        gradient = null;
+        state = null;
+        backup = null;
+        updater = null;
+        bound = null;
+        perturbation = null;
+    }
+
+    /** @return the parameters (θ̃ for MSAM) after one more update */
+    @Benchmark
+    public INDArray step() {
+        step.run();
+        iteration++;
+        return params;
+    }
+
+    private void plainStep() {
+        gradient.assign(source);
+        updater.applyUpdater(gradient, iteration, 0);
+        params.subi(gradient);
+    }
+
+    private void boundStep() {
+        bound.arm(iteration);
+        plainStep();
+    }
+
+    private void msamStep() {
+        perturbation.arm(iteration);
+        gradient.assign(source);
+        updater.applyUpdater(gradient, iteration, 0);
+        params.subi(gradient);
+        perturbation.updateScale(iteration, 0);
+        perturbation.perturb();
+    }
+
+    private void samPerturbation() {
+        samPerturb();
+        samRestore();
+    }
+
+    /** Backs θ up and moves to θ + ρ·g/(‖g‖ + δ). */
+    void samPerturb() {
+        double norm = gradient.norm2Number().doubleValue();
+        backup.assign(params);
+        Nd4j.exec(new Axpy(gradient, params, params, Optimizers.SAM_RHO / (norm + MsamPerturbation.DELTA)));
+    }
+
+    /** Restores θ from the backup. */
+    void samRestore() {
+        params.assign(backup);
+    }
+
+    /** @return the MSAM perturbation of the variants {@code msamSgd}, {@code msamAdamW}, else null */
+    MsamPerturbation perturbation() {
+        return perturbation;
+    }
+}

@@ -1,0 +1,342 @@
+package org.msam.bench;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.StringJoiner;
+
+import org.nd4j.shade.jackson.databind.JsonNode;
+import org.nd4j.shade.jackson.databind.ObjectMapper;
+
+/**
+ * Summarises JMH JSON result files ({@code -rf json -rff results.json}) as Markdown: per benchmark method a
+ * table of parameters, score ± error and unit, plus the time ratio of each optimizer to the baselines
+ * measured in the same file with the same other parameters ({@code OptimizerStepBenchmark}: ND4J's
+ * {@code nd4jNesterovs} and our {@code sgdMomentum}; {@code TrainingIterationBenchmark}: {@code sgd}), then
+ * the project's speed targets and whether each is met.
+ *
+ * <p>Ratios are of times (above 1: slower than the baseline), also for throughput modes; their ± is the
+ * relative errors of both scores added in quadrature (JMH's error is a 99.9% confidence half-width).
+ * <pre>
+ * java -cp msam-bench/target/benchmarks.jar org.msam.bench.Report results.json [more.json ...] [-o report.md]
+ * </pre>
+ */
+public final class Report {
+    /** The parameter that names the competitor. */
+    static final String OPTIMIZER = "optimizer";
+
+    /** Baseline optimizers per benchmark class (simple name). */
+    static final Map<String, List<String>> BASELINES = Map.of(
+            "OptimizerStepBenchmark", List.of("nd4jNesterovs", "sgdMomentum"),
+            "TrainingIterationBenchmark", List.of("sgd"));
+
+    /** The speed targets of the project. */
+    static final List<Target> TARGETS = List.of(
+            new Target("TrainingIterationBenchmark", "msam", "sgd", false, 1.03,
+                    "MSAM training iteration ≤ 1.03 × SgdMomentum's"),
+            new Target("TrainingIterationBenchmark", "sam", "sgd", true, 1.8,
+                    "SAM training iteration ≈ 2 × SgdMomentum's (≥ 1.8)"),
+            new Target("OptimizerStepBenchmark", "sgdMomentum", "nd4jNesterovs", false, 1.0,
+                    "SgdMomentum step ≤ ND4J Nesterovs step"),
+            new Target("OptimizerStepBenchmark", "sgdNesterov", "nd4jNesterovs", false, 1.0,
+                    "SgdMomentum (Nesterov) step ≤ ND4J Nesterovs step"),
+            new Target("OptimizerStepBenchmark", "msamSgd", "sgdMomentum", false, 1.7,
+                    "whole MSAM step ≤ 1.7 × SgdMomentum step"));
+
+    private Report() {
+    }
+
+    /** A bound on the time ratio of an optimizer to a baseline. */
+    static final class Target {
+        final String benchmarkClass;
+        final String optimizer;
+        final String baseline;
+        final boolean atLeast;
+        final double bound;
+        final String description;
+
+        Target(String benchmarkClass, String optimizer, String baseline, boolean atLeast, double bound,
+               String description) {
+            this.benchmarkClass = benchmarkClass;
+            this.optimizer = optimizer;
+            this.baseline = baseline;
+            this.atLeast = atLeast;
+            this.bound = bound;
+            this.description = description;
+        }
+
+        boolean met(double ratio) {
+            return atLeast ? ratio >= bound : ratio <= bound;
+        }
+    }
+
+    /** One JMH result: a benchmark method with one parameter combination. */
+    public static final class Result {
+        /** The file (0-based, in the order given) the result came from: ratios stay within one run. */
+        public final int run;
+        /** The fully qualified benchmark method, e.g. {@code org.msam.bench.OptimizerStepBenchmark.step}. */
+        public final String benchmark;
+        /** JMH's mode: avgt, thrpt, sample, ss. */
+        public final String mode;
+        /** The parameters, in JMH's order. */
+        public final Map<String, String> params;
+        /** The score. */
+        public final double score;
+        /** Its error (NaN when JMH could not compute one). */
+        public final double error;
+        /** The unit, e.g. ms/op. */
+        public final String unit;
+
+        Result(int run, String benchmark, String mode, Map<String, String> params, double score, double error,
+               String unit) {
+            this.run = run;
+            this.benchmark = benchmark;
+            this.mode = mode;
+            this.params = Collections.unmodifiableMap(params);
+            this.score = score;
+            this.error = error;
+            this.unit = unit;
+        }
+
+        /** @return the benchmark class's simple name */
+        public String benchmarkClass() {
+            String[] parts = benchmark.split("\\.");
+            return parts.length < 2 ? benchmark : parts[parts.length - 2];
+        }
+
+        /** @return {@code Class.method} */
+        public String shortName() {
+            String[] parts = benchmark.split("\\.");
+            return parts.length < 2 ? benchmark : parts[parts.length - 2] + "." + parts[parts.length - 1];
+        }
+
+        /** @return the optimizer parameter, or "" */
+        public String optimizer() {
+            return params.getOrDefault(OPTIMIZER, "");
+        }
+
+        /** @return the parameters other than the optimizer, as {@code name=value} joined by commas */
+        public String otherParams() {
+            StringJoiner j = new StringJoiner(", ");
+            params.forEach((k, v) -> {
+                if (!OPTIMIZER.equals(k)) {
+                    j.add(k + "=" + v);
+                }
+            });
+            return j.toString();
+        }
+
+        String group() {
+            return run + "|" + benchmark + "|" + mode + "|" + otherParams();
+        }
+
+        /**
+         * @param base the baseline
+         * @return {ratio, error} of times, this over {@code base}
+         */
+        double[] timeRatio(Result base) {
+            boolean throughput = "thrpt".equals(mode);
+            double r = throughput ? base.score / score : score / base.score;
+            double rel = Math.hypot(error / score, base.error / base.score);
+            return new double[] {r, r * rel};
+        }
+    }
+
+    /**
+     * Writes the Markdown summary of the JSON files to standard output, or to the file after {@code -o}.
+     *
+     * @param args JSON files, optionally {@code -o out.md}
+     * @throws IOException if a file cannot be read or written
+     */
+    public static void main(String[] args) throws IOException {
+        List<Path> inputs = new ArrayList<>();
+        Path output = null;
+        for (int i = 0; i < args.length; i++) {
+            if ("-o".equals(args[i]) && i + 1 < args.length) {
+                output = Paths.get(args[++i]);
+            } else {
+                inputs.add(Paths.get(args[i]));
+            }
+        }
+        if (inputs.isEmpty()) {
+            System.err.println("Usage: Report results.json [more.json ...] [-o report.md]");
+            System.exit(2);
+        }
+        String md = markdown(read(inputs));
+        if (output == null) {
+            new PrintStream(System.out, true, StandardCharsets.UTF_8).print(md);
+        } else {
+            Files.writeString(output, md, StandardCharsets.UTF_8);
+        }
+    }
+
+    /**
+     * @param files JMH JSON result files, one run each
+     * @return their results, in file order
+     */
+    public static List<Result> read(List<Path> files) {
+        List<Result> all = new ArrayList<>();
+        for (int i = 0; i < files.size(); i++) {
+            try (InputStream in = Files.newInputStream(files.get(i))) {
+                all.addAll(read(in, i));
+            } catch (IOException e) {
+                throw new UncheckedIOException("Cannot read JMH results " + files.get(i), e);
+            }
+        }
+        return all;
+    }
+
+    /**
+     * @param json a JMH JSON result document (an array of results)
+     * @param run  the run index to give the results
+     * @return the results
+     * @throws IOException if the JSON is malformed
+     */
+    public static List<Result> read(InputStream json, int run) throws IOException {
+        JsonNode root = new ObjectMapper().readTree(json);
+        if (root == null || !root.isArray()) {
+            throw new IOException("Not a JMH JSON result file: expected an array of results");
+        }
+        List<Result> results = new ArrayList<>();
+        for (JsonNode r : root) {
+            JsonNode metric = r.path("primaryMetric");
+            if (!r.hasNonNull("benchmark") || !metric.has("score")) {
+                throw new IOException("Not a JMH result: " + r);
+            }
+            Map<String, String> params = new LinkedHashMap<>();
+            for (Iterator<Map.Entry<String, JsonNode>> it = r.path("params").fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> e = it.next();
+                params.put(e.getKey(), e.getValue().asText());
+            }
+            results.add(new Result(run, r.get("benchmark").asText(), r.path("mode").asText(""), params,
+                    number(metric.get("score")), number(metric.get("scoreError")), metric.path("scoreUnit").asText("")));
+        }
+        return results;
+    }
+
+    /** JMH writes "NaN" (a string) where it has no number. */
+    private static double number(JsonNode n) {
+        if (n == null || n.isNull()) {
+            return Double.NaN;
+        }
+        return n.isNumber() ? n.doubleValue() : parse(n.asText());
+    }
+
+    private static double parse(String s) {
+        try {
+            return Double.parseDouble(s);
+        } catch (NumberFormatException e) {
+            return Double.NaN;
+        }
+    }
+
+    /**
+     * @param results the results
+     * @return the Markdown tables and the targets
+     */
+    public static String markdown(List<Result> results) {
+        StringBuilder sb = new StringBuilder();
+        Map<String, List<Result>> byBenchmark = new LinkedHashMap<>();
+        for (Result r : results) {
+            byBenchmark.computeIfAbsent(r.shortName() + " (" + r.mode + ")", k -> new ArrayList<>()).add(r);
+        }
+        for (Map.Entry<String, List<Result>> e : byBenchmark.entrySet()) {
+            table(sb, e.getKey(), e.getValue());
+        }
+        targets(sb, results);
+        return sb.toString();
+    }
+
+    private static void table(StringBuilder sb, String title, List<Result> rows) {
+        List<String> baselines = BASELINES.getOrDefault(rows.get(0).benchmarkClass(), List.of());
+        sb.append("### ").append(title).append("\n\n");
+        sb.append("| Parameters | Optimizer | Score ± Error | Unit |");
+        for (String b : baselines) {
+            sb.append(" × ").append(b).append(" |");
+        }
+        sb.append("\n|---|---|---:|---|");
+        sb.append("---:|".repeat(baselines.size()));
+        sb.append('\n');
+        Map<String, List<Result>> groups = new LinkedHashMap<>();
+        for (Result r : rows) {
+            groups.computeIfAbsent(r.group(), k -> new ArrayList<>()).add(r);
+        }
+        for (List<Result> group : groups.values()) {
+            for (Result r : group) {
+                sb.append("| ").append(r.otherParams().isEmpty() ? "—" : r.otherParams()).append(" | ")
+                        .append(r.optimizer().isEmpty() ? "—" : r.optimizer()).append(" | ")
+                        .append(scoreWithError(r.score, r.error)).append(" | ").append(r.unit).append(" |");
+                for (String b : baselines) {
+                    Result base = find(group, b);
+                    sb.append(' ').append(base == null ? "—" : ratio(r.timeRatio(base))).append(" |");
+                }
+                sb.append('\n');
+            }
+        }
+        sb.append('\n');
+    }
+
+    private static void targets(StringBuilder sb, List<Result> results) {
+        StringBuilder rows = new StringBuilder();
+        for (Target t : TARGETS) {
+            Map<String, List<Result>> groups = new LinkedHashMap<>();
+            for (Result r : results) {
+                if (r.benchmarkClass().equals(t.benchmarkClass)) {
+                    groups.computeIfAbsent(r.group(), k -> new ArrayList<>()).add(r);
+                }
+            }
+            for (List<Result> group : groups.values()) {
+                Result r = find(group, t.optimizer);
+                Result base = find(group, t.baseline);
+                if (r == null || base == null) {
+                    continue;
+                }
+                double[] q = r.timeRatio(base);
+                rows.append("| ").append(t.description).append(" | ").append(group.get(0).otherParams())
+                        .append(" | ").append(t.optimizer).append(" / ").append(t.baseline).append(" = ")
+                        .append(ratio(q)).append(" | ").append(t.met(q[0]) ? "met" : "**missed**").append(" |\n");
+            }
+        }
+        if (rows.length() > 0) {
+            sb.append("### Targets\n\n| Target | Parameters | Time ratio | Status |\n|---|---|---|---|\n")
+                    .append(rows).append('\n');
+        }
+    }
+
+    private static Result find(List<Result> group, String optimizer) {
+        for (Result r : group) {
+            if (r.optimizer().equals(optimizer)) {
+                return r;
+            }
+        }
+        return null;
+    }
+
+    static String scoreWithError(double score, double error) {
+        String f = format(score);
+        String s = String.format(Locale.ROOT, f, score);
+        return Double.isFinite(error) ? s + " ± " + String.format(Locale.ROOT, f, error) : s;
+    }
+
+    private static String format(double score) {
+        double a = Math.abs(score);
+        return a >= 100 ? "%.1f" : a >= 10 ? "%.2f" : a >= 0.1 ? "%.3f" : "%.3g";
+    }
+
+    static String ratio(double[] q) {
+        String s = String.format(Locale.ROOT, "%.2f", q[0]);
+        return Double.isFinite(q[1]) ? s + " ± " + String.format(Locale.ROOT, "%.2f", q[1]) : s;
+    }
+}

@@ -1,0 +1,11 @@
+/**
+ * JMH benchmarks of the optimizers: {@link org.msam.bench.OptimizerStepBenchmark} (one update of a model's
+ * worth of parameters), {@link org.msam.bench.TrainingIterationBenchmark} (one {@code fit} on a mini-batch),
+ * {@link org.msam.bench.MemoryReport} (optimizer memory) and {@link org.msam.bench.Report} (JMH JSON to
+ * Markdown, with the ratios to the baselines and the speed targets).
+ *
+ * <p>Conventions: float32 throughout; DL4J's sign convention {@code params -= update}; MSAM benchmarks leave the
+ * network holding the perturbed weights θ̃ between operations, as training does. Build the runnable jar with
+ * {@code mvn -B package -pl msam-bench -am -DskipTests}; each class's javadoc gives its command.
+ */
+package org.msam.bench;

@@ -1,0 +1,65 @@
+package org.msam.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Collection;
+import java.util.List;
+import java.util.regex.Pattern;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.results.format.ResultFormatType;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.options.Options;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+import org.openjdk.jmh.runner.options.VerboseMode;
+
+/**
+ * Runs every benchmark of the module once through JMH's Runner, in this JVM, with the smallest parameters and
+ * one short measurement, then summarises the JSON it wrote with {@link Report}.
+ */
+class BenchmarkSmokeTest {
+    @Test
+    void everyBenchmarkRunsAndTheReportSummarisesIt(@TempDir Path dir) throws Exception {
+        Path json = dir.resolve("results.json");
+        Options options = new OptionsBuilder()
+                .include(Pattern.quote(OptimizerStepBenchmark.class.getName()) + "\\.")
+                .include(Pattern.quote(TrainingIterationBenchmark.class.getName()) + "\\.")
+                .forks(0)
+                .warmupIterations(0)
+                .measurementIterations(1)
+                .measurementTime(TimeValue.milliseconds(20))
+                .param("size", "300000")
+                .param("model", "smallCnn")
+                .param("batch", "4")
+                .shouldFailOnError(true)
+                .verbosity(VerboseMode.SILENT)
+                .resultFormat(ResultFormatType.JSON)
+                .result(json.toString())
+                .build();
+        Collection<RunResult> results = new Runner(options).run();
+
+        assertEquals(8 + 6, results.size());
+        for (RunResult r : results) {
+            double score = r.getPrimaryResult().getScore();
+            assertTrue(score > 0 && Double.isFinite(score), r.getParams() + ": " + score);
+            assertEquals("ms/op", r.getPrimaryResult().getScoreUnit());
+        }
+
+        List<Report.Result> parsed = Report.read(List.of(json));
+        assertEquals(14, parsed.size());
+        String md = Report.markdown(parsed);
+        assertTrue(md.contains("### OptimizerStepBenchmark.step (avgt)"), md);
+        assertTrue(md.contains("### TrainingIterationBenchmark.fit (avgt)"), md);
+        assertTrue(md.contains("| size=300000 | msamSgd |"), md);
+        assertTrue(md.contains("| model=smallCnn, batch=4 | msam |") || md.contains("| batch=4, model=smallCnn | msam |"),
+                md);
+        assertTrue(md.contains("### Targets"), md);
+        assertTrue(Files.size(json) > 0);
+    }
+}

@@ -1,0 +1,53 @@
+package org.msam.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+/** The memory table: state sizes that follow from the update rules, on the small CNN. */
+class MemoryReportTest {
+    @Test
+    void stateSizesFollowTheUpdateRules() {
+        List<MemoryReport.Row> rows = MemoryReport.run(List.of("smallCnn"), MemoryReport.OPTIMIZERS);
+        Map<String, MemoryReport.Row> by = new HashMap<>();
+        for (MemoryReport.Row r : rows) {
+            by.put(r.optimizer, r);
+            assertEquals(4, r.elementSize, "float32");
+        }
+        MemoryReport.Row sgd = by.get("sgd");
+        long params = sgd.parameters;
+        assertEquals(87_162, params);
+        // One buffer per trainable parameter (BatchNorm statistics have none) plus a step counter per variable.
+        assertTrue(sgd.stateElements > 80_000 && sgd.stateElements < params, "" + sgd.stateElements);
+        assertEquals(sgd.stateElements, by.get("nag").stateElements);
+        assertEquals(0, sgd.listenerElements);
+        long trainable = by.get("nd4jNesterovs").stateElements;
+        assertTrue(sgd.stateElements - trainable < 20, "one counter per variable");
+        assertEquals(2 * trainable, by.get("nd4jAdam").stateElements);
+        assertTrue(by.get("adamw").stateElements - 2 * trainable < 20);
+
+        MemoryReport.Row sam = by.get("sam");
+        assertEquals(sgd.stateElements, sam.stateElements);
+        assertTrue(sam.listenerElements > params, "backup of every parameter plus the BatchNorm statistics");
+
+        MemoryReport.Row msam = by.get("msam");
+        long extra = msam.stateElements - sgd.stateElements;
+        assertTrue(extra > 0 && extra <= 2 * 20, "MSAM adds two numbers per variable: " + extra);
+        assertEquals(0, msam.listenerElements);
+        assertTrue(by.get("msamAdamW").stateElements - by.get("adamw").stateElements <= 2 * 20);
+
+        String md = MemoryReport.markdown(rows);
+        assertTrue(md.contains("| smallCnn | 87,162 | sam |"), md);
+        assertTrue(md.contains("(vs sgd)"), md);
+    }
+
+    @Test
+    void wideResNet164HasTheKnownParameterCount() {
+        assertEquals(2_775_636, Models.build("wrn16_4", Optimizers.updater("sgd"), 0).numParams());
+    }
+}
