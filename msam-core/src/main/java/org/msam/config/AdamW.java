@@ -35,7 +35,8 @@ import org.nd4j.shade.jackson.annotation.JsonProperty;
  * iteration counter instead of its own state, and has no decoupled decay (ND4J {@code Adam} plus
  * {@code WeightDecay(λ, true)} equals this class when ε = 0).
  *
- * <p>State per block of {@code n} parameters: {@code [m (n) | s (n) | t (1)]}.
+ * <p>State per variable of {@code n} parameters: {@code 2n + 1} numbers; a DL4J updater block holds
+ * {@code [m | s | … | t]}: the moments at the front, the step count last.
  *
  * <pre>{@code
  * IUpdater adamw = AdamW.builder().learningRate(1e-3).weightDecay(0.05).build();

@@ -35,8 +35,8 @@ import org.nd4j.shade.jackson.annotation.JsonProperty;
  * ({@code v ← μ·v − η·g}); the two agree at constant η and differ under a learning-rate schedule,
  * and ND4J has no heavy-ball (non-Nesterov) momentum or dampening.
  *
- * <p>State per updater block of {@code n} parameters: {@code [v (n) | steps (1)]}, or nothing when
- * μ = 0.
+ * <p>State per variable of {@code n} parameters: {@code n + 1} numbers, nothing when μ = 0. A DL4J updater
+ * block of several variables holds {@code [v | … | steps]}: the buffer at the front, the step counter last.
  *
  * <pre>{@code
  * IUpdater sgd = SgdMomentum.builder().learningRate(0.1).momentum(0.9).nesterov(true).build();
