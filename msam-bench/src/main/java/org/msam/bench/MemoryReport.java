@@ -24,8 +24,9 @@ import org.nd4j.linalg.learning.config.NoOp;
  *   <li>SAM: msam-dl4j's SamListener holds one backup of every parameter (θ, restored after the second pass)
  *       and one copy of the BatchNorm running-statistic updates of the first pass (the NoOp-updater
  *       parameters); adaptive SAM would add one more parameter-sized buffer.</li>
- *   <li>MSAM: no buffer; its state is the base optimizer's plus two numbers (c and a flag) per updater block,
- *       which the state column already includes.</li>
+ *   <li>MSAM: no buffer; its state is the base optimizer's plus two numbers (c and a flag) for each variable
+ *       of an updater block (DL4J sizes a block's state as the sum of {@code stateSize(n)} over its variables;
+ *       only the last pair is used), which the state column already includes.</li>
  *   <li>the others: none (AdamW's decay listener holds only views).</li>
  * </ul>
  * Activations and gradients are the same for every optimizer and not counted. Run:
@@ -160,7 +161,7 @@ public final class MemoryReport {
         sb.append("|---|---:|---|---:|---:|---:|---:|---:|\n");
         for (Row r : rows) {
             String base = BASES.get(r.optimizer);
-            String over = "";
+            String over = "—";
             for (Row o : rows) {
                 if (o.model.equals(r.model) && o.optimizer.equals(base)) {
                     over = signedBytes(r.totalBytes() - o.totalBytes()) + " (vs " + base + ")";
@@ -171,7 +172,7 @@ public final class MemoryReport {
                     r.perParameterMemory(), over));
         }
         sb.append("\nUpdater state: `getUpdater(true).getStateViewArray()` length × element size, measured (it "
-                + "includes MSAM's two numbers per updater block). Listener buffers: computed, not measured: SAM's "
+                + "includes MSAM's two numbers per variable). Listener buffers: computed, not measured: SAM's "
                 + "backup of all parameters plus the copy of the BatchNorm statistics' updates; MSAM and the others "
                 + "keep none. Parameters include BatchNorm's running statistics (DL4J stores them as "
                 + "parameters with a NoOp updater).\n");

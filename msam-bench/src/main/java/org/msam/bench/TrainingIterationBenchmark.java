@@ -19,8 +19,9 @@ import org.openjdk.jmh.annotations.TearDown;
  * {@code sgd}/{@code nag} are our SgdMomentum, {@code adamw} our AdamW with its decay listener, {@code sam} SAM
  * over {@code sgd} (two passes), {@code msam}/{@code msamAdamW} MSAM over {@code sgd}/{@code adamw}.
  *
- * <p>On a 2-core CPU: the small CNN takes tens of milliseconds per iteration, WRN-16-1 a few hundred, WRN-16-4
- * (2.8M parameters) about 0.3 s per example, so keep its batch small and its iterations few. Run:
+ * <p>On a 2-core CPU (one ND4J thread, batch 16, see msam-bench/RESULTS.md) an SGD iteration takes about 0.35 s
+ * for the small CNN and 1.7 s for WRN-16-1; WRN-16-4 (2.8M parameters) about 0.4 s per example, so keep its batch
+ * small and its iterations few. Run:
  * <pre>
  * mvn -B package -pl msam-bench -am -DskipTests
  * java -jar msam-bench/target/benchmarks.jar TrainingIterationBenchmark -p model=smallCnn,wrn16_1 -rf json -rff iteration.json

@@ -1,6 +1,7 @@
 /**
  * JMH benchmarks of the optimizers: {@link org.msam.bench.OptimizerStepBenchmark} (one update of a model's
  * worth of parameters), {@link org.msam.bench.TrainingIterationBenchmark} (one {@code fit} on a mini-batch),
+ * {@link org.msam.bench.Nd4jOpBenchmark} (the single ND4J operations the steps are made of),
  * {@link org.msam.bench.MemoryReport} (optimizer memory) and {@link org.msam.bench.Report} (JMH JSON to
  * Markdown, with the ratios to the baselines and the speed targets).
  *

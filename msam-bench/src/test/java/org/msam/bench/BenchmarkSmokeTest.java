@@ -30,6 +30,7 @@ class BenchmarkSmokeTest {
         Options options = new OptionsBuilder()
                 .include(Pattern.quote(OptimizerStepBenchmark.class.getName()) + "\\.")
                 .include(Pattern.quote(TrainingIterationBenchmark.class.getName()) + "\\.")
+                .include(Pattern.quote(Nd4jOpBenchmark.class.getName()) + "\\.")
                 .forks(0)
                 .warmupIterations(0)
                 .measurementIterations(1)
@@ -44,7 +45,7 @@ class BenchmarkSmokeTest {
                 .build();
         Collection<RunResult> results = new Runner(options).run();
 
-        assertEquals(8 + 6, results.size());
+        assertEquals(8 + 6 + 9, results.size());
         for (RunResult r : results) {
             double score = r.getPrimaryResult().getScore();
             assertTrue(score > 0 && Double.isFinite(score), r.getParams() + ": " + score);
@@ -52,13 +53,15 @@ class BenchmarkSmokeTest {
         }
 
         List<Report.Result> parsed = Report.read(List.of(json));
-        assertEquals(14, parsed.size());
+        assertEquals(23, parsed.size());
         String md = Report.markdown(parsed);
         assertTrue(md.contains("### OptimizerStepBenchmark.step (avgt)"), md);
         assertTrue(md.contains("### TrainingIterationBenchmark.fit (avgt)"), md);
         assertTrue(md.contains("| size=300000 | msamSgd |"), md);
         assertTrue(md.contains("| model=smallCnn, batch=4 | msam |") || md.contains("| batch=4, model=smallCnn | msam |"),
                 md);
+        assertTrue(md.contains("### Nd4jOpBenchmark.run (avgt)"), md);
+        assertTrue(md.contains("| size=300000 | norm2 |"), md);
         assertTrue(md.contains("### Targets"), md);
         assertTrue(Files.size(json) > 0);
     }
