@@ -17,7 +17,7 @@ final class TrainOptions {
     Path dataDir;
     @Option(names = "--no-download", description = "Never download; fail if the files are absent")
     boolean noDownload;
-    @Option(names = "--model", description = "small-cnn, wrn-16-1, wrn-16-4, wrn-16-8, wrn-28-10, resnet18, resnet50, resnet50-imagenet, resnet101-imagenet")
+    @Option(names = "--model", description = "small-cnn, wrn-16-1, wrn-16-4, wrn-16-8, wrn-28-10, resnet18, resnet50, resnet50-imagenet, resnet101-imagenet, vit-tiny-cifar, vit-s-32, vit-s-16, vit-b-32, vit-b-16")
     String model;
     @Option(names = "--lr", description = "Peak learning rate")
     Double lr;

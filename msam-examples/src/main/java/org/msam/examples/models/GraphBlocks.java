@@ -8,6 +8,7 @@ import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
+import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.conf.layers.PoolingType;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
@@ -58,6 +59,12 @@ final class GraphBlocks {
     /** ReLU ({@code BatchNormalization} ignores its activation in DL4J, so the ReLU is a layer of its own). */
     String relu(String name, String input) {
         graph.addLayer(name, new ActivationLayer.Builder().activation(Activation.RELU).build(), input);
+        return name;
+    }
+
+    /** Any layer, for the models that need a layer kind of their own (the ViT's SameDiff layers). */
+    String layer(String name, Layer layer, String input) {
+        graph.addLayer(name, layer, input);
         return name;
     }
 

@@ -28,6 +28,11 @@ import java.util.function.Supplier;
  *   <tr><td>resnet50-imagenet</td><td>{@link ResNetImageNet#resnet50()}</td><td>1000, 3×224×224</td></tr>
  *   <tr><td>resnet101-imagenet</td><td>{@link ResNetImageNet#resnet101()}</td><td>1000, 3×224×224</td></tr>
  *   <tr><td>small-cnn</td><td>{@link SmallCnn#builder()}</td><td>10, 1×28×28</td></tr>
+ *   <tr><td>vit-s-32</td><td>{@link VisionTransformer#vitS32()}</td><td>1000, 3×224×224</td></tr>
+ *   <tr><td>vit-s-16</td><td>{@link VisionTransformer#vitS16()}</td><td>1000, 3×224×224</td></tr>
+ *   <tr><td>vit-b-32</td><td>{@link VisionTransformer#vitB32()}</td><td>1000, 3×224×224</td></tr>
+ *   <tr><td>vit-b-16</td><td>{@link VisionTransformer#vitB16()}</td><td>1000, 3×224×224</td></tr>
+ *   <tr><td>vit-tiny-cifar</td><td>{@link VisionTransformer#tinyCifar()}</td><td>100, 3×32×32</td></tr>
  * </table>
  * Names are matched ignoring case.
  */
@@ -48,6 +53,11 @@ public final class Models {
         m.put("resnet50-imagenet", ResNetImageNet::resnet50);
         m.put("resnet101-imagenet", ResNetImageNet::resnet101);
         m.put("small-cnn", SmallCnn::builder);
+        m.put("vit-s-32", VisionTransformer::vitS32);
+        m.put("vit-s-16", VisionTransformer::vitS16);
+        m.put("vit-b-32", VisionTransformer::vitB32);
+        m.put("vit-b-16", VisionTransformer::vitB16);
+        m.put("vit-tiny-cifar", VisionTransformer::tinyCifar);
         return Collections.unmodifiableMap(m);
     }
 
