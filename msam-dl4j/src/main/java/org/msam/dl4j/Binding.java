@@ -150,8 +150,13 @@ final class Binding {
         return views;
     }
 
-    /** DL4J's notion of a weight (ParamInitializer.isWeightParam); for layers without one, arrays of rank ≥ 2. */
-    static boolean isWeight(Trainable layer, String name, INDArray view) {
+    /**
+     * DL4J's notion of a weight (ParamInitializer.isWeightParam; a ComputationGraph's blocks hold LayerVertex
+     * wrappers, unwrapped here); for trainables without an initializer, arrays of rank ≥ 2.
+     */
+    static boolean isWeight(Trainable trainable, String name, INDArray view) {
+        Trainable layer = trainable instanceof org.deeplearning4j.nn.graph.vertex.impl.LayerVertex
+                ? ((org.deeplearning4j.nn.graph.vertex.impl.LayerVertex) trainable).getLayer() : trainable;
         if (layer instanceof Layer) {
             org.deeplearning4j.nn.conf.layers.Layer conf = ((Layer) layer).conf().getLayer();
             if (conf != null && conf.initializer() != null) {

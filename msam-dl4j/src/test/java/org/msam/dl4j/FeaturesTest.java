@@ -240,4 +240,44 @@ class FeaturesTest {
         }
         assertTrue(rnn.score(masked) < before, "masked sequence loss decreases");
     }
+
+    @Test
+    void adamwWeightsOnlyDecayDecaysExactlyTheWeightsInBothNetworkTypes() {
+        org.msam.config.AdamW adamw = org.msam.config.AdamW.builder().learningRate(1e-2).weightDecay(0.5)
+                .decayScope(org.msam.config.DecayScope.WEIGHTS_ONLY).build();
+        int[][] layout = {{Nets.IN * Nets.HIDDEN, Nets.HIDDEN}, {Nets.HIDDEN * Nets.HIDDEN, Nets.HIDDEN},
+            {Nets.HIDDEN * Nets.OUT, Nets.OUT}};
+        boolean[] weights = new boolean[Nets.IN * Nets.HIDDEN + Nets.HIDDEN * Nets.HIDDEN + Nets.HIDDEN * Nets.OUT
+                + 2 * Nets.HIDDEN + Nets.OUT];
+        int i = 0;
+        for (int[] l : layout) {
+            for (int k = 0; k < l[0]; k++) {
+                weights[i++] = true;
+            }
+            i += l[1];
+        }
+        List<DataSet> batches = Nets.batches(3, 8, 17, DataType.DOUBLE);
+        for (boolean graph : new boolean[] {false, true}) {
+            Model net = graph ? Nets.residual(Msam.builder().base(adamw).rho(0.2).build(), DataType.DOUBLE, 0)
+                    : Nets.mlp(Msam.builder().base(adamw).rho(0.2).build(), DataType.DOUBLE, 0, false);
+            Oracle oracle = new Oracle(graph ? Nets.residual(new Sgd(0), DataType.DOUBLE, 0)
+                    : Nets.mlp(new Sgd(0), DataType.DOUBLE, 0, false));
+            double[] theta0 = net.params().toDoubleVector();
+            RefMsam ref = new RefMsam(new org.msam.reference.RefAdamW(t -> 1e-2, 0.9, 0.999, 1e-8, 0.5, weights,
+                    theta0.length), t -> 0.2, 0, theta0);
+            int t = 0;
+            for (DataSet b : batches) {
+                ref.step(oracle.gradient(ref.held(), b), t++);
+            }
+            if (graph) {
+                SharpnessAware.install((org.deeplearning4j.nn.graph.ComputationGraph) net);
+                ((org.deeplearning4j.nn.graph.ComputationGraph) net).fit(Nets.iterator(batches));
+            } else {
+                SharpnessAware.install((MultiLayerNetwork) net);
+                ((MultiLayerNetwork) net).fit(Nets.iterator(batches));
+            }
+            double err = Data.maxRelErr(net.params().toDoubleVector(), ref.theta());
+            assertTrue(err < 1e-9, (graph ? "ComputationGraph" : "MultiLayerNetwork") + ": error " + err);
+        }
+    }
 }

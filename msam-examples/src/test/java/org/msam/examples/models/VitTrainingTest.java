@@ -11,7 +11,6 @@ import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -147,8 +146,6 @@ class VitTrainingTest {
      * {@link VisionTransformerTest#matricesAreWeightsEverythingElseIsBias()}).
      */
     @Test
-    @Disabled("msam-dl4j Binding.isWeight receives a ComputationGraph's LayerVertex, not its Layer, so it falls back to"
-            + " 'rank >= 2' on the rank-1 updater views and decays nothing under WEIGHTS_ONLY in any ComputationGraph")
     void adamWWeightsOnlyDecayDecaysExactlyTheMatrices() {
         Map<String, INDArray> plain = oneAdamWStep(0.0, DecayScope.WEIGHTS_ONLY);
         Map<String, INDArray> decayed = oneAdamWStep(1.0, DecayScope.WEIGHTS_ONLY);
