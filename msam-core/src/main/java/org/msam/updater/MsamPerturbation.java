@@ -54,8 +54,7 @@ public final class MsamPerturbation {
     public double momentumNorm() {
         double sq = 0;
         for (MsamUpdater b : blocks) {
-            double n = b.momentum().norm2Number().doubleValue();
-            sq += n * n;
+            sq += Views.squaredNorm(b.momentum());
         }
         return Math.sqrt(sq);
     }
