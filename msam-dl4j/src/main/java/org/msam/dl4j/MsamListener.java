@@ -129,7 +129,7 @@ public final class MsamListener extends SharpnessAwareListener {
 
     @Override
     public void onEpochStart(Model model) {
-        Net net = prepared(model);
+        prepared(model);
         forwardEpochStart(model);
         inEpoch = true;
         perturbation.perturb();

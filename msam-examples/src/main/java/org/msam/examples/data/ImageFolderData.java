@@ -119,6 +119,18 @@ public final class ImageFolderData {
                 .build();
     }
 
+    /**
+     * Counts the images the iterators of a folder read, without decoding them.
+     *
+     * @param dir folder with one sub-folder per class
+     * @return the number of image files
+     * @throws IOException if the folder is missing
+     */
+    public static long count(Path dir) throws IOException {
+        checkFolder(dir);
+        return new FileSplit(dir.toFile(), BaseImageLoader.ALLOWED_FORMATS).length();
+    }
+
     private static void checkFolder(Path dir) throws DatasetFormatException {
         if (!Files.isDirectory(dir)) {
             throw new DatasetFormatException("Image folder not found: " + dir + ". Expected " + dir

@@ -32,9 +32,10 @@ public final class DataSource {
     private final Path imagenet;
     private final int numClasses;
     private final long[] shape;
+    private final int trainSize;
 
     private DataSource(RunConfig config, ImageDataset train, ImageDataset test, ChannelStats stats,
-                       Augmentation augmentation, Path imagenet, int numClasses, long[] shape) {
+                       Augmentation augmentation, Path imagenet, int numClasses, long[] shape, int trainSize) {
         this.config = config;
         this.train = train;
         this.test = test;
@@ -43,6 +44,7 @@ public final class DataSource {
         this.imagenet = imagenet;
         this.numClasses = numClasses;
         this.shape = shape;
+        this.trainSize = trainSize;
     }
 
     /**
@@ -92,7 +94,8 @@ public final class DataSource {
                 }
                 int classes = ImageFolderData.classes(dir.resolve("train")).size();
                 return new DataSource(c, null, null, ChannelStats.IMAGENET, aug, dir, classes,
-                        new long[] {3, c.imageSize, c.imageSize});
+                        new long[] {3, c.imageSize, c.imageSize},
+                        Math.toIntExact(ImageFolderData.count(dir.resolve("train"))));
             default:
                 throw new IllegalArgumentException("Unknown dataset '" + c.dataset + "'; valid names: "
                         + String.join(", ", NAMES));
@@ -104,7 +107,7 @@ public final class DataSource {
             test = test.first(c.testSubset);
         }
         return new DataSource(c, train, test, stats, aug, null, train.numClasses(),
-                new long[] {train.channels(), train.height(), train.width()});
+                new long[] {train.channels(), train.height(), train.width()}, train.size());
     }
 
     /** @return the number of classes */
@@ -117,9 +120,9 @@ public final class DataSource {
         return shape.clone();
     }
 
-    /** @return training examples, or -1 when unknown (image folders) */
+    /** @return training examples (for image folders, the image files found) */
     public int trainSize() {
-        return train == null ? -1 : train.size();
+        return trainSize;
     }
 
     /**

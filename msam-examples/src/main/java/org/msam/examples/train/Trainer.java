@@ -163,18 +163,9 @@ public final class Trainer {
         return result;
     }
 
-    private int iterationsPerEpoch(DataSource data) throws IOException {
-        if (data.trainSize() >= 0) {
-            int n = (data.trainSize() + config.batchSize - 1) / config.batchSize;
-            return config.maxBatches > 0 ? Math.min(n, config.maxBatches) : n;
-        }
-        int n = 0;
-        DataSetIterator it = data.train(0);
-        while (it.hasNext()) {
-            it.next();
-            n++;
-        }
-        return n;
+    private int iterationsPerEpoch(DataSource data) {
+        int n = (data.trainSize() + config.batchSize - 1) / config.batchSize;
+        return config.maxBatches > 0 ? Math.min(n, config.maxBatches) : n;
     }
 
     private void writeMetrics(RunResult r) throws IOException {

@@ -109,6 +109,7 @@ class ImageFolderDataTest {
         assertEquals(a.getLabels(), b.getLabels());
 
         List<String> classes = ImageFolderData.classes(root.resolve("train"));
+        assertEquals(3L * CLASSES.size(), ImageFolderData.count(root.resolve("train")), "images counted, not decoded");
         DataSetIterator val = ImageFolderData.validation(root.resolve("val"), 12, 9, ChannelStats.IMAGENET, classes);
         DataSet v1 = val.next();
         val.reset();
