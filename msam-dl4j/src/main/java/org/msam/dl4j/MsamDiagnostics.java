@@ -75,7 +75,8 @@ public final class MsamDiagnostics extends BaseTrainingListener {
             return Math.abs(c) * momentumNorm;
         }
 
-        String csv() {
+        /** @return the row as a CSV line in the order of {@link #HEADER}, without a line break */
+        public String csv() {
             return String.format(Locale.ROOT, "%d,%d,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g", iteration, epoch, cosine,
                     lossTheta, lossThetaTilde, momentumNorm, c, perturbationNorm());
         }
@@ -174,14 +175,30 @@ public final class MsamDiagnostics extends BaseTrainingListener {
             return m.score(new DataSet(m.getInput(), m.getLabels(), m.getMaskArray(), out.getMaskArray()), false);
         }
         ComputationGraph g = (ComputationGraph) model;
-        int n = g.getNumOutputArrays();
-        INDArray[] labels = new INDArray[n];
-        INDArray[] labelMasks = new INDArray[n];
-        for (int i = 0; i < n; i++) {
-            org.deeplearning4j.nn.api.Layer out = g.getOutputLayer(i);
-            labels[i] = ((org.deeplearning4j.nn.api.layers.IOutputLayer) out).getLabels();
-            labelMasks[i] = out.getMaskArray();
+        return g.score(new MultiDataSet(g.getInputs(), graphLabels(g), g.getInputMaskArrays(),
+                g.getLabelMaskArrays()), false);
+    }
+
+    /**
+     * The labels of the mini-batch being trained. By {@code onGradientCalculation} a ComputationGraph has cleared
+     * its output layers' copies, and it has no public getter for its own: read its private field.
+     */
+    private static INDArray[] graphLabels(ComputationGraph g) {
+        try {
+            java.lang.reflect.Field f = ComputationGraph.class.getDeclaredField("labels");
+            f.setAccessible(true);
+            INDArray[] labels = (INDArray[]) f.get(g);
+            if (labels == null || labels.length == 0 || labels[0] == null) {
+                throw new IllegalStateException("MsamDiagnostics found no labels on the ComputationGraph: it records "
+                        + "during fit(...) only");
+            }
+            return labels;
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            if (e instanceof IllegalStateException) {
+                throw (IllegalStateException) e;
+            }
+            throw new IllegalStateException("MsamDiagnostics cannot read the mini-batch labels of this DL4J "
+                    + "version's ComputationGraph (private field 'labels'); use it with DL4J 1.0.0-M2.1", e);
         }
-        return g.score(new MultiDataSet(g.getInputs(), labels, g.getInputMaskArrays(), labelMasks), false);
     }
 }

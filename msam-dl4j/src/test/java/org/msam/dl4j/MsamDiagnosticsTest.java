@@ -8,6 +8,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -27,14 +29,28 @@ class MsamDiagnosticsTest {
     @Test
     void recordsCosineLossesAndNormsOfTheReferenceRun(@TempDir Path dir) throws Exception {
         MultiLayerNetwork net = Nets.mlp(Msam.builder().base(SGD).rho(0.5).build(), DataType.DOUBLE, 0, false);
-        Path csv = dir.resolve("diag/msam.csv");
-        MsamDiagnostics diag = new MsamDiagnostics(csv, 1);
+        MsamDiagnostics diag = new MsamDiagnostics(dir.resolve("diag/msam.csv"), 1);
         SharpnessAware.install(net, diag);
+        check(net, diag, dir.resolve("diag/msam.csv"), new Oracle(Nets.mlp(new Sgd(0), DataType.DOUBLE, 0, false)));
+    }
+
+    @Test
+    void recordsTheSameOnAComputationGraphTrainedFromAnIterator(@TempDir Path dir) throws Exception {
+        ComputationGraph net = Nets.residual(Msam.builder().base(SGD).rho(0.5).build(), DataType.DOUBLE, 0);
+        MsamDiagnostics diag = new MsamDiagnostics(dir.resolve("graph.csv"), 1);
+        SharpnessAware.install(net, diag);
+        check(net, diag, dir.resolve("graph.csv"), new Oracle(Nets.residual(new Sgd(0), DataType.DOUBLE, 0)));
+    }
+
+    private static void check(Model net, MsamDiagnostics diag, Path csv, Oracle oracle) throws Exception {
         double[] theta0 = net.params().toDoubleVector();
         RefMsam ref = new RefMsam(new RefSgd(t -> 0.1, 0.9, 0, false, 0, theta0.length), t -> 0.5, 0, theta0);
-        Oracle oracle = new Oracle(Nets.mlp(new Sgd(0), DataType.DOUBLE, 0, false));
         List<DataSet> batches = Nets.batches(6, 8, 31, DataType.DOUBLE);
-        net.fit(Nets.iterator(batches));
+        if (net instanceof ComputationGraph) {
+            ((ComputationGraph) net).fit(Nets.iterator(batches));
+        } else {
+            ((MultiLayerNetwork) net).fit(Nets.iterator(batches));
+        }
         assertEquals(6, diag.rows().size());
         assertEquals(7, Files.readAllLines(csv).size());
         assertEquals(MsamDiagnostics.HEADER, Files.readAllLines(csv).get(0));

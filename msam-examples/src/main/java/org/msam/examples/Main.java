@@ -13,6 +13,7 @@ import org.msam.examples.train.Comparison;
 import org.msam.examples.train.Optimizers;
 import org.msam.examples.train.RunConfig;
 import org.msam.examples.train.RunResult;
+import org.msam.examples.train.RunSpec;
 import org.msam.examples.train.Trainer;
 
 import picocli.CommandLine;
@@ -133,7 +134,9 @@ public final class Main implements Callable<Integer> {
         final PrintStream out;
         @Mixin
         TrainOptions options;
-        @Option(names = "--optimizers", split = ",", description = "Comma-separated optimizers (default sgd,msam)")
+        @Option(names = "--optimizers", split = ",", description = "Comma-separated optimizers (default sgd,msam), "
+                + "each optionally with its own settings: name[:rho=X][:epochs=N][:lr=X], e.g. "
+                + "sgd,sam:rho=0.1,sam:rho=0.1:epochs=10,msam:rho=1")
         List<String> optimizers = new ArrayList<>(List.of("sgd", "msam"));
         @Option(names = "--seeds", description = "Number of seeds per optimizer (seeds 1..n; default 1)")
         int seeds = 1;
@@ -159,26 +162,28 @@ public final class Main implements Callable<Integer> {
             if (seeds < 1) {
                 throw new IllegalArgumentException("--seeds must be >= 1, got " + seeds);
             }
+            List<RunSpec> specs = new ArrayList<>();
             for (String o : optimizers) {
-                if (!Optimizers.NAMES.contains(o)) {
-                    throw new IllegalArgumentException("Unknown optimizer '" + o + "' in --optimizers; valid names: "
-                            + String.join(", ", Optimizers.NAMES));
+                RunSpec spec = RunSpec.parse(o);
+                if (specs.stream().anyMatch(x -> x.folder().equals(spec.folder()))) {
+                    throw new IllegalArgumentException("--optimizers lists '" + o + "' twice");
                 }
+                specs.add(spec);
             }
             Path dir = output != null ? output : defaultOutput();
             Map<String, List<RunResult>> results = new LinkedHashMap<>();
-            for (String o : optimizers) {
+            for (RunSpec spec : specs) {
                 for (long s = 1; s <= seeds; s++) {
-                    RunConfig c = options.toConfig(o, s);
-                    Path runDir = dir.resolve(o + "-seed" + s);
+                    RunConfig c = spec.applyTo(options.toConfig(spec.optimizer(), s));
+                    Path runDir = dir.resolve(spec.folder() + "-seed" + s);
                     boolean again = resume && org.msam.examples.train.Checkpoint.exists(runDir);
                     RunResult r = new Trainer(c, runDir, out, !noProgress).run(again);
-                    results.computeIfAbsent(o, k -> new ArrayList<>()).add(r);
+                    results.computeIfAbsent(spec.label(), k -> new ArrayList<>()).add(r);
                 }
             }
             List<Comparison.Row> rows = Comparison.write(dir, results, commandLine());
             out.println();
-            out.print(Comparison.markdown(rows, results.containsKey("sgd") ? "sgd" : optimizers.get(0)));
+            out.print(Comparison.markdown(rows, results.containsKey("sgd") ? "sgd" : specs.get(0).label()));
             out.println();
             out.println("Table: " + dir.resolve("compare.md").toAbsolutePath());
             out.println("Plots: " + dir.resolve("accuracy.png").toAbsolutePath() + ", "

@@ -17,7 +17,7 @@ final class TrainOptions {
     Path dataDir;
     @Option(names = "--no-download", description = "Never download; fail if the files are absent")
     boolean noDownload;
-    @Option(names = "--model", description = "small-cnn, wrn-16-1, wrn-16-4, wrn-16-8, wrn-28-10, resnet18, resnet50, resnet50-imagenet, resnet101-imagenet, vit-tiny-cifar, vit-s-32, vit-s-16, vit-b-32, vit-b-16")
+    @Option(names = "--model", description = "small-cnn, mlp, wrn-16-1, wrn-16-4, wrn-16-8, wrn-28-10, resnet18, resnet50, resnet50-imagenet, resnet101-imagenet, vit-tiny-cifar, vit-s-32, vit-s-16, vit-b-32, vit-b-16")
     String model;
     @Option(names = "--lr", description = "Peak learning rate")
     Double lr;
@@ -53,6 +53,10 @@ final class TrainOptions {
     Integer threads;
     @Option(names = "--image-size", description = "Image side for ImageNet folders")
     Integer imageSize;
+    @Option(names = "--diagnostics", description = "MSAM only: record cos(v, g), the loss at θ and θ̃, ‖v‖ and the "
+            + "perturbation every N iterations into diagnostics.csv and diagnostics-*.png (costs two inference passes "
+            + "per recorded batch)")
+    Integer diagnostics;
     @Option(names = "--bn-batches", description = "Batches to recompute BatchNorm statistics at the true weights after MSAM")
     Integer bnBatches;
 
@@ -138,6 +142,9 @@ final class TrainOptions {
         }
         if (imageSize != null) {
             c.imageSize = imageSize;
+        }
+        if (diagnostics != null) {
+            c.diagnosticsEvery = diagnostics;
         }
         if (bnBatches != null) {
             c.bnRecomputeBatches = bnBatches;

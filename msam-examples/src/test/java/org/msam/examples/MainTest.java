@@ -104,6 +104,28 @@ class MainTest {
     }
 
     @Test
+    void compareTakesSettingsPerEntry() throws Exception {
+        Path out = dir.resolve("compare-grid");
+        Run r = run(tiny("compare", "--optimizers", "sgd,msam:rho=-0.5,sam:rho=0.2:epochs=1", "--epochs", "2",
+                "--output", out.toString()));
+        assertEquals(0, r.code, r.err + r.out);
+        String md = Files.readString(out.resolve("compare.md"));
+        for (String o : List.of("| sgd | 1 |", "| msam:rho=-0.5 | 1 |", "| sam:rho=0.2:epochs=1 | 1 |")) {
+            assertTrue(md.contains(o), md);
+        }
+        String msam = Files.readString(out.resolve("msam_rho-0.5-seed1/config.json"));
+        assertTrue(msam.contains("\"rho\" : -0.5") && msam.contains("\"epochs\" : 2"), msam);
+        String sam = Files.readString(out.resolve("sam_rho0.2_epochs1-seed1/config.json"));
+        assertTrue(sam.contains("\"rho\" : 0.2") && sam.contains("\"epochs\" : 1"), sam);
+        assertEquals(2, Files.readAllLines(out.resolve("sgd-seed1/metrics.csv")).size() - 1);
+        assertEquals(1, Files.readAllLines(out.resolve("sam_rho0.2_epochs1-seed1/metrics.csv")).size() - 1);
+
+        r = run(tiny("compare", "--optimizers", "sgd,msam:rho=1,msam:rho=1", "--output", out.toString()));
+        assertEquals(1, r.code);
+        assertTrue(r.err.contains("--optimizers lists 'msam:rho=1' twice"), r.err);
+    }
+
+    @Test
     void demoRunsOnTheEmbeddedData() throws Exception {
         Path out = dir.resolve("demo");
         Run r = run("demo", "--max-batches", "2", "--epochs", "1", "--test-subset", "64", "--no-progress", "--output",

@@ -28,6 +28,7 @@ import java.util.function.Supplier;
  *   <tr><td>resnet50-imagenet</td><td>{@link ResNetImageNet#resnet50()}</td><td>1000, 3×224×224</td></tr>
  *   <tr><td>resnet101-imagenet</td><td>{@link ResNetImageNet#resnet101()}</td><td>1000, 3×224×224</td></tr>
  *   <tr><td>small-cnn</td><td>{@link SmallCnn#builder()}</td><td>10, 1×28×28</td></tr>
+ *   <tr><td>mlp</td><td>{@link Mlp#builder()}</td><td>10, 3×32×32</td></tr>
  *   <tr><td>vit-s-32</td><td>{@link VisionTransformer#vitS32()}</td><td>1000, 3×224×224</td></tr>
  *   <tr><td>vit-s-16</td><td>{@link VisionTransformer#vitS16()}</td><td>1000, 3×224×224</td></tr>
  *   <tr><td>vit-b-32</td><td>{@link VisionTransformer#vitB32()}</td><td>1000, 3×224×224</td></tr>
@@ -53,6 +54,7 @@ public final class Models {
         m.put("resnet50-imagenet", ResNetImageNet::resnet50);
         m.put("resnet101-imagenet", ResNetImageNet::resnet101);
         m.put("small-cnn", SmallCnn::builder);
+        m.put("mlp", Mlp::builder);
         m.put("vit-s-32", VisionTransformer::vitS32);
         m.put("vit-s-16", VisionTransformer::vitS16);
         m.put("vit-b-32", VisionTransformer::vitB32);

@@ -43,6 +43,55 @@ public final class Plots {
         return List.of(loss, acc);
     }
 
+    /**
+     * Writes {@code diagnostics-cosine.png} (cos(v, g) by iteration) and {@code diagnostics-loss.png} (mini-batch
+     * loss at θ and at θ̃ by iteration) from an {@code MsamDiagnostics} CSV file.
+     *
+     * @param dir output folder
+     * @param csv the diagnostics file (header {@code MsamDiagnostics.HEADER})
+     * @return the written files
+     * @throws IOException if a file cannot be read or written
+     */
+    public static List<Path> diagnostics(Path dir, Path csv) throws IOException {
+        XYSeries cosine = new XYSeries("cos(v, g)");
+        XYSeries theta = new XYSeries("loss at θ");
+        XYSeries tilde = new XYSeries("loss at θ̃");
+        List<String> lines = Files.readAllLines(csv, java.nio.charset.StandardCharsets.UTF_8);
+        for (String line : lines.subList(1, lines.size())) {
+            String[] f = line.split(",");
+            double it = Double.parseDouble(f[0]);
+            cosine.add(it, Double.parseDouble(f[2]));
+            theta.add(it, Double.parseDouble(f[3]));
+            tilde.add(it, Double.parseDouble(f[4]));
+        }
+        Path cos = dir.resolve("diagnostics-cosine.png");
+        Path loss = dir.resolve("diagnostics-loss.png");
+        save(cos, "Cosine of the momentum (before its update) and the new gradient", "cosine", cosine);
+        save(loss, "Mini-batch loss at θ and at the perturbed θ̃", "cross-entropy", theta, tilde);
+        return List.of(cos, loss);
+    }
+
+    private static void save(Path file, String title, String yLabel, XYSeries... series) throws IOException {
+        XYSeriesCollection data = new XYSeriesCollection();
+        for (XYSeries s : series) {
+            data.addSeries(s);
+        }
+        JFreeChart chart = ChartFactory.createXYLineChart(title, "iteration", yLabel, data, PlotOrientation.VERTICAL,
+                true, false, false);
+        XYPlot plot = chart.getXYPlot();
+        plot.setBackgroundPaint(Color.WHITE);
+        plot.setDomainGridlinePaint(Color.LIGHT_GRAY);
+        plot.setRangeGridlinePaint(Color.LIGHT_GRAY);
+        ((org.jfree.chart.axis.NumberAxis) plot.getRangeAxis()).setAutoRangeIncludesZero(true);
+        XYLineAndShapeRenderer r = new XYLineAndShapeRenderer(true, false);
+        for (int i = 0; i < series.length; i++) {
+            r.setSeriesPaint(i, COLORS[i % COLORS.length]);
+            r.setSeriesStroke(i, new BasicStroke(1.2f));
+        }
+        plot.setRenderer(r);
+        ChartUtils.saveChartAsPNG(file.toFile(), chart, 900, 560);
+    }
+
     private static void chart(Path file, String title, String yLabel, Map<String, List<EpochMetrics>> runs,
                               ToDoubleFunction<EpochMetrics> train, ToDoubleFunction<EpochMetrics> test)
             throws IOException {

@@ -56,6 +56,8 @@ public final class RunConfig {
     public int imageSize = 224;
     /** Batches used to recompute BatchNorm statistics at θ after MSAM training (0: one full epoch). */
     public int bnRecomputeBatches = 50;
+    /** Record MSAM diagnostics every this many iterations (0: off), into {@code diagnostics.csv}. */
+    public int diagnosticsEvery;
     /** Named preset applied before the explicit options, or null. */
     public String preset;
 
@@ -86,6 +88,7 @@ public final class RunConfig {
         c.threads = threads;
         c.imageSize = imageSize;
         c.bnRecomputeBatches = bnRecomputeBatches;
+        c.diagnosticsEvery = diagnosticsEvery;
         c.preset = preset;
         return c;
     }
@@ -124,6 +127,10 @@ public final class RunConfig {
         }
         if (!Optimizers.NAMES.contains(optimizer)) {
             p.add("--optimizer must be one of " + String.join(", ", Optimizers.NAMES) + ", got " + optimizer);
+        }
+        if (diagnosticsEvery < 0 || diagnosticsEvery > 0 && !Optimizers.isMsam(optimizer)) {
+            p.add("--diagnostics must be >= 0 and needs --optimizer msam or msam-adamw, got " + diagnosticsEvery
+                    + " with " + optimizer);
         }
         if (clipNorm < 0) {
             p.add("--clip-norm must be >= 0, got " + clipNorm);

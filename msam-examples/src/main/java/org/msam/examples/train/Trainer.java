@@ -2,6 +2,7 @@ package org.msam.examples.train;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -13,6 +14,7 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.optimize.api.TrainingListener;
 import org.msam.dl4j.DecoupledWeightDecay;
 import org.msam.dl4j.GlobalGradientClipping;
+import org.msam.dl4j.MsamDiagnostics;
 import org.msam.dl4j.SharpnessAware;
 import org.msam.examples.data.PrefetchingDataSetIterator;
 import org.msam.examples.models.Models;
@@ -102,6 +104,12 @@ public final class Trainer {
             listeners.add(new GlobalGradientClipping(config.clipNorm));
         }
         listeners.add(bar);
+        Diagnostics diagnostics = null;
+        if (config.diagnosticsEvery > 0) {
+            diagnostics = new Diagnostics(out.resolve("diagnostics.csv"), config.diagnosticsEvery,
+                    resume ? net.getIterationCount() : 0);
+            listeners.add(diagnostics.listener);
+        }
         if (Optimizers.sharpnessAware(config.optimizer)) {
             SharpnessAware.install(net, listeners.toArray(new TrainingListener[0]));
         } else {
@@ -144,6 +152,9 @@ public final class Trainer {
             state.trainSeconds = result.trainSeconds;
             state.config = config;
             writeMetrics(result);
+            if (diagnostics != null) {
+                diagnostics.flush(out);
+            }
             Checkpoint.save(out, net, state);
         }
         EpochMetrics end = result.last();
@@ -161,6 +172,43 @@ public final class Trainer {
         }
         writeMetrics(result);
         return result;
+    }
+
+    /**
+     * {@link MsamDiagnostics} kept in memory and appended to {@code diagnostics.csv} after each epoch, before the
+     * checkpoint: a resumed run continues the file from the last checkpoint.
+     */
+    private static final class Diagnostics {
+        final MsamDiagnostics listener;
+        final Path csv;
+        int written;
+
+        /** @param firstIteration the iteration training starts from: rows from it on are dropped from the file */
+        Diagnostics(Path csv, int every, int firstIteration) throws IOException {
+            this.listener = new MsamDiagnostics(null, every);
+            this.csv = csv;
+            StringBuilder kept = new StringBuilder(MsamDiagnostics.HEADER).append('\n');
+            if (firstIteration > 0 && Files.exists(csv)) {
+                List<String> lines = Files.readAllLines(csv, StandardCharsets.UTF_8);
+                for (String line : lines.subList(1, lines.size())) {
+                    if (Integer.parseInt(line.substring(0, line.indexOf(','))) < firstIteration) {
+                        kept.append(line).append('\n');
+                    }
+                }
+            }
+            Json.writeAtomically(csv, kept.toString());
+        }
+
+        void flush(Path dir) throws IOException {
+            List<MsamDiagnostics.Row> rows = listener.rows();
+            StringBuilder sb = new StringBuilder(Files.readString(csv, StandardCharsets.UTF_8));
+            for (int i = written; i < rows.size(); i++) {
+                sb.append(rows.get(i).csv()).append('\n');
+            }
+            Json.writeAtomically(csv, sb.toString());
+            written = rows.size();
+            Plots.diagnostics(dir, csv);
+        }
     }
 
     private int iterationsPerEpoch(DataSource data) {

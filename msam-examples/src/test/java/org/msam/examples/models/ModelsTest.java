@@ -36,8 +36,8 @@ class ModelsTest {
     @Test
     void registersTheNamedModelsInOrder() {
         assertEquals(List.of("wrn-16-4", "wrn-28-10", "wrn-16-1", "wrn-16-8", "resnet18", "resnet50",
-                "resnet50-imagenet", "resnet101-imagenet", "small-cnn", "vit-s-32", "vit-s-16", "vit-b-32", "vit-b-16",
-                "vit-tiny-cifar"), Models.names());
+                "resnet50-imagenet", "resnet101-imagenet", "small-cnn", "mlp", "vit-s-32", "vit-s-16", "vit-b-32",
+                "vit-b-16", "vit-tiny-cifar"), Models.names());
         assertTrue(Models.builder("wrn-28-10") instanceof WideResNet);
         assertEquals(28, ((WideResNet) Models.builder("WRN-28-10")).depth());
         assertEquals(101, ((ResNetImageNet) Models.builder("resnet101-imagenet")).depth());
@@ -51,8 +51,8 @@ class ModelsTest {
     void unknownNameListsTheValidNames() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Models.builder("wrn-40-4"));
         assertEquals("Unknown model 'wrn-40-4'; valid names: wrn-16-4, wrn-28-10, wrn-16-1, wrn-16-8, resnet18, "
-                + "resnet50, resnet50-imagenet, resnet101-imagenet, small-cnn, vit-s-32, vit-s-16, vit-b-32, vit-b-16, "
-                + "vit-tiny-cifar", e.getMessage());
+                + "resnet50, resnet50-imagenet, resnet101-imagenet, small-cnn, mlp, vit-s-32, vit-s-16, vit-b-32, "
+                + "vit-b-16, vit-tiny-cifar", e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> Models.builder(null));
     }
 

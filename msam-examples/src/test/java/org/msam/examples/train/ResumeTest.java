@@ -62,6 +62,38 @@ class ResumeTest {
     }
 
     @Test
+    void diagnosticsContinueFromTheCheckpointOnResume(@TempDir Path dir) throws Exception {
+        Path data = TinyCifar.write(dir.resolve("data"), 20, 40);
+        PrintStream quiet = new PrintStream(java.io.OutputStream.nullOutputStream());
+        RunConfig c = config(data, "msam");
+        c.diagnosticsEvery = 1;
+        Path full = dir.resolve("full");
+        new Trainer(c, full, quiet, false).run(false);
+        java.util.List<String> expected = Files.readAllLines(full.resolve("diagnostics.csv"));
+        assertEquals(1 + 3 * 2, expected.size());
+        assertEquals(org.msam.dl4j.MsamDiagnostics.HEADER, expected.get(0));
+        assertTrue(Files.size(full.resolve("diagnostics-cosine.png")) > 0);
+        assertTrue(Files.size(full.resolve("diagnostics-loss.png")) > 0);
+
+        Path parts = dir.resolve("parts");
+        Trainer first = new Trainer(c, parts, quiet, false);
+        first.stopAfterEpochs = 1;
+        first.run(false);
+        // a row written after the checkpoint by an interrupted session is dropped on resume
+        Files.writeString(parts.resolve("diagnostics.csv"), "2,1,0.5,1,1,1,1,1\n",
+                java.nio.file.StandardOpenOption.APPEND);
+        new Trainer(c, parts, quiet, false).run(true);
+        assertEquals(expected, Files.readAllLines(parts.resolve("diagnostics.csv")));
+
+        RunConfig sgd = config(data, "sgd");
+        sgd.diagnosticsEvery = 1;
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new Trainer(sgd, dir.resolve("sgd"), quiet, false).run(false));
+        assertTrue(e.getMessage().contains("--diagnostics must be >= 0 and needs --optimizer msam or msam-adamw, "
+                + "got 1 with sgd"), e.getMessage());
+    }
+
+    @Test
     void resumeWithoutCheckpointExplainsWhatToDo(@TempDir Path dir) {
         Exception e = assertThrows(java.io.IOException.class,
                 () -> new Trainer(config(dir, "msam"), dir.resolve("none"), System.out, false).run(true));
