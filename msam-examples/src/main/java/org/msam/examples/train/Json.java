@@ -29,9 +29,13 @@ final class Json {
 
     /** Writes a file through a temporary file in the same folder and an atomic rename. */
     static void writeAtomically(Path target, byte[] content) throws IOException {
-        Path tmp = Files.createTempFile(target.toAbsolutePath().getParent(), "." + target.getFileName(), ".tmp");
+        // a new file with a unique name (not createTempFile, whose 0600 mode would stick to the result): the
+        // process's umask sets the mode, as for any other file the user writes
+        Path tmp = target.toAbsolutePath().getParent()
+                .resolve("." + target.getFileName() + "." + java.util.UUID.randomUUID() + ".tmp");
         try {
-            Files.write(tmp, content);
+            Files.write(tmp, content, java.nio.file.StandardOpenOption.CREATE_NEW,
+                    java.nio.file.StandardOpenOption.WRITE);
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } finally {
             Files.deleteIfExists(tmp);
