@@ -193,7 +193,10 @@ public final class Main implements Callable<Integer> {
 
         String commandLine() {
             CommandLine.ParseResult p = spec == null ? null : spec.commandLine().getParseResult();
-            return spec.name() + (p == null ? "" : " " + String.join(" ", p.originalArgs()));
+            // the original arguments are the whole command line: they start with this subcommand's name, except
+            // for the demo run without arguments
+            String args = p == null ? "" : String.join(" ", p.originalArgs());
+            return args.startsWith(spec.name()) ? args : (spec.name() + " " + args).trim();
         }
     }
 

@@ -94,6 +94,7 @@ class MainTest {
                 out.toString()));
         assertEquals(0, r.code, r.err + r.out);
         String md = Files.readString(out.resolve("compare.md"));
+        assertTrue(md.contains("Command: `compare --optimizers sgd,sam,msam --seeds 2 --epochs 1 --output "), md);
         for (String o : List.of("| sgd | 2 |", "| sam | 2 |", "| msam | 2 |")) {
             assertTrue(md.contains(o), md);
         }
@@ -134,6 +135,7 @@ class MainTest {
         assertTrue(r.out.contains("| sgd | 1 |") && r.out.contains("| msam | 1 |"), r.out);
         assertTrue(r.out.contains("Plots: " + out.resolve("accuracy.png").toAbsolutePath()), r.out);
         assertTrue(Files.readString(out.resolve("sgd-seed1/config.json")).contains("\"preset\" : \"demo\""));
+        assertTrue(Files.readString(out.resolve("compare.md")).contains("Command: `demo --max-batches 2 "));
     }
 
     @Test
