@@ -84,7 +84,7 @@ final class TrainOptions {
             c.dataset = dataset;
         }
         if (dataDir != null) {
-            c.dataDir = dataDir.toAbsolutePath().toString();
+            c.dataDir = dataDir.toAbsolutePath().normalize().toString();
         }
         if (noDownload) {
             c.download = false;

@@ -1,0 +1,19 @@
+package org.msam.examples;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.nio.file.Paths;
+
+import org.junit.jupiter.api.Test;
+import org.msam.examples.train.RunConfig;
+
+class TrainOptionsTest {
+
+    @Test
+    void dataFolderIsRecordedAbsoluteAndNormalisedSoThatResumesMatchFromAnyWorkingDirectory() {
+        TrainOptions o = new TrainOptions();
+        o.dataDir = Paths.get("runs", "..", "data", ".", "cifar");
+        RunConfig c = o.toConfig("sgd", 1L);
+        assertEquals(Paths.get("data", "cifar").toAbsolutePath().toString(), c.dataDir);
+    }
+}
