@@ -60,10 +60,7 @@ public final class Mlp extends ModelBuilder<Mlp> {
      * @throws IllegalArgumentException outside [0, 1)
      */
     public Mlp dropRate(double dropRate) {
-        if (!(dropRate >= 0 && dropRate < 1)) {
-            throw new IllegalArgumentException("Invalid drop rate: " + dropRate + " (must be in [0, 1))");
-        }
-        this.dropRate = dropRate;
+        this.dropRate = checkDropRate(dropRate);
         return this;
     }
 

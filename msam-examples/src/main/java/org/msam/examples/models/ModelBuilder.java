@@ -40,6 +40,18 @@ import org.nd4j.linalg.learning.config.IUpdater;
  * @param <B> the concrete builder type, returned by the setters
  */
 public abstract class ModelBuilder<B extends ModelBuilder<B>> {
+    /**
+     * @param dropRate a dropout probability
+     * @return it, if in [0, 1)
+     * @throws IllegalArgumentException otherwise, naming the value and the range
+     */
+    static double checkDropRate(double dropRate) {
+        if (!(dropRate >= 0 && dropRate < 1)) {
+            throw new IllegalArgumentException("Invalid drop rate: " + dropRate + " (must be in [0, 1))");
+        }
+        return dropRate;
+    }
+
     /** Name of the graph's input. */
     public static final String INPUT = "input";
     /** Name of the graph's output layer (softmax + MCXENT). */

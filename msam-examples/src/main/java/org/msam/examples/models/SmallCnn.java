@@ -93,10 +93,7 @@ public final class SmallCnn extends ModelBuilder<SmallCnn> {
      * @return this builder
      */
     public SmallCnn dropRate(double dropRate) {
-        if (!(dropRate >= 0 && dropRate < 1)) {
-            throw new IllegalArgumentException("Invalid drop rate: " + dropRate + " (must be in [0, 1))");
-        }
-        this.dropRate = dropRate;
+        this.dropRate = checkDropRate(dropRate);
         return this;
     }
 

@@ -102,10 +102,7 @@ public final class WideResNet extends ModelBuilder<WideResNet> {
      * @return this builder
      */
     public WideResNet dropRate(double dropRate) {
-        if (!(dropRate >= 0 && dropRate < 1)) {
-            throw new IllegalArgumentException("Invalid drop rate: " + dropRate + " (must be in [0, 1))");
-        }
-        this.dropRate = dropRate;
+        this.dropRate = checkDropRate(dropRate);
         return this;
     }
 

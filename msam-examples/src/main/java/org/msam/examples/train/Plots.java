@@ -71,18 +71,26 @@ public final class Plots {
         return List.of(cos, loss);
     }
 
-    private static void save(Path file, String title, String yLabel, XYSeries... series) throws IOException {
-        XYSeriesCollection data = new XYSeriesCollection();
-        for (XYSeries s : series) {
-            data.addSeries(s);
-        }
-        JFreeChart chart = ChartFactory.createXYLineChart(title, "iteration", yLabel, data, PlotOrientation.VERTICAL,
+    /** A line chart on a white background with grey grid lines, its y range including 0 or not. */
+    private static JFreeChart lineChart(String title, String xLabel, String yLabel, XYSeriesCollection data,
+                                        boolean includeZero) {
+        JFreeChart chart = ChartFactory.createXYLineChart(title, xLabel, yLabel, data, PlotOrientation.VERTICAL,
                 true, false, false);
         XYPlot plot = chart.getXYPlot();
         plot.setBackgroundPaint(Color.WHITE);
         plot.setDomainGridlinePaint(Color.LIGHT_GRAY);
         plot.setRangeGridlinePaint(Color.LIGHT_GRAY);
-        ((org.jfree.chart.axis.NumberAxis) plot.getRangeAxis()).setAutoRangeIncludesZero(true);
+        ((org.jfree.chart.axis.NumberAxis) plot.getRangeAxis()).setAutoRangeIncludesZero(includeZero);
+        return chart;
+    }
+
+    private static void save(Path file, String title, String yLabel, XYSeries... series) throws IOException {
+        XYSeriesCollection data = new XYSeriesCollection();
+        for (XYSeries s : series) {
+            data.addSeries(s);
+        }
+        JFreeChart chart = lineChart(title, "iteration", yLabel, data, true);
+        XYPlot plot = chart.getXYPlot();
         XYLineAndShapeRenderer r = new XYLineAndShapeRenderer(true, false);
         for (int i = 0; i < series.length; i++) {
             r.setSeriesPaint(i, COLORS[i % COLORS.length]);
@@ -106,13 +114,8 @@ public final class Plots {
             data.addSeries(tr);
             data.addSeries(te);
         }
-        JFreeChart chart = ChartFactory.createXYLineChart(title, "epoch", yLabel, data, PlotOrientation.VERTICAL,
-                true, false, false);
+        JFreeChart chart = lineChart(title, "epoch", yLabel, data, false);
         XYPlot plot = chart.getXYPlot();
-        plot.setBackgroundPaint(Color.WHITE);
-        plot.setDomainGridlinePaint(Color.LIGHT_GRAY);
-        plot.setRangeGridlinePaint(Color.LIGHT_GRAY);
-        ((org.jfree.chart.axis.NumberAxis) plot.getRangeAxis()).setAutoRangeIncludesZero(false);
         ((org.jfree.chart.axis.NumberAxis) plot.getDomainAxis())
                 .setStandardTickUnits(org.jfree.chart.axis.NumberAxis.createIntegerTickUnits());
         XYLineAndShapeRenderer r = new XYLineAndShapeRenderer(true, true);
