@@ -184,21 +184,19 @@ public final class MsamDiagnostics extends BaseTrainingListener {
      * its output layers' copies, and it has no public getter for its own: read its private field.
      */
     private static INDArray[] graphLabels(ComputationGraph g) {
+        INDArray[] labels;
         try {
             java.lang.reflect.Field f = ComputationGraph.class.getDeclaredField("labels");
             f.setAccessible(true);
-            INDArray[] labels = (INDArray[]) f.get(g);
-            if (labels == null || labels.length == 0 || labels[0] == null) {
-                throw new IllegalStateException("MsamDiagnostics found no labels on the ComputationGraph: it records "
-                        + "during fit(...) only");
-            }
-            return labels;
+            labels = (INDArray[]) f.get(g);
         } catch (ReflectiveOperationException | RuntimeException e) {
-            if (e instanceof IllegalStateException) {
-                throw (IllegalStateException) e;
-            }
             throw new IllegalStateException("MsamDiagnostics cannot read the mini-batch labels of this DL4J "
                     + "version's ComputationGraph (private field 'labels'); use it with DL4J 1.0.0-M2.1", e);
         }
+        if (labels == null || labels.length == 0 || labels[0] == null) {
+            throw new IllegalStateException("MsamDiagnostics found no labels on the ComputationGraph: it records "
+                    + "during fit(...) only");
+        }
+        return labels;
     }
 }

@@ -178,7 +178,7 @@ public final class SharpnessAware {
         SharpnessAwareListener l = require(model);
         boolean was = l.isPerturbed();
         l.removePerturbation();
-        return new PerturbationScope(l, was);
+        return new PerturbationScope(l::applyPerturbation, was);
     }
 
     /**
@@ -311,13 +311,14 @@ public final class SharpnessAware {
     /**
      * A scope in which every variable holds θ, for listeners that evaluate or save inside a training iteration, or
      * to clean up after an iteration aborted by an exception. Between iterations SameDiff already holds θ and the
-     * scope does nothing.
+     * scope does nothing (the perturbation is re-applied on closing only if it was there on opening, which happens
+     * only inside a training iteration or after one was aborted).
      *
      * @param sd a SameDiff instance with SAM/MSAM installed
      * @return the scope; closing it restores the perturbation if there was one
      * @throws IllegalStateException if SAM/MSAM is not installed
      */
-    public static SameDiffPerturbationScope unperturbed(SameDiff sd) {
+    public static PerturbationScope unperturbed(SameDiff sd) {
         SameDiffSharpnessAwareListener l = find(sd);
         if (l == null) {
             throw new IllegalStateException("No SAM/MSAM listener on this SameDiff instance: call "
@@ -325,6 +326,6 @@ public final class SharpnessAware {
         }
         boolean was = l.isPerturbed();
         l.removePerturbation();
-        return new SameDiffPerturbationScope(l, was);
+        return new PerturbationScope(l::applyPerturbation, was);
     }
 }

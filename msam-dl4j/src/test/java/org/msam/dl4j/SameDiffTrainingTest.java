@@ -141,7 +141,7 @@ class SameDiffTrainingTest {
         assertFalse(SharpnessAware.isPerturbed(sd), "after fit the variables hold θ");
         assertClose(ref.theta(), SdMlp.params(sd), TOL, "θ after fit");
         assertEquals(ref.c(), l.scale(), TOL * ref.c(), "c");
-        try (SameDiffPerturbationScope s = SharpnessAware.unperturbed(sd)) {
+        try (PerturbationScope s = SharpnessAware.unperturbed(sd)) {
             assertFalse(SharpnessAware.isPerturbed(sd), "in scope " + s);
             assertClose(ref.theta(), SdMlp.params(sd), TOL, "θ in an unperturbed scope");
         }
