@@ -1,9 +1,9 @@
 package org.msam.examples.train;
 
-import java.util.LinkedHashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
+import java.util.Set;
 
 /**
  * One entry of {@code compare --optimizers}: an optimizer name, optionally followed by {@code :key=value}
@@ -24,12 +24,13 @@ public final class RunSpec {
 
     private final String label;
     private final String optimizer;
-    private final Map<String, String> overrides;
+    private Double rho;
+    private Integer epochs;
+    private Double lr;
 
-    private RunSpec(String label, String optimizer, Map<String, String> overrides) {
+    private RunSpec(String label, String optimizer) {
         this.label = label;
         this.optimizer = optimizer;
-        this.overrides = overrides;
     }
 
     /**
@@ -46,7 +47,8 @@ public final class RunSpec {
             throw new IllegalArgumentException("Unknown optimizer '" + parts[0] + "' in --optimizers entry '" + e
                     + "'; valid names: " + String.join(", ", Optimizers.NAMES));
         }
-        Map<String, String> overrides = new LinkedHashMap<>();
+        RunSpec spec = new RunSpec(e, optimizer);
+        Set<String> given = new HashSet<>();
         for (int i = 1; i < parts.length; i++) {
             int eq = parts[i].indexOf('=');
             String key = eq < 0 ? parts[i] : parts[i].substring(0, eq).trim().toLowerCase(Locale.ROOT);
@@ -57,21 +59,27 @@ public final class RunSpec {
             }
             String value = parts[i].substring(eq + 1).trim();
             try {
-                if ("epochs".equals(key)) {
-                    Integer.parseInt(value);
-                } else {
-                    Double.parseDouble(value);
+                switch (key) {
+                    case "rho":
+                        spec.rho = Double.parseDouble(value);
+                        break;
+                    case "epochs":
+                        spec.epochs = Integer.parseInt(value);
+                        break;
+                    default:
+                        spec.lr = Double.parseDouble(value);
+                        break;
                 }
             } catch (NumberFormatException x) {
                 throw new IllegalArgumentException("Invalid " + key + " value '" + value + "' in --optimizers entry '"
                         + e + "': " + ("epochs".equals(key) ? "an integer" : "a number") + " is required");
             }
-            if (overrides.put(key, value) != null) {
+            if (!given.add(key)) {
                 throw new IllegalArgumentException("Setting '" + key + "' given twice in --optimizers entry '" + e
                         + "'");
             }
         }
-        return new RunSpec(e, optimizer, overrides);
+        return spec;
     }
 
     /** @return the entry as written: the row's label */
@@ -97,18 +105,14 @@ public final class RunSpec {
      */
     public RunConfig applyTo(RunConfig config) {
         config.optimizer = optimizer;
-        for (Map.Entry<String, String> o : overrides.entrySet()) {
-            switch (o.getKey()) {
-                case "rho":
-                    config.rho = Double.parseDouble(o.getValue());
-                    break;
-                case "epochs":
-                    config.epochs = Integer.parseInt(o.getValue());
-                    break;
-                default:
-                    config.learningRate = Double.parseDouble(o.getValue());
-                    break;
-            }
+        if (rho != null) {
+            config.rho = rho;
+        }
+        if (epochs != null) {
+            config.epochs = epochs;
+        }
+        if (lr != null) {
+            config.learningRate = lr;
         }
         return config;
     }

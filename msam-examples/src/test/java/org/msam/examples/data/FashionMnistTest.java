@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -56,10 +55,10 @@ class FashionMnistTest {
         }
         Path src = tmp.resolve("src");
         Files.createDirectories(src);
-        Files.write(src.resolve("train-images-idx3-ubyte"), idx(0x803, new int[] {n, 28, 28}, px));
-        Files.write(src.resolve("train-labels-idx1-ubyte"), idx(0x801, new int[] {n}, labels));
-        Files.write(src.resolve("t10k-images-idx3-ubyte"), idx(0x803, new int[] {n, 28, 28}, px));
-        Files.write(src.resolve("t10k-labels-idx1-ubyte"), idx(0x801, new int[] {n}, labels));
+        Files.write(src.resolve("train-images-idx3-ubyte"), IdxReaderTest.idx(0x803, new int[] {n, 28, 28}, px));
+        Files.write(src.resolve("train-labels-idx1-ubyte"), IdxReaderTest.idx(0x801, new int[] {n}, labels));
+        Files.write(src.resolve("t10k-images-idx3-ubyte"), IdxReaderTest.idx(0x803, new int[] {n, 28, 28}, px));
+        Files.write(src.resolve("t10k-labels-idx1-ubyte"), IdxReaderTest.idx(0x801, new int[] {n}, labels));
         Path out = tmp.resolve("out");
         Path[] written = FashionMnistSubset.make(src, out, 2);
         assertEquals(4, written.length);
@@ -74,15 +73,5 @@ class FashionMnistTest {
         byte[] first = Files.readAllBytes(written[0]);
         FashionMnistSubset.make(src, out, 2);
         assertArrayEquals(first, Files.readAllBytes(written[0]), "the same input gives the same bytes");
-    }
-
-    private static byte[] idx(int magic, int[] dims, byte[] data) {
-        ByteBuffer b = ByteBuffer.allocate(4 + 4 * dims.length + data.length);
-        b.putInt(magic);
-        for (int d : dims) {
-            b.putInt(d);
-        }
-        b.put(data);
-        return b.array();
     }
 }

@@ -17,7 +17,8 @@ class IdxReaderTest {
     @TempDir
     Path tmp;
 
-    private static byte[] idx(int magic, int[] dims, byte[] data) {
+    /** @return an IDX file: magic, dimensions, data (big-endian), as the MNIST files are laid out */
+    static byte[] idx(int magic, int[] dims, byte[] data) {
         ByteBuffer b = ByteBuffer.allocate(4 + 4 * dims.length + data.length);
         b.putInt(magic);
         for (int d : dims) {
