@@ -21,7 +21,7 @@ import org.nd4j.linalg.learning.config.NoOp;
  * ({@code getUpdater(true).getStateViewArray()}: length × element size, measured on the initialised network)
  * plus the parameter-sized buffers the training listener keeps, <em>computed</em> from the model:
  * <ul>
- *   <li>SAM: msam-dl4j's SamListener holds one backup of every parameter (θ, restored after the second pass)
+ *   <li>SAM: msam-core's SamRule holds one backup of every parameter (θ, restored after the second pass)
  *       and one copy of the BatchNorm running-statistic updates of the first pass (the NoOp-updater
  *       parameters); adaptive SAM would add one more parameter-sized buffer.</li>
  *   <li>MSAM: no buffer; its state is the base optimizer's plus two numbers (c and a flag) for each variable

@@ -3,8 +3,12 @@ package org.msam.bench;
 import java.util.List;
 
 import org.msam.config.Msam;
-import org.msam.updater.MsamPerturbation;
+import org.msam.rule.MsamRule;
+import org.msam.rule.Norms;
+import org.msam.rule.ParamKind;
+import org.msam.rule.Variable;
 import org.msam.updater.MsamUpdater;
+import org.msam.updater.MomentumUpdater;
 import org.msam.updater.ParameterBoundUpdater;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -42,7 +46,7 @@ import org.openjdk.jmh.annotations.TearDown;
  *       θ̃ = θ − c·v</td></tr>
  *   <tr><td>{@code msamAdamW}</td><td>the same over {@code adamw}</td></tr>
  *   <tr><td>{@code samPerturbation}</td><td>only SAM's extra work around its second forward/backward pass (as
- *       msam-dl4j's SamListener does it): ‖g‖, backup of θ, θ += ρ·g/(‖g‖ + δ), θ restored from the backup.
+ *       msam-core's SamRule does it): ‖g‖, backup of θ, θ += ρ·g/(‖g‖ + δ), θ restored from the backup.
  *       SAM's whole optimizer step is {@code sgdMomentum} plus this (plus a second pass)</td></tr>
  * </table>
  * Every array is allocated in {@link #setup()}; an operation allocates no parameter-sized array. The gradient
@@ -73,8 +77,7 @@ public class OptimizerStepBenchmark extends AbstractBenchmark {
     private INDArray state;
     private INDArray backup;
     private GradientUpdater<?> updater;
-    private ParameterBoundUpdater bound;
-    private MsamPerturbation perturbation;
+    private MsamRule perturbation;
     private Runnable step;
     int iteration;
 
@@ -116,16 +119,17 @@ public class OptimizerStepBenchmark extends AbstractBenchmark {
         IUpdater config = config(optimizer);
         state = Nd4j.zeros(DataType.FLOAT, config.stateSize(size));
         updater = config.instantiate(state, true);
-        if (updater instanceof ParameterBoundUpdater) {
-            bound = (ParameterBoundUpdater) updater;
-            // AdamW decays every parameter (its default scope); SgdMomentum ignores the decay views.
-            bound.bind(params, List.of(params));
+        INDArray momentum = null;
+        if (updater instanceof MomentumUpdater) {
+            ((MomentumUpdater) updater).resolve(size);
+            momentum = ((MomentumUpdater) updater).momentum();
         }
+        // One variable, every iteration prepared (the driver's part); AdamW decays it (its default scope).
+        List<Variable> variables = List.of(new Variable("params", ParamKind.WEIGHT, params, momentum, updater));
+        ParameterBoundUpdater.bindIfBound(updater, variables, it -> true);
         if (updater instanceof MsamUpdater) {
-            perturbation = new MsamPerturbation(List.of((MsamUpdater) updater));
+            perturbation = new MsamRule(((MsamUpdater) updater).getConfig(), variables);
             step = this::msamStep;
-        } else if (bound != null) {
-            step = this::boundStep;
         } else {
             step = this::plainStep;
         }
@@ -145,7 +149,6 @@ public class OptimizerStepBenchmark extends AbstractBenchmark {
         state = null;
         backup = null;
         updater = null;
-        bound = null;
         perturbation = null;
     }
 
@@ -163,18 +166,12 @@ public class OptimizerStepBenchmark extends AbstractBenchmark {
         params.subi(gradient);
     }
 
-    private void boundStep() {
-        bound.arm(iteration);
-        plainStep();
-    }
-
     private void msamStep() {
-        perturbation.arm(iteration);
         gradient.assign(source);
         updater.applyUpdater(gradient, iteration, 0);
         params.subi(gradient);
-        perturbation.updateScale(iteration, 0);
-        perturbation.perturb();
+        perturbation.afterStep(null, iteration, 0);
+        perturbation.toHeld();
     }
 
     private void samPerturbation() {
@@ -184,9 +181,9 @@ public class OptimizerStepBenchmark extends AbstractBenchmark {
 
     /** Backs θ up and moves to θ + ρ·g/(‖g‖ + δ). */
     void samPerturb() {
-        double norm = gradient.norm2Number().doubleValue();
+        double norm = Math.sqrt(Norms.squaredNorm(gradient));
         backup.assign(params);
-        Nd4j.exec(new Axpy(gradient, params, params, Optimizers.SAM_RHO / (norm + MsamPerturbation.DELTA)));
+        Nd4j.exec(new Axpy(gradient, params, params, Optimizers.SAM_RHO / (norm + MsamRule.DELTA)));
     }
 
     /** Restores θ from the backup. */
@@ -195,7 +192,7 @@ public class OptimizerStepBenchmark extends AbstractBenchmark {
     }
 
     /** @return the MSAM perturbation of the variants {@code msamSgd}, {@code msamAdamW}, else null */
-    MsamPerturbation perturbation() {
+    MsamRule perturbation() {
         return perturbation;
     }
 }

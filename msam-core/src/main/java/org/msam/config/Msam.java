@@ -1,8 +1,14 @@
 package org.msam.config;
 
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
+import org.msam.rule.ParamKind;
+import org.msam.rule.SharpnessAwareConfig;
+import org.msam.rule.SharpnessRule;
+import org.msam.rule.MsamRule;
+import org.msam.rule.Variable;
 import org.msam.updater.MsamUpdater;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.learning.GradientUpdater;
@@ -48,7 +54,7 @@ import org.nd4j.shade.jackson.annotation.JsonProperty;
  *         .build();
  * }</pre>
  */
-public final class Msam implements IUpdater {
+public final class Msam implements SharpnessAwareConfig {
     private static final long serialVersionUID = 1L;
 
     /** Default ρ: {@value} (the paper's value for WRN-16-4 on CIFAR-100 and for ViT-S/32 on ImageNet). */
@@ -120,6 +126,19 @@ public final class Msam implements IUpdater {
     /** @return true when ρ (or its schedule) is the same as {@code other}'s */
     public boolean sameRho(Msam other) {
         return Double.compare(rho, other.rho) == 0 && Objects.equals(rhoSchedule, other.rhoSchedule);
+    }
+
+    /**
+     * @param kind a variable's kind
+     * @return true when the perturbation acts on variables of this kind (every trainable variable)
+     */
+    public boolean perturbs(ParamKind kind) {
+        return true;
+    }
+
+    @Override
+    public SharpnessRule newRule(List<Variable> variables) {
+        return new MsamRule(this, variables);
     }
 
     @Override

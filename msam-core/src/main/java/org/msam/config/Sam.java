@@ -1,8 +1,14 @@
 package org.msam.config;
 
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
+import org.msam.rule.ParamKind;
+import org.msam.rule.SharpnessAwareConfig;
+import org.msam.rule.SharpnessRule;
+import org.msam.rule.SamRule;
+import org.msam.rule.Variable;
 import org.msam.updater.SamUpdater;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.learning.GradientUpdater;
@@ -33,7 +39,7 @@ import org.nd4j.shade.jackson.annotation.JsonProperty;
  *
  * <p>State: the base optimizer's. Memory: one parameter-sized backup of θ held by the listener.
  */
-public final class Sam implements IUpdater {
+public final class Sam implements SharpnessAwareConfig {
     private static final long serialVersionUID = 1L;
 
     /** Default ρ: {@value} (Foret et al.'s default). */
@@ -100,6 +106,19 @@ public final class Sam implements IUpdater {
     public boolean samePerturbation(Sam other) {
         return Double.compare(rho, other.rho) == 0 && adaptive == other.adaptive
                 && Double.compare(adaptiveEta, other.adaptiveEta) == 0;
+    }
+
+    /**
+     * @param kind a variable's kind
+     * @return true when the perturbation acts on variables of this kind (every trainable variable)
+     */
+    public boolean perturbs(ParamKind kind) {
+        return true;
+    }
+
+    @Override
+    public SharpnessRule newRule(List<Variable> variables) {
+        return new SamRule(this, variables);
     }
 
     @Override

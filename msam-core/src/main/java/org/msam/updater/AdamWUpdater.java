@@ -4,8 +4,12 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.IntPredicate;
 
 import org.msam.config.AdamW;
+import org.msam.config.DecayScope;
+import org.msam.rule.ParamKind;
+import org.msam.rule.Variable;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.learning.GradientUpdater;
 import org.nd4j.linalg.ops.transforms.Transforms;
@@ -31,7 +35,7 @@ public final class AdamWUpdater implements GradientUpdater<AdamW>, MomentumUpdat
     private INDArray s;
     private INDArray steps;
     private List<INDArray> decayParams = Collections.emptyList();
-    private int armedIteration = Integer.MIN_VALUE;
+    private IntPredicate prepared;
 
     /** @param config the configuration */
     public AdamWUpdater(AdamW config) {
@@ -96,18 +100,24 @@ public final class AdamWUpdater implements GradientUpdater<AdamW>, MomentumUpdat
         s = Views.slice(flat, numParams, numParams);
     }
 
+    /**
+     * Binds the variables the decoupled decay acts on: all of them ({@link DecayScope#ALL_TRAINABLE}) or the weights
+     * ({@link DecayScope#WEIGHTS_ONLY}).
+     */
     @Override
-    public void bind(INDArray blockParams, List<INDArray> decayParams) {
-        this.decayParams = List.copyOf(decayParams);
+    public void bind(List<Variable> variables, IntPredicate prepared) {
+        List<INDArray> views = new java.util.ArrayList<>();
+        for (Variable v : variables) {
+            if (config.getDecayScope() == DecayScope.ALL_TRAINABLE || v.kind() == ParamKind.WEIGHT) {
+                views.add(v.value());
+            }
+        }
+        this.decayParams = List.copyOf(views);
+        this.prepared = prepared;
     }
 
     @Override
-    public void arm(int iteration) {
-        armedIteration = iteration;
-    }
-
-    @Override
-    public boolean requiresListener() {
+    public boolean requiresDriver() {
         return config.getWeightDecay() > 0;
     }
 
@@ -117,7 +127,7 @@ public final class AdamWUpdater implements GradientUpdater<AdamW>, MomentumUpdat
             throw new IllegalStateException("Updater has not been initialized with view state");
         }
         resolve(gradient.length());
-        if (requiresListener() && armedIteration != iteration) {
+        if (requiresDriver() && (prepared == null || !prepared.test(iteration))) {
             throw new IllegalStateException("AdamW weightDecay=" + config.getWeightDecay()
                     + " cannot be applied at iteration " + iteration
                     + ": a DL4J updater never sees the weights, so decoupled decay is done by msam-dl4j. Call "

@@ -1,17 +1,21 @@
 package org.msam.updater;
 
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.IntPredicate;
 
 import org.msam.config.Msam;
+import org.msam.rule.Variable;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.learning.GradientUpdater;
 
 /**
  * The per-block part of {@link Msam}: removes the previous perturbation from the block's parameters
  * (θ = θ̃ + c·v) and runs the base optimizer's step. The global part (c ← ρ/(‖v‖ + δ), θ̃ = θ − c·v)
- * is done over all blocks by {@link MsamPerturbation}, driven by msam-dl4j's listener.
+ * is done over all blocks by {@link org.msam.rule.MsamRule}, run by msam-dl4j's driver
+ * (docs/ALGORITHMS.md, section "MSAM").
  *
  * <p>State layout: {@code [base state | c | perturbed]} (the scalars at the end of the block's view), where {@code perturbed} is 1 while the
  * block's parameters hold θ̃ and 0 while they hold θ. Both numbers are identical in every block.
@@ -25,9 +29,10 @@ public final class MsamUpdater implements GradientUpdater<Msam>, MomentumUpdater
     private final Msam config;
     private final GradientUpdater<?> base;
     private INDArray c;
-    private INDArray perturbed;
-    private INDArray params;
-    private int armedIteration = Integer.MIN_VALUE;
+    private INDArray perturbedFlag;
+    /** The (θ, v) views of the block's perturbed variables. */
+    private List<INDArray[]> perturbed;
+    private IntPredicate prepared;
 
     private MsamUpdater(Msam config, GradientUpdater<?> base) {
         this.config = config;
@@ -49,10 +54,10 @@ public final class MsamUpdater implements GradientUpdater<Msam>, MomentumUpdater
         GradientUpdater<?> base = config.getBase().instantiate(Views.slice(flat, 0, baseSize), initialize);
         MsamUpdater u = new MsamUpdater(config, base);
         u.c = Views.slice(flat, baseSize, 1);
-        u.perturbed = Views.slice(flat, baseSize + 1, 1);
+        u.perturbedFlag = Views.slice(flat, baseSize + 1, 1);
         if (initialize) {
             u.c.assign(0);
-            u.perturbed.assign(0);
+            u.perturbedFlag.assign(0);
         }
         return u;
     }
@@ -74,7 +79,7 @@ public final class MsamUpdater implements GradientUpdater<Msam>, MomentumUpdater
         }
         MsamUpdater u = new MsamUpdater(config, config.getBase().instantiate(baseState, initialize));
         u.c = c;
-        u.perturbed = p;
+        u.perturbedFlag = p;
         if (initialize) {
             c.assign(0);
             p.assign(0);
@@ -96,15 +101,15 @@ public final class MsamUpdater implements GradientUpdater<Msam>, MomentumUpdater
     public void setState(Map<String, INDArray> stateMap, boolean initialize) {
         Map<String, INDArray> baseState = new HashMap<>(stateMap);
         c = baseState.remove(C_STATE);
-        perturbed = baseState.remove(PERTURBED_STATE);
-        if (c == null || perturbed == null) {
+        perturbedFlag = baseState.remove(PERTURBED_STATE);
+        if (c == null || perturbedFlag == null) {
             throw new IllegalStateException("Msam state must contain " + C_STATE + " and " + PERTURBED_STATE
                     + ", got keys " + stateMap.keySet());
         }
         base.setState(baseState, initialize);
         if (initialize) {
             c.assign(0);
-            perturbed.assign(0);
+            perturbedFlag.assign(0);
         }
     }
 
@@ -112,7 +117,7 @@ public final class MsamUpdater implements GradientUpdater<Msam>, MomentumUpdater
     public Map<String, INDArray> getState() {
         Map<String, INDArray> m = new HashMap<>(base.getState());
         m.put(C_STATE, c);
-        m.put(PERTURBED_STATE, perturbed);
+        m.put(PERTURBED_STATE, perturbedFlag);
         return m;
     }
 
@@ -122,49 +127,43 @@ public final class MsamUpdater implements GradientUpdater<Msam>, MomentumUpdater
         long baseSize = flat.length() - Msam.EXTRA_STATE;
         base.setStateViewArray(Views.slice(flat, 0, baseSize), gradientShape, gradientOrder, initialize);
         c = Views.slice(flat, baseSize, 1);
-        perturbed = Views.slice(flat, baseSize + 1, 1);
+        perturbedFlag = Views.slice(flat, baseSize + 1, 1);
         if (initialize) {
             c.assign(0);
-            perturbed.assign(0);
+            perturbedFlag.assign(0);
         }
     }
 
     @Override
-    public void bind(INDArray blockParams, List<INDArray> decayParams) {
-        this.params = Views.flat(blockParams);
-        ((MomentumUpdater) base).resolve(params.length());
-        if (base instanceof ParameterBoundUpdater) {
-            ((ParameterBoundUpdater) base).bind(blockParams, decayParams);
+    public void bind(List<Variable> variables, IntPredicate prepared) {
+        List<INDArray[]> views = new ArrayList<>();
+        for (Variable v : variables) {
+            if (config.perturbs(v.kind())) {
+                if (v.momentum() == null) {
+                    throw new IllegalStateException("Msam: variable " + v.name() + " has no momentum buffer");
+                }
+                views.add(new INDArray[] {v.value(), v.momentum()});
+            }
         }
+        this.perturbed = views;
+        this.prepared = prepared;
+        ParameterBoundUpdater.bindIfBound(base, variables, prepared);
     }
 
     @Override
-    public void arm(int iteration) {
-        armedIteration = iteration;
-        if (base instanceof ParameterBoundUpdater) {
-            ((ParameterBoundUpdater) base).arm(iteration);
-        }
-    }
-
-    @Override
-    public boolean requiresListener() {
+    public boolean requiresDriver() {
         return true;
     }
 
     /**
      * Removes the perturbation from the block (if present) and runs the base step on θ.
      *
-     * @throws IllegalStateException when the MSAM listener has not prepared this iteration
+     * @throws IllegalStateException when the MSAM driver has not prepared this iteration
      */
     @Override
     public void applyUpdater(INDArray gradient, int iteration, int epoch) {
-        if (armedIteration != iteration || params == null) {
-            throw new IllegalStateException("Msam updater ran without its training listener at iteration "
-                    + iteration + ": the momentum perturbation needs the global norm over all layers, which only "
-                    + "the listener can compute. Call SharpnessAware.install(net) from msam-dl4j after net.init() "
-                    + "(and again after restoring a saved model; SharpnessAware.install(sameDiff) for SameDiff), and "
-                    + "pass your own listeners to install(...) instead of net.setListeners(...).");
-        }
+        ParameterBoundUpdater.requirePrepared(prepared, iteration, "Msam updater (the momentum perturbation needs "
+                + "the global norm over all layers, which only the driver computes)");
         removePerturbation();
         base.applyUpdater(gradient, iteration, epoch);
     }
@@ -184,8 +183,8 @@ public final class MsamUpdater implements GradientUpdater<Msam>, MomentumUpdater
         return c.getDouble(0);
     }
 
-    /** @param scale the new c (the perturbation must be removed while c changes) */
-    void setScale(double scale) {
+    /** @param scale the new c, set by the rule (the perturbation must be removed while c changes) */
+    public void setScale(double scale) {
         if (isPerturbed()) {
             throw new IllegalStateException("c cannot change while the perturbation is applied");
         }
@@ -194,36 +193,36 @@ public final class MsamUpdater implements GradientUpdater<Msam>, MomentumUpdater
 
     /** @return true while the block holds θ̃ */
     public boolean isPerturbed() {
-        return perturbed.getDouble(0) != 0;
+        return perturbedFlag.getDouble(0) != 0;
     }
 
     /** θ = θ̃ + c·v, if the block holds θ̃. */
     public void removePerturbation() {
         if (isPerturbed()) {
-            double cv = scale();
-            if (cv != 0) {
-                Views.axpy(cv, momentum(), requireParams());
-            }
-            perturbed.putScalar(0, 0);
+            move(scale());
+            perturbedFlag.putScalar(0, 0);
         }
     }
 
     /** θ̃ = θ − c·v, if the block holds θ. */
     public void applyPerturbation() {
         if (!isPerturbed()) {
-            double cv = scale();
-            if (cv != 0) {
-                Views.axpy(-cv, momentum(), requireParams());
-            }
-            perturbed.putScalar(0, 1);
+            move(-scale());
+            perturbedFlag.putScalar(0, 1);
         }
     }
 
-    private INDArray requireParams() {
-        if (params == null) {
+    /** θ ← θ + α·v over the perturbed variables. */
+    private void move(double alpha) {
+        if (alpha == 0) {
+            return;
+        }
+        if (perturbed == null) {
             throw new IllegalStateException("Msam updater is not bound to its parameters: call "
                     + "SharpnessAware.install(net) from msam-dl4j");
         }
-        return params;
+        for (INDArray[] p : perturbed) {
+            Views.axpy(alpha, p[1], p[0]);
+        }
     }
 }

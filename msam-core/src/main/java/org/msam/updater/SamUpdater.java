@@ -2,20 +2,23 @@ package org.msam.updater;
 
 import java.util.List;
 import java.util.Map;
+import java.util.function.IntPredicate;
 
 import org.msam.config.Sam;
+import org.msam.rule.Variable;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.learning.GradientUpdater;
 
 /**
  * The per-block part of {@link Sam}: the base optimizer's step on the gradient of the second pass.
- * The two forward/backward passes are run by msam-dl4j's listener; this updater refuses to run for an
- * iteration the listener did not prepare, so a model never trains silently as its base optimizer.
+ * The ascent and the second pass are run by {@link org.msam.rule.SamRule} through msam-dl4j's driver; this updater
+ * refuses to run for an iteration the driver did not prepare, so a model never trains silently as its base
+ * optimizer.
  */
 public final class SamUpdater implements GradientUpdater<Sam>, ParameterBoundUpdater {
     private final Sam config;
     private final GradientUpdater<?> base;
-    private int armedIteration = Integer.MIN_VALUE;
+    private IntPredicate prepared;
 
     /**
      * @param config the configuration
@@ -52,34 +55,20 @@ public final class SamUpdater implements GradientUpdater<Sam>, ParameterBoundUpd
     }
 
     @Override
-    public void bind(INDArray blockParams, List<INDArray> decayParams) {
-        if (base instanceof ParameterBoundUpdater) {
-            ((ParameterBoundUpdater) base).bind(blockParams, decayParams);
-        }
+    public void bind(List<Variable> variables, IntPredicate prepared) {
+        this.prepared = prepared;
+        ParameterBoundUpdater.bindIfBound(base, variables, prepared);
     }
 
     @Override
-    public void arm(int iteration) {
-        armedIteration = iteration;
-        if (base instanceof ParameterBoundUpdater) {
-            ((ParameterBoundUpdater) base).arm(iteration);
-        }
-    }
-
-    @Override
-    public boolean requiresListener() {
+    public boolean requiresDriver() {
         return true;
     }
 
     @Override
     public void applyUpdater(INDArray gradient, int iteration, int epoch) {
-        if (armedIteration != iteration) {
-            throw new IllegalStateException("Sam updater ran without its training listener at iteration " + iteration
-                    + ": SAM's second forward/backward pass is run by the listener. Call SharpnessAware.install(net) "
-                    + "from msam-dl4j after net.init() (and again after restoring a saved model; "
-                    + "SharpnessAware.install(sameDiff) for SameDiff), and pass your own listeners to install(...) "
-                    + "instead of net.setListeners(...).");
-        }
+        ParameterBoundUpdater.requirePrepared(prepared, iteration, "Sam updater (SAM's second forward/backward "
+                + "pass is run by the driver)");
         base.applyUpdater(gradient, iteration, epoch);
     }
 }

@@ -51,24 +51,6 @@ final class Views {
         return n;
     }
 
-    /** Elements per BLAS dot call: keeps float32 accumulation error small while each call stays long. */
-    static final long DOT_CHUNK = 1L << 16;
-
-    /**
-     * ‖x‖² of a contiguous vector as a sum, in double, of BLAS dot products x·x over chunks of {@value #DOT_CHUNK}
-     * elements: one read of x (ND4J's {@code norm2} costs about 2.5 axpys).
-     */
-    static double squaredNorm(INDArray x) {
-        INDArray flat = flat(x);
-        long n = flat.length();
-        double sq = 0;
-        for (long from = 0; from < n; from += DOT_CHUNK) {
-            INDArray part = n <= DOT_CHUNK ? flat : slice(flat, from, Math.min(DOT_CHUNK, n - from));
-            sq += Nd4j.getBlasWrapper().dot(part, part);
-        }
-        return sq;
-    }
-
     /** y ← α·x + y, in place. */
     static void axpy(double alpha, INDArray x, INDArray y) {
         Nd4j.exec(new Axpy(x, y, y, alpha));

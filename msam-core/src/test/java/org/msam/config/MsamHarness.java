@@ -3,7 +3,9 @@ package org.msam.config;
 import java.util.ArrayList;
 import java.util.List;
 
-import org.msam.updater.MsamPerturbation;
+import org.msam.rule.MsamRule;
+import org.msam.rule.ParamKind;
+import org.msam.rule.Variable;
 import org.msam.updater.MsamUpdater;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -11,15 +13,16 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
- * Drives an {@link Msam} model made of several updater blocks the way msam-dl4j does: arm, DL4J's L2 at the
- * weights held, each block's {@code applyUpdater}, {@code params -= update}, then the global scale and the
- * perturbation.
+ * Drives an {@link Msam} model made of several updater blocks the way msam-dl4j's network driver does: the rule's
+ * phase before the step gradient, DL4J's L2 at the weights held, each block's {@code applyUpdater},
+ * {@code params -= update}, then the rule's new scale and the perturbation.
  */
 final class MsamHarness {
     final INDArray params;
     final List<INDArray> states = new ArrayList<>();
     final List<MsamUpdater> updaters = new ArrayList<>();
-    final MsamPerturbation perturbation;
+    final MsamRule perturbation;
+    final List<Variable> variables = new ArrayList<>();
     final long[] bounds;
     final double l2;
     final DataType type;
@@ -38,11 +41,14 @@ final class MsamHarness {
             INDArray p = params.get(NDArrayIndex.interval(bounds[b], bounds[b + 1]));
             INDArray s = states == null ? Nd4j.zeros(type, 1, config.stateSize(p.length())) : states.get(b);
             MsamUpdater u = (MsamUpdater) config.clone().instantiate(s, states == null);
-            u.bind(p, List.of(p));
+            u.resolve(p.length());
+            List<Variable> block = List.of(new Variable("block " + b, ParamKind.WEIGHT, p, u.momentum(), u));
+            u.bind(block, it -> true);
+            variables.addAll(block);
             this.states.add(s);
             updaters.add(u);
         }
-        perturbation = new MsamPerturbation(updaters);
+        perturbation = new MsamRule(config, variables);
     }
 
     /** @return a copy with fresh updater instances restored from copies of the state arrays */
@@ -55,7 +61,7 @@ final class MsamHarness {
     }
 
     void step(double[] g, int iteration, int epoch) {
-        perturbation.arm(iteration);
+        perturbation.beforeStepGradient(null, iteration, epoch);
         INDArray grad = Nd4j.createFromArray(g).castTo(type);
         if (l2 != 0) {
             grad.addi(params.mul(l2));
@@ -64,8 +70,8 @@ final class MsamHarness {
             updaters.get(b).applyUpdater(grad.get(NDArrayIndex.interval(bounds[b], bounds[b + 1])), iteration, epoch);
         }
         params.subi(grad);
-        perturbation.updateScale(iteration, epoch);
-        perturbation.perturb();
+        perturbation.afterStep(null, iteration, epoch);
+        perturbation.toHeld();
     }
 
     /** @return θ̃, the weights held */

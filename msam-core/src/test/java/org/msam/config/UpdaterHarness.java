@@ -2,6 +2,8 @@ package org.msam.config;
 
 import java.util.List;
 
+import org.msam.rule.ParamKind;
+import org.msam.rule.Variable;
 import org.msam.updater.ParameterBoundUpdater;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -29,9 +31,7 @@ final class UpdaterHarness {
         long size = config.stateSize(theta0.length);
         this.state = size == 0 ? null : Nd4j.zeros(dataType, 1, size);
         this.updater = config.instantiate(state, true);
-        if (updater instanceof ParameterBoundUpdater) {
-            ((ParameterBoundUpdater) updater).bind(params, List.of(params));
-        }
+        bind(updater, params);
     }
 
     /** A copy of another harness's params and state, with a fresh updater instance. */
@@ -42,9 +42,7 @@ final class UpdaterHarness {
         this.params = from.params.dup();
         this.state = from.state == null ? null : from.state.dup();
         this.updater = config.instantiate(state, false);
-        if (updater instanceof ParameterBoundUpdater) {
-            ((ParameterBoundUpdater) updater).bind(params, List.of(params));
-        }
+        bind(updater, params);
     }
 
     /** @return the update u that was subtracted */
@@ -53,12 +51,15 @@ final class UpdaterHarness {
         if (l2 != 0) {
             grad.addi(params.mul(l2));
         }
-        if (updater instanceof ParameterBoundUpdater) {
-            ((ParameterBoundUpdater) updater).arm(iteration);
-        }
         updater.applyUpdater(grad, iteration, epoch);
         params.subi(grad);
         return grad;
+    }
+
+    /** Binds an updater to one variable holding {@code params}, with every iteration prepared. */
+    static void bind(GradientUpdater<?> updater, INDArray params) {
+        ParameterBoundUpdater.bindIfBound(updater,
+                List.of(new Variable("params", ParamKind.WEIGHT, params, null, updater)), it -> true);
     }
 
     double[] params() {

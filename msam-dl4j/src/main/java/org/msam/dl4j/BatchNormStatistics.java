@@ -24,7 +24,8 @@ final class BatchNormStatistics {
      * One forward/backward pass in training mode on {@code ds}, then only the parameters with a NoOp updater
      * (BatchNorm running statistics; frozen layers, whose update is zero) take their step.
      */
-    static void update(Net net, Binding binding, DataSet ds) {
+    static void update(NetworkHost host, DataSet ds) {
+        Net net = host.net;
         if (net.model instanceof MultiLayerNetwork) {
             MultiLayerNetwork m = (MultiLayerNetwork) net.model;
             m.setInput(ds.getFeatures());
@@ -38,10 +39,7 @@ final class BatchNormStatistics {
                     ds.getLabelsMaskArray() == null ? null : new INDArray[] {ds.getLabelsMaskArray()});
         }
         net.computeGradientAndScore();
-        INDArray grad = net.gradient();
-        for (Binding.Block b : binding.noOp) {
-            b.params.subi(b.slice(grad));
-        }
+        host.stepNoOpParameters();
         if (net.model instanceof MultiLayerNetwork) {
             ((MultiLayerNetwork) net.model).clearLayerMaskArrays();
         } else {

@@ -12,14 +12,15 @@ import org.nd4j.autodiff.samediff.SameDiff;
 
 /**
  * Applies {@link AdamW}'s decoupled weight decay θ ← θ·(1 − η·λ) for networks trained with plain AdamW
- * (DL4J updaters never see the weights). The decay is applied by the AdamW updater itself, to the parameter
- * views this listener binds: all trainable parameters ({@link org.msam.config.DecayScope#ALL_TRAINABLE},
+ * (DL4J updaters never see the weights). The decay is applied by the AdamW updater itself, to the variables
+ * this listener binds it to: all trainable parameters ({@link org.msam.config.DecayScope#ALL_TRAINABLE},
  * PyTorch's default) or only DL4J's weights ({@link org.msam.config.DecayScope#WEIGHTS_ONLY}); BatchNorm
  * running statistics and frozen layers never. {@link SharpnessAware#install} does the same for Sam/Msam over
  * AdamW, so this is only needed without SAM/MSAM. Call it again after restoring a saved model.
  */
 public final class DecoupledWeightDecay extends BaseTrainingListener {
-    private transient Binding binding;
+    private transient NetworkHost host;
+    private int prepared = Integer.MIN_VALUE;
 
     private DecoupledWeightDecay() {
     }
@@ -31,10 +32,7 @@ public final class DecoupledWeightDecay extends BaseTrainingListener {
      * @return the listener
      */
     public static DecoupledWeightDecay install(Model model) {
-        Net net = Net.of(model);
-        if (model.params() == null) {
-            throw new IllegalStateException("Call net.init() before DecoupledWeightDecay.install(net)");
-        }
+        Net net = Net.ofInitialised(model, "DecoupledWeightDecay.install(net)");
         List<TrainingListener> all = new ArrayList<>(net.listeners());
         for (TrainingListener l : all) {
             if (l instanceof DecoupledWeightDecay) {
@@ -73,8 +71,10 @@ public final class DecoupledWeightDecay extends BaseTrainingListener {
     }
 
     private void bind(Net net) {
-        if (binding == null || binding.isStale(net)) {
-            binding = Binding.of(net);
+        if (host == null || host.isStale(net)) {
+            NetworkHost h = NetworkHost.of(net);
+            h.bindUpdaters(iteration -> iteration == prepared);
+            host = h;
         }
     }
 
@@ -82,6 +82,6 @@ public final class DecoupledWeightDecay extends BaseTrainingListener {
     public void onGradientCalculation(Model model) {
         Net net = Net.of(model);
         bind(net);
-        binding.arm(net.iteration());
+        prepared = net.iteration();
     }
 }

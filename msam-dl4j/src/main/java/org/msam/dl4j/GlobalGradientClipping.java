@@ -2,7 +2,7 @@ package org.msam.dl4j;
 
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.optimize.api.BaseTrainingListener;
-import org.nd4j.linalg.api.ndarray.INDArray;
+import org.msam.rule.Norms;
 
 /**
  * Clips the global norm of the gradient, as {@code torch.nn.utils.clip_grad_norm_(params, maxNorm)} before
@@ -19,7 +19,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  */
 public final class GlobalGradientClipping extends BaseTrainingListener {
     private final double maxNorm;
-    private transient Binding binding;
+    private transient NetworkHost host;
     private double lastNorm = Double.NaN;
 
     /**
@@ -45,21 +45,20 @@ public final class GlobalGradientClipping extends BaseTrainingListener {
     @Override
     public void onGradientCalculation(Model model) {
         Net net = Net.of(model);
-        if (binding == null || binding.isStale(net)) {
-            binding = Binding.of(net);
+        if (host == null || host.isStale(net)) {
+            host = NetworkHost.of(net);
         }
-        INDArray grad = net.gradient();
-        double batch = Math.max(1, model.batchSize());
+        int n = host.variables().size();
         double sq = 0;
-        for (Binding.Block b : binding.trainable) {
-            double n = b.slice(grad).norm2Number().doubleValue();
-            sq += n * n;
+        for (int i = 0; i < n; i++) {
+            sq += Norms.squaredNorm(host.gradient(i));
         }
-        lastNorm = Math.sqrt(sq) / batch;
+        double scale = host.gradientScale();
+        lastNorm = Math.sqrt(sq) * scale;
         double coef = maxNorm / (lastNorm + 1e-6);
         if (coef < 1) {
-            for (Binding.Block b : binding.trainable) {
-                b.slice(grad).muli(coef);
+            for (int i = 0; i < n; i++) {
+                host.gradient(i).muli(coef);
             }
         }
     }

@@ -15,7 +15,9 @@ import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.optimize.api.BaseTrainingListener;
-import org.msam.updater.MsamUpdater;
+import org.msam.rule.MsamRule;
+import org.msam.rule.Norms;
+import org.msam.rule.Variable;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.dataset.MultiDataSet;
@@ -85,7 +87,6 @@ public final class MsamDiagnostics extends BaseTrainingListener {
     private final Path csv;
     private final int every;
     private final List<Row> rows = new ArrayList<>();
-    private transient Binding binding;
 
     /**
      * @param csv   the CSV file to write (created or replaced), or null to keep the rows in memory only
@@ -122,37 +123,33 @@ public final class MsamDiagnostics extends BaseTrainingListener {
             return;
         }
         SharpnessAwareListener l = SharpnessAware.listener(model);
-        if (!(l instanceof MsamListener)) {
+        if (l == null || !(l.rule() instanceof MsamRule)) {
             throw new IllegalStateException("MsamDiagnostics needs MSAM: pass it to SharpnessAware.install(net, ...) on "
                     + "a network whose updater is Msam");
         }
-        MsamListener msam = (MsamListener) l;
-        if (binding == null || binding.isStale(net)) {
-            binding = Binding.of(net);
-        }
-        INDArray grad = net.gradient();
+        MsamRule msam = (MsamRule) l.rule();
+        NetworkHost host = l.host();
         double dot = 0;
         double gg = 0;
         double vv = 0;
-        List<MsamUpdater> updaters = msam.updaters();
-        for (int i = 0; i < binding.trainable.size(); i++) {
-            INDArray g = binding.trainable.get(i).slice(grad);
-            INDArray v = updaters.get(i).momentum();
+        List<Variable> variables = host.variables();
+        for (int i = 0; i < variables.size(); i++) {
+            INDArray g = host.gradient(i);
+            INDArray v = variables.get(i).momentum();
             if (v == null) {
                 continue;
             }
-            dot += v.castTo(g.dataType()).mul(g).sumNumber().doubleValue();
-            double gn = g.norm2Number().doubleValue();
-            double vn = v.norm2Number().doubleValue();
-            gg += gn * gn;
-            vv += vn * vn;
+            dot += Norms.dot(v, g);
+            gg += Norms.squaredNorm(g);
+            vv += Norms.squaredNorm(v);
         }
         double cosine = vv == 0 || gg == 0 ? Double.NaN : dot / Math.sqrt(vv * gg);
         double score = model.score();
-        double tilde = batchLoss(model);
+        INDArray[] labels = l.labels();
+        double tilde = batchLoss(model, labels);
         double theta;
         try (PerturbationScope s = SharpnessAware.unperturbed(model)) {
-            theta = batchLoss(model);
+            theta = batchLoss(model, labels);
         }
         net.setScore(score);
         Row row = new Row(iteration, net.epoch(), cosine, theta, tilde, Math.sqrt(vv), msam.scale());
@@ -168,35 +165,18 @@ public final class MsamDiagnostics extends BaseTrainingListener {
         }
     }
 
-    private static double batchLoss(Model model) {
+    private static double batchLoss(Model model, INDArray[] labels) {
+        if (labels == null || labels.length == 0 || labels[0] == null) {
+            throw new IllegalStateException("MsamDiagnostics found no labels for the mini-batch: it records during "
+                    + "fit(...) only, passed to SharpnessAware.install(net, ...)");
+        }
         if (model instanceof MultiLayerNetwork) {
             MultiLayerNetwork m = (MultiLayerNetwork) model;
             org.deeplearning4j.nn.api.Layer out = m.getOutputLayer();
-            return m.score(new DataSet(m.getInput(), m.getLabels(), m.getMaskArray(), out.getMaskArray()), false);
+            return m.score(new DataSet(m.getInput(), labels[0], m.getMaskArray(), out.getMaskArray()), false);
         }
         ComputationGraph g = (ComputationGraph) model;
-        return g.score(new MultiDataSet(g.getInputs(), graphLabels(g), g.getInputMaskArrays(),
-                g.getLabelMaskArrays()), false);
-    }
-
-    /**
-     * The labels of the mini-batch being trained. By {@code onGradientCalculation} a ComputationGraph has cleared
-     * its output layers' copies, and it has no public getter for its own: read its private field.
-     */
-    private static INDArray[] graphLabels(ComputationGraph g) {
-        INDArray[] labels;
-        try {
-            java.lang.reflect.Field f = ComputationGraph.class.getDeclaredField("labels");
-            f.setAccessible(true);
-            labels = (INDArray[]) f.get(g);
-        } catch (ReflectiveOperationException | RuntimeException e) {
-            throw new IllegalStateException("MsamDiagnostics cannot read the mini-batch labels of this DL4J "
-                    + "version's ComputationGraph (private field 'labels'); use it with DL4J 1.0.0-M2.1", e);
-        }
-        if (labels == null || labels.length == 0 || labels[0] == null) {
-            throw new IllegalStateException("MsamDiagnostics found no labels on the ComputationGraph: it records "
-                    + "during fit(...) only");
-        }
-        return labels;
+        return g.score(new MultiDataSet(g.getInputs(), labels, g.getInputMaskArrays(), g.getLabelMaskArrays()),
+                false);
     }
 }

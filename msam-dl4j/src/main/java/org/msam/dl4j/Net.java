@@ -33,6 +33,24 @@ abstract class Net {
                 + "own entry point); got " + (model == null ? "null" : model.getClass().getName()));
     }
 
+    /**
+     * @param model  the model
+     * @param caller the call, for the message
+     * @return the model's accessors
+     * @throws IllegalStateException when the network has not been initialised
+     */
+    static Net ofInitialised(Model model, String caller) {
+        Net net = of(model);
+        if (!net.initialised()) {
+            throw new IllegalStateException("Call net.init() before " + caller + ": the network has no parameters "
+                    + "yet");
+        }
+        return net;
+    }
+
+    /** @return true once {@code init()} has created the parameters and layers */
+    abstract boolean initialised();
+
     /** @return the flat parameter vector every layer views */
     INDArray params() {
         INDArray p = model.params();
@@ -65,18 +83,17 @@ abstract class Net {
         model.computeGradientAndScore(null);
     }
 
-    /** @return a name for messages */
-    String describe(UpdaterBlock b) {
-        UpdaterBlock.ParamState p = b.getLayersAndVariablesInBlock().get(0);
-        return "layer \"" + p.getLayer().getConfig().getLayerName() + "\" parameter \"" + p.getParamName() + "\"";
-    }
-
     private static final class Mln extends Net {
         final MultiLayerNetwork net;
 
         Mln(MultiLayerNetwork net) {
             super(net);
             this.net = net;
+        }
+
+        @Override
+        boolean initialised() {
+            return net.getLayers() != null && net.params() != null;
         }
 
         @Override
@@ -131,6 +148,11 @@ abstract class Net {
         Graph(ComputationGraph net) {
             super(net);
             this.net = net;
+        }
+
+        @Override
+        boolean initialised() {
+            return net.getVertices() != null && net.params() != null;
         }
 
         @Override

@@ -2,31 +2,29 @@ package org.msam.dl4j;
 
 import org.nd4j.autodiff.listeners.At;
 import org.nd4j.autodiff.listeners.BaseListener;
-import org.nd4j.autodiff.listeners.Loss;
 import org.nd4j.autodiff.listeners.Operation;
 import org.nd4j.autodiff.samediff.SameDiff;
-import org.nd4j.autodiff.samediff.internal.SameDiffOp;
-import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
 
 /**
  * Lets a SameDiff instance train with a plain {@link org.msam.config.AdamW} with weight decay: binds the AdamW
  * updaters to their variables, on which they apply θ ← θ·(1 − η·λ) before SameDiff subtracts the Adam update, and
- * arms them at every iteration. Decayed: every trainable variable ({@link org.msam.config.DecayScope#ALL_TRAINABLE})
+ * prepares them at every iteration. Decayed: every trainable variable ({@link org.msam.config.DecayScope#ALL_TRAINABLE})
  * or only those of rank ≥ 2 with at least two rows and columns ({@link org.msam.config.DecayScope#WEIGHTS_ONLY}).
  * Installed by {@link DecoupledWeightDecay#install(SameDiff)}; {@link SharpnessAware#install(SameDiff)} does the same
  * for Sam/Msam over AdamW.
  */
 public final class SameDiffDecoupledWeightDecay extends BaseListener {
-    private final SameDiffBinding binding;
+    private final SameDiffHost host;
+    private int prepared = Integer.MIN_VALUE;
 
     SameDiffDecoupledWeightDecay(SameDiff sd) {
-        this.binding = new SameDiffBinding(sd);
+        this.host = new SameDiffHost(sd);
     }
 
     /** @return the SameDiff instance this listener serves */
     public SameDiff sameDiff() {
-        return binding.sd;
+        return host.sd;
     }
 
     @Override
@@ -36,17 +34,7 @@ public final class SameDiffDecoupledWeightDecay extends BaseListener {
 
     @Override
     public void iterationStart(SameDiff sd, At at, MultiDataSet data, long etlMs) {
-        binding.begin(at);
-    }
-
-    @Override
-    public void activationAvailable(SameDiff sd, At at, MultiDataSet batch, SameDiffOp op, String varName,
-                                    INDArray activation) {
-        binding.gradientOutput(at, varName);
-    }
-
-    @Override
-    public void iterationDone(SameDiff sd, At at, MultiDataSet dataSet, Loss loss) {
-        binding.end(at);
+        host.refresh(iteration -> iteration == prepared);
+        prepared = at.iteration();
     }
 }

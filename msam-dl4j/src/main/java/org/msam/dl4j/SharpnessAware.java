@@ -8,15 +8,10 @@ import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.optimize.api.TrainingListener;
-import org.msam.config.Msam;
-import org.msam.config.Sam;
-import org.msam.updater.MsamUpdater;
-import org.msam.updater.SamUpdater;
+import org.msam.rule.SharpnessRule;
 import org.nd4j.autodiff.listeners.Listener;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.autodiff.samediff.TrainingConfig;
-import org.nd4j.linalg.learning.config.IUpdater;
-import org.nd4j.linalg.dataset.api.DataSet;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 
 /**
@@ -71,33 +66,11 @@ public final class SharpnessAware {
     }
 
     private static SharpnessAwareListener installOn(Model model, TrainingListener... listeners) {
-        if (model.params() == null) {
-            throw new IllegalStateException("Call net.init() before SharpnessAware.install(net)");
-        }
-        Net net = Net.of(model);
-        boolean msam = false;
-        boolean sam = false;
-        for (Binding.Block b : Binding.of(net).blocks) {
-            msam |= b.updater instanceof MsamUpdater;
-            sam |= b.updater instanceof SamUpdater;
-        }
-        if (msam && sam) {
-            throw new IllegalStateException("The configuration mixes Sam and Msam updaters; use one of them for every "
-                    + "trainable layer.");
-        }
-        if (!msam && !sam) {
-            throw new IllegalStateException("No Sam or Msam updater in the network configuration: set "
-                    + ".updater(Msam.builder().base(...).build()) or .updater(Sam.builder().base(...).build()) on the "
-                    + "builder. For plain AdamW with weight decay use DecoupledWeightDecay.install(net).");
-        }
+        Net net = Net.ofInitialised(model, "SharpnessAware.install(net)");
         Collection<TrainingListener> current = net.listeners();
         SharpnessAwareListener existing = find(current);
-        SharpnessAwareListener listener;
-        if (existing != null && (existing instanceof MsamListener) == msam) {
-            listener = existing;
-        } else {
-            listener = msam ? new MsamListener() : new SamListener();
-        }
+        SharpnessAwareListener listener = existing != null ? existing : new SharpnessAwareListener();
+        listener.bind(net);
         List<TrainingListener> users = new ArrayList<>();
         if (existing != null) {
             users.addAll(existing.getUserListeners());
@@ -112,7 +85,6 @@ public final class SharpnessAware {
                 users.add(l);
             }
         }
-        listener.bind(net);
         listener.setUserListeners(users);
         List<TrainingListener> all = new ArrayList<>();
         all.add(listener);
@@ -139,28 +111,23 @@ public final class SharpnessAware {
         if (l == null) {
             throw new IllegalStateException("No SAM/MSAM listener on this model: call SharpnessAware.install(net) first");
         }
-        l.bind(Net.of(model));
         return l;
     }
 
     /** @return true while the model holds perturbed weights θ̃ (MSAM between iterations inside an epoch) */
     public static boolean isPerturbed(Model model) {
         SharpnessAwareListener l = listener(model);
-        if (l == null) {
-            return false;
-        }
-        l.bind(Net.of(model));
-        return l.isPerturbed();
+        return l != null && l.isPerturbed(Net.of(model));
     }
 
     /** Moves the model to the true weights θ; training re-applies the perturbation exactly when it resumes. */
     public static void removePerturbation(Model model) {
-        require(model).removePerturbation();
+        require(model).removePerturbation(Net.of(model));
     }
 
     /** Moves the model back to the perturbed weights θ̃ (MSAM; no-op for SAM). */
     public static void applyPerturbation(Model model) {
-        require(model).applyPerturbation();
+        require(model).applyPerturbation(Net.of(model));
     }
 
     /**
@@ -176,9 +143,10 @@ public final class SharpnessAware {
      */
     public static PerturbationScope unperturbed(Model model) {
         SharpnessAwareListener l = require(model);
-        boolean was = l.isPerturbed();
-        l.removePerturbation();
-        return new PerturbationScope(l::applyPerturbation, was);
+        Net net = Net.of(model);
+        boolean was = l.isPerturbed(net);
+        l.removePerturbation(net);
+        return new PerturbationScope(() -> l.applyPerturbation(net), was);
     }
 
     /**
@@ -192,29 +160,22 @@ public final class SharpnessAware {
      */
     public static void finish(Model model, DataSetIterator data, int maxBatches) {
         SharpnessAwareListener l = require(model);
-        l.removePerturbation();
-        if (!(l instanceof MsamListener) || data == null) {
-            return;
-        }
         Net net = Net.of(model);
-        Binding b = Binding.of(net);
-        if (!BatchNormStatistics.present(net)) {
+        l.removePerturbation(net);
+        if (!l.rule().holdsPerturbation() || data == null || !BatchNormStatistics.present(net)) {
             return;
         }
         if (data.resetSupported()) {
             data.reset();
         }
-        l.internalPass = true;
-        try {
+        NetworkHost host = l.host();
+        l.internally(() -> {
             int n = 0;
             while (data.hasNext() && (maxBatches <= 0 || n < maxBatches)) {
-                DataSet ds = data.next();
-                BatchNormStatistics.update(net, b, ds);
+                BatchNormStatistics.update(host, data.next());
                 n++;
             }
-        } finally {
-            l.internalPass = false;
-        }
+        });
     }
 
     /**
@@ -246,9 +207,9 @@ public final class SharpnessAware {
      * SharpnessAware.install(restored);    // again after loading, before training on
      * }</pre>
      *
-     * <p>Between iterations the variables hold the true weights θ, for MSAM too (see {@link SameDiffMsamListener} and
-     * {@link SameDiffSamListener}). Call it after the TrainingConfig is set, and again on an instance loaded from disk
-     * or after {@code setTrainingConfig} with a different algorithm.
+     * <p>Between iterations the variables hold the true weights θ, for MSAM too (see {@link
+     * SameDiffSharpnessAwareListener}). Call it after the TrainingConfig is set, and again on an instance loaded from
+     * disk or after {@code setTrainingConfig} with a different algorithm.
      *
      * @param sd a SameDiff instance with its TrainingConfig set
      * @return the installed listener
@@ -261,24 +222,17 @@ public final class SharpnessAware {
             throw new IllegalStateException("Set a TrainingConfig with an Msam or Sam updater (sd.setTrainingConfig(...))"
                     + " before SharpnessAware.install(sd)");
         }
-        IUpdater updater = tc.getUpdater();
-        boolean msam = updater instanceof Msam;
-        if (!msam && !(updater instanceof Sam)) {
-            throw new IllegalStateException("The TrainingConfig's updater is " + updater + ", not Msam or Sam: set "
-                    + ".updater(Msam.builder().base(...).build()) or .updater(Sam.builder().base(...).build()). For "
-                    + "plain AdamW with weight decay use DecoupledWeightDecay.install(sd).");
-        }
         if (!tc.isMinimize()) {
             throw new IllegalStateException("SAM and MSAM minimize the loss: the TrainingConfig has minimize = false");
         }
         SameDiffSharpnessAwareListener existing = find(sd);
-        if (existing != null && (existing instanceof SameDiffMsamListener) == msam) {
-            existing.bind();
+        SameDiffSharpnessAwareListener listener = existing != null ? existing : new SameDiffSharpnessAwareListener(sd);
+        listener.bound();
+        if (existing != null) {
             return existing;
         }
-        SameDiffSharpnessAwareListener listener = msam ? new SameDiffMsamListener(sd) : new SameDiffSamListener(sd);
-        listener.bind();
         List<Listener> all = new ArrayList<>();
+        all.add(listener.lossReport());
         for (Listener l : sd.getListeners()) {
             if (!(l instanceof SameDiffSharpnessAwareListener) && !(l instanceof SameDiffDecoupledWeightDecay)) {
                 all.add(l);
@@ -324,8 +278,9 @@ public final class SharpnessAware {
             throw new IllegalStateException("No SAM/MSAM listener on this SameDiff instance: call "
                     + "SharpnessAware.install(sd) first");
         }
-        boolean was = l.isPerturbed();
-        l.removePerturbation();
-        return new PerturbationScope(l::applyPerturbation, was);
+        SharpnessRule rule = l.rule();
+        boolean was = rule.isPerturbed();
+        rule.toTrue();
+        return new PerturbationScope(rule::toHeld, was);
     }
 }

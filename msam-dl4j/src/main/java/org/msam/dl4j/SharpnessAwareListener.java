@@ -5,22 +5,57 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 
+import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.conf.BackpropType;
 import org.deeplearning4j.optimize.api.BaseTrainingListener;
 import org.deeplearning4j.optimize.api.TrainingListener;
+import org.msam.rule.SharpnessAwareConfig;
+import org.msam.rule.SharpnessRule;
+import org.msam.rule.Variable;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * The listener {@link SharpnessAware#install} puts on a network. It runs SAM's second pass or MSAM's
- * perturbation and forwards every callback to the user's listeners at the moments the network holds the
- * true weights θ: {@code iterationDone}, {@code onEpochStart} and {@code onEpochEnd} (so evaluation,
- * checkpoints, early stopping and score reporting see θ). Pass your listeners to {@code install} rather
- * than to {@code net.setListeners}, which would remove this one.
+ * The driver {@link SharpnessAware#install} puts on a MultiLayerNetwork or ComputationGraph: it runs the network's
+ * sharpness-aware rule ({@link org.msam.rule.SamRule}, {@link org.msam.rule.MsamRule}, made by the updater
+ * configuration) at DL4J's callbacks, and calls the user's listeners when the network holds the true weights θ.
+ *
+ * <p>Per iteration, DL4J's forward/backward pass runs at the weights the network holds, then:
+ * <ol>
+ *   <li>{@code onGradientCalculation}: a non-finite loss or gradient is refused (nothing changes, the next clean
+ *       batch trains); the rule's phase before the step gradient (SAM: the ascent, after which the pass is run
+ *       again at θ + e; MSAM after an interruption: the perturbation, and the pass again); each variable's step
+ *       gradient is handed to the rule (SAM restores θ); the user's {@code onGradientCalculation} (gradient
+ *       clipping, diagnostics) runs;</li>
+ *   <li>DL4J's updater takes the base step (MSAM's updater first removes the perturbation of its block);</li>
+ *   <li>{@code iterationDone}: the rule's phase after the step (MSAM's new c), the user's listeners at θ, then the
+ *       weights the next pass needs (MSAM: θ̃ = θ − c·v; DL4J has no hook before the forward pass).</li>
+ * </ol>
+ * {@code onEpochEnd} moves the network to θ before the user's listeners run, so after {@code fit(iterator)} returns
+ * it holds θ; {@code onEpochStart} moves it back. The internal passes are not shown to the user's listeners, and
+ * leave BatchNorm's running statistics and the reported score as the first pass left them.
+ *
+ * <p>{@code fit(DataSet)} and {@code fit(MultiDataSet)} fire no epoch callbacks: between such calls an MSAM network
+ * holds θ̃ (training stays exact and costs nothing extra); evaluate inside {@link SharpnessAware#unperturbed} or call
+ * {@link SharpnessAware#finish}. A one-time warning says so.
+ *
+ * <p>Not supported (refused by {@code install}): truncated BPTT (one optimizer step per segment), layer constraints
+ * with a rule that keeps a perturbation between steps (DL4J applies them after {@code iterationDone}, to θ̃), and a
+ * mix of sharpness-aware and other updaters on trainable parameters.
  */
-public abstract class SharpnessAwareListener extends BaseTrainingListener {
+public final class SharpnessAwareListener extends BaseTrainingListener {
+    private static final long serialVersionUID = 2L;
+    private static final Logger LOG = LoggerFactory.getLogger(SharpnessAwareListener.class);
+
     private List<TrainingListener> userListeners = Collections.emptyList();
-    /** True while the listener itself runs forward/backward passes that users must not see. */
-    boolean internalPass;
+    private transient NetworkHost host;
+    private transient SharpnessRule rule;
+    private int prepared = Integer.MIN_VALUE;
+    private boolean inEpoch;
+    private boolean warnedManualLoop;
+    private transient INDArray[] labels;
 
     SharpnessAwareListener() {
     }
@@ -34,48 +69,181 @@ public abstract class SharpnessAwareListener extends BaseTrainingListener {
         this.userListeners = Collections.unmodifiableList(new ArrayList<>(listeners));
     }
 
-    /** Binds to the model's updater blocks and validates its configuration. */
-    abstract void bind(Net net);
+    /** @return the rule this driver runs (null before the first {@link SharpnessAware#install}) */
+    public SharpnessRule rule() {
+        return rule;
+    }
 
-    /** @return true while the model holds perturbed weights */
-    abstract boolean isPerturbed();
+    /** @return the host the rule runs on, bound to the model's current updater */
+    NetworkHost host() {
+        return host;
+    }
+
+    /** @return the labels of the mini-batch being trained (from the last pass the user's listeners saw), or null */
+    INDArray[] labels() {
+        return labels;
+    }
+
+    /** Binds to the model's updater blocks and validates its configuration, unless already bound to them. */
+    void bind(Net net) {
+        if (host != null && !host.isStale(net)) {
+            return;
+        }
+        NetworkHost h = NetworkHost.of(net);
+        SharpnessRule r = ruleFor(h);
+        if (net.backpropType() == BackpropType.TruncatedBPTT) {
+            throw new IllegalStateException(r.name() + " does not support truncated BPTT: DL4J runs one optimizer step "
+                    + "per segment. Use BackpropType.Standard, or the base optimizer alone.");
+        }
+        if (r.holdsPerturbation()) {
+            for (Layer l : net.layers()) {
+                org.deeplearning4j.nn.conf.layers.Layer conf = l.conf() == null ? null : l.conf().getLayer();
+                if (conf instanceof org.deeplearning4j.nn.conf.layers.BaseLayer
+                        && ((org.deeplearning4j.nn.conf.layers.BaseLayer) conf).getConstraints() != null
+                        && !((org.deeplearning4j.nn.conf.layers.BaseLayer) conf).getConstraints().isEmpty()) {
+                    throw new IllegalStateException(r.name() + " does not support layer constraints (layer \""
+                            + conf.getLayerName() + "\"): DL4J applies them after iterationDone, to the perturbed "
+                            + "weights. Remove the constraints or use Sam.");
+                }
+            }
+        }
+        h.bindUpdaters(iteration -> iteration == prepared);
+        host = h;
+        rule = r;
+    }
+
+    /**
+     * @return the rule of a network's configuration, over its variables
+     * @throws IllegalStateException when no trainable parameter uses a sharpness-aware updater, or they mix several
+     */
+    static SharpnessRule ruleFor(NetworkHost h) {
+        SharpnessAwareConfig cfg = h.sharpnessAwareConfig();
+        if (cfg == null) {
+            throw new IllegalStateException("No Sam or Msam updater in the network configuration: set "
+                    + ".updater(Msam.builder().base(...).build()) or .updater(Sam.builder().base(...).build()) on the "
+                    + "builder. For plain AdamW with weight decay use DecoupledWeightDecay.install(net).");
+        }
+        for (Variable v : h.variables()) {
+            Object other = v.updater().getConfig();
+            if (other instanceof SharpnessAwareConfig && other.getClass() != cfg.getClass()) {
+                String[] names = {cfg.getClass().getSimpleName(), other.getClass().getSimpleName()};
+                java.util.Arrays.sort(names);
+                throw new IllegalStateException("The configuration mixes " + names[0] + " and " + names[1]
+                        + " updaters; use one of them for every trainable layer.");
+            }
+        }
+        return cfg.newRule(h.variables());
+    }
+
+    private Net prepared(Model model) {
+        Net net = Net.of(model);
+        bind(net);
+        return net;
+    }
+
+    /** @return true while the model holds weights other than θ, as the model's own updater state says */
+    boolean isPerturbed(Net net) {
+        if (host != null && !host.isStale(net)) {
+            return rule.isPerturbed();
+        }
+        return ruleFor(NetworkHost.of(net)).isPerturbed();
+    }
 
     /** Moves the model to θ. */
-    abstract void removePerturbation();
+    void removePerturbation(Net net) {
+        bind(net);
+        rule.toTrue();
+    }
 
-    /** Moves the model back to the perturbed weights, if the optimizer keeps them between steps. */
-    abstract void applyPerturbation();
+    /** Moves the model back to the weights the rule keeps between steps. */
+    void applyPerturbation(Net net) {
+        bind(net);
+        rule.toHeld();
+    }
 
-    /** @return short name for messages: "SAM" or "MSAM" */
-    abstract String algorithm();
-
-    void forwardIterationDone(Model model, int iteration, int epoch) {
-        for (TrainingListener l : userListeners) {
-            l.iterationDone(model, iteration, epoch);
+    /** Runs {@code pass} as an internal pass: the user's listeners do not see it. */
+    void internally(Runnable pass) {
+        host.internalPass = true;
+        try {
+            pass.run();
+        } finally {
+            host.internalPass = false;
         }
     }
 
-    void forwardEpochStart(Model model) {
+    private boolean internal() {
+        return host != null && host.internalPass;
+    }
+
+    @Override
+    public void onEpochStart(Model model) {
+        prepared(model);
         for (TrainingListener l : userListeners) {
             l.onEpochStart(model);
         }
+        inEpoch = true;
+        rule.toHeld();
     }
 
-    void forwardEpochEnd(Model model) {
+    @Override
+    public void onEpochEnd(Model model) {
+        prepared(model);
+        rule.toTrue();
+        inEpoch = false;
         for (TrainingListener l : userListeners) {
             l.onEpochEnd(model);
         }
     }
 
-    void forwardGradientCalculation(Model model) {
+    @Override
+    public void onGradientCalculation(Model model) {
+        if (internal()) {
+            return;
+        }
+        Net net = prepared(model);
+        int iteration = net.iteration();
+        int epoch = net.epoch();
+        requireFinite(net, iteration, epoch);
+        if (rule.beforeStepGradient(host, iteration, epoch)) {
+            try {
+                host.recomputeGradient();
+                requireFinite(net, iteration, epoch);
+            } catch (RuntimeException e) {
+                rule.toTrue();
+                throw e;
+            }
+        }
+        for (int i = 0; i < host.variables().size(); i++) {
+            rule.stepGradientReady(host, i);
+        }
+        prepared = iteration;
         for (TrainingListener l : userListeners) {
             l.onGradientCalculation(model);
         }
     }
 
     @Override
+    public void iterationDone(Model model, int iteration, int epoch) {
+        if (internal()) {
+            return;
+        }
+        prepared(model);
+        rule.afterStep(host, iteration, epoch);
+        for (TrainingListener l : userListeners) {
+            l.iterationDone(model, iteration, epoch);
+        }
+        if (rule.holdsPerturbation() && !inEpoch && !warnedManualLoop) {
+            warnedManualLoop = true;
+            LOG.warn("{}: fit(DataSet)/fit(MultiDataSet) fire no epoch callbacks, so between calls the network holds"
+                    + " the perturbed weights. Evaluate inside SharpnessAware.unperturbed(net) and call "
+                    + "SharpnessAware.finish(net, data) at the end; fit(iterator) does this for you.", rule.name());
+        }
+        rule.toHeld();
+    }
+
+    @Override
     public void onForwardPass(Model model, List<INDArray> activations) {
-        if (!internalPass) {
+        if (!internal()) {
             for (TrainingListener l : userListeners) {
                 l.onForwardPass(model, activations);
             }
@@ -84,7 +252,7 @@ public abstract class SharpnessAwareListener extends BaseTrainingListener {
 
     @Override
     public void onForwardPass(Model model, Map<String, INDArray> activations) {
-        if (!internalPass) {
+        if (!internal()) {
             for (TrainingListener l : userListeners) {
                 l.onForwardPass(model, activations);
             }
@@ -93,7 +261,8 @@ public abstract class SharpnessAwareListener extends BaseTrainingListener {
 
     @Override
     public void onBackwardPass(Model model) {
-        if (!internalPass) {
+        if (!internal()) {
+            labels = NetworkHost.currentLabels(Net.of(model));
             for (TrainingListener l : userListeners) {
                 l.onBackwardPass(model);
             }
@@ -103,14 +272,14 @@ public abstract class SharpnessAwareListener extends BaseTrainingListener {
     /**
      * @throws ArithmeticException if the gradient or score is not finite; the step is then not applied
      */
-    static void requireFinite(Net net, String algorithm) {
+    private void requireFinite(Net net, int iteration, int epoch) {
         double score = net.model.score();
         double sum = net.gradient().sumNumber().doubleValue();
         if (!Double.isFinite(sum) || !Double.isFinite(score)) {
-            throw new ArithmeticException(algorithm + ": non-finite gradient or loss at iteration " + net.iteration()
-                    + " (epoch " + net.epoch() + "): loss " + score + ", gradient sum " + sum + ". The step was not"
+            throw new ArithmeticException(rule.name() + ": non-finite gradient or loss at iteration " + iteration
+                    + " (epoch " + epoch + "): loss " + score + ", gradient sum " + sum + ". The step was not"
                     + " applied and the optimizer state is unchanged. Lower the learning rate or rho, check the inputs"
-                    + " for NaN/Inf, or clip gradients (GradientNormalization).");
+                    + " for NaN/Inf, or clip gradients (GlobalGradientClipping).");
         }
     }
 }

@@ -63,7 +63,7 @@ class BadInputTest {
         net.fit(batch());
         net.setListeners(new org.deeplearning4j.optimize.listeners.ScoreIterationListener(1));
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> net.fit(batch()));
-        assertTrue(e.getMessage().startsWith("Sam updater ran without its training listener"), e.getMessage());
+        assertTrue(e.getMessage().startsWith("Sam updater (SAM's second forward/backward pass is run by the driver) ran without its training driver"), e.getMessage());
     }
 
     @Test
@@ -77,7 +77,7 @@ class BadInputTest {
     void mixingSamAndMsamIsRefused() {
         MultiLayerNetwork net = twoLayer(SGD, MSAM, Sam.builder().base(SGD).build());
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> SharpnessAware.install(net));
-        assertEquals("The configuration mixes Sam and Msam updaters; use one of them for every trainable layer.",
+        assertEquals("The configuration mixes Msam and Sam updaters; use one of them for every trainable layer.",
                 e.getMessage());
     }
 
@@ -93,7 +93,7 @@ class BadInputTest {
     @Test
     void differentRhoPerLayerIsRefused() {
         MultiLayerNetwork net = twoLayer(SGD, MSAM, MSAM.toBuilder().rho(1.0).build());
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SharpnessAware.install(net));
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> SharpnessAware.install(net));
         assertTrue(e.getMessage().startsWith("All Msam updaters of a model must share rho"), e.getMessage());
     }
 

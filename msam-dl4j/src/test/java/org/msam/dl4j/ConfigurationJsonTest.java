@@ -43,7 +43,7 @@ class ConfigurationJsonTest {
             assertEquals(u, back.getConf(0).getLayer().getUpdaterByParam("W"));
             MultiLayerNetwork net = new MultiLayerNetwork(conf);
             net.init();
-            assertEquals(1, Binding.of(Net.of(net)).blocks.size(), "equal configurations share one updater block");
+            assertEquals(1, Probe.blocks(net).size(), "equal configurations share one updater block");
         }
     }
 

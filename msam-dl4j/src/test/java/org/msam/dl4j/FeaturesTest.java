@@ -44,8 +44,8 @@ class FeaturesTest {
     /** Indices of the parameters whose block is trainable (not NoOp). */
     static int[] trainable(Model net) {
         List<Integer> idx = new ArrayList<>();
-        for (Binding.Block b : Binding.of(Net.of(net)).trainable) {
-            for (long i = b.start; i < b.end; i++) {
+        for (org.deeplearning4j.nn.updater.UpdaterBlock b : Probe.trainableBlocks(net)) {
+            for (long i = b.getParamOffsetStart(); i < b.getParamOffsetEnd(); i++) {
                 idx.add((int) i);
             }
         }
@@ -72,8 +72,9 @@ class FeaturesTest {
     void batchNormStatisticsAreOutsideTheNormAndTheTrajectoryMatches() {
         MultiLayerNetwork net = Nets.mlp(MSAM, DataType.DOUBLE, 0, true);
         SharpnessAware.install(net);
-        Binding binding = Binding.of(Net.of(net));
-        assertTrue(binding.noOp.size() >= 1 && binding.trainable.size() >= 2, "BatchNorm splits the updater blocks");
+        int trainableBlocks = Probe.trainableBlocks(net).size();
+        assertTrue(Probe.blocks(net).size() - trainableBlocks >= 1 && trainableBlocks >= 2,
+                "BatchNorm splits the updater blocks");
         int[] idx = trainable(net);
         double[] full0 = net.params().toDoubleVector();
         assertTrue(idx.length < full0.length);
@@ -89,7 +90,7 @@ class FeaturesTest {
         net.fit(Nets.iterator(batches), 2);
         double err = Data.maxRelErr(pick(net.params().toDoubleVector(), idx), ref.theta());
         assertTrue(err < 1e-9, "trainable θ: error " + err);
-        assertEquals(ref.c(), ((MsamListener) SharpnessAware.listener(net)).scale(), 1e-9 * ref.c());
+        assertEquals(ref.c(), Probe.msam(net).scale(), 1e-9 * ref.c());
     }
 
     @Test
@@ -135,7 +136,7 @@ class FeaturesTest {
         MultiLayerNetwork net = new MultiLayerNetwork(conf);
         net.init();
         SharpnessAware.install(net);
-        assertEquals(2, Binding.of(Net.of(net)).msam.size());
+        assertEquals(2, Probe.msam(net).updaters().size());
         int split = Nets.IN * Nets.HIDDEN + Nets.HIDDEN;
         double[] theta0 = net.params().toDoubleVector();
         RefSgd a = new RefSgd(t -> 0.01, 0.9, 0, false, 0, split);

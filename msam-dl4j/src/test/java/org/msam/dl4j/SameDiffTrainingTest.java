@@ -106,7 +106,7 @@ class SameDiffTrainingTest {
     void msamOverSgdMomentumMatchesTheReferenceAndHoldsThetaBetweenIterations() {
         double[] theta0 = SdMlp.initial(2);
         SameDiff sd = SdMlp.build(theta0, Msam.builder().base(SGD).rho(0.5).build(), L2);
-        SameDiffMsamListener l = (SameDiffMsamListener) SharpnessAware.install(sd);
+        SameDiffSharpnessAwareListener l = SharpnessAware.install(sd);
         assertSame(l, SharpnessAware.install(sd), "idempotent");
         SdMlp.Recorder rec = new SdMlp.Recorder(sd);
         sd.addListeners(rec);
@@ -140,7 +140,7 @@ class SameDiffTrainingTest {
         }
         assertFalse(SharpnessAware.isPerturbed(sd), "after fit the variables hold θ");
         assertClose(ref.theta(), SdMlp.params(sd), TOL, "θ after fit");
-        assertEquals(ref.c(), l.scale(), TOL * ref.c(), "c");
+        assertEquals(ref.c(), ((org.msam.rule.MsamRule) l.rule()).scale(), TOL * ref.c(), "c");
         try (PerturbationScope s = SharpnessAware.unperturbed(sd)) {
             assertFalse(SharpnessAware.isPerturbed(sd), "in scope " + s);
             assertClose(ref.theta(), SdMlp.params(sd), TOL, "θ in an unperturbed scope");
@@ -172,7 +172,7 @@ class SameDiffTrainingTest {
         for (boolean adaptive : new boolean[] {false, true}) {
             double[] theta0 = SdMlp.initial(4);
             SameDiff sd = SdMlp.build(theta0, Sam.builder().base(SGD).rho(0.1).adaptive(adaptive).build(), L2);
-            assertInstanceOf(SameDiffSamListener.class, SharpnessAware.install(sd));
+            assertInstanceOf(org.msam.rule.SamRule.class, SharpnessAware.install(sd).rule());
             SdMlp.Recorder rec = new SdMlp.Recorder(sd);
             sd.addListeners(rec);
             List<DataSet> batches = batches(4);

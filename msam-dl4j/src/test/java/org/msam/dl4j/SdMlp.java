@@ -109,6 +109,11 @@ final class SdMlp {
     static final class Oracle {
         private final SameDiff sd = build(new double[N]);
 
+        double loss(double[] theta, DataSet ds) {
+            setParams(sd, theta);
+            return sd.output(placeholders(ds), "loss").get("loss").getDouble(0);
+        }
+
         double[] gradient(double[] theta, DataSet ds) {
             setParams(sd, theta);
             Map<String, INDArray> g = sd.calculateGradients(placeholders(ds), VARS);

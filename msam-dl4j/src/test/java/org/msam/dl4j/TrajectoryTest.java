@@ -79,8 +79,7 @@ class TrajectoryTest {
         double[] theta = runMsam(net, oracle, Nets.batches(4, 8, 1, type.dataType), ref);
         assertFalse(SharpnessAware.isPerturbed(net), "after fit(iterator) the network holds θ");
         assertClose(ref.theta(), theta, type.tol, "θ after " + EPOCHS + " epochs");
-        MsamListener l = (MsamListener) SharpnessAware.listener(net);
-        assertEquals(ref.c(), l.scale(), type.tol * ref.c(), "c");
+        assertEquals(ref.c(), Probe.msam(net).scale(), type.tol * ref.c(), "c");
     }
 
     @ParameterizedTest

@@ -80,7 +80,7 @@ class VisibilityTest {
         assertEquals(3, spy.epochsEnded);
         assertEquals(List.of(), spy.perturbedAt);
         assertFalse(SharpnessAware.isPerturbed(net));
-        assertNotEquals(0.0, ((MsamListener) SharpnessAware.listener(net)).scale());
+        assertNotEquals(0.0, Probe.msam(net).scale());
     }
 
     @Test

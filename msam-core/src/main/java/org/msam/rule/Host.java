@@ -1,0 +1,39 @@
+package org.msam.rule;
+
+import java.util.List;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * What a rule may ask of the model it trains: its trainable variables, the gradient of the mini-batch being
+ * trained, and a new gradient at the weights the model holds now. msam-dl4j implements it for DL4J networks and
+ * for SameDiff.
+ */
+public interface Host {
+    /** @return the trainable variables, in a fixed order */
+    List<Variable> variables();
+
+    /**
+     * The gradient of variable {@code i} on the current mini-batch, at the weights the model held when it was
+     * computed: the host's own pass if there was one, otherwise computed on demand at the weights held now. It is
+     * a flat view that the rule may overwrite (the host does not reuse it after {@link #recomputeGradient()}).
+     *
+     * @param i the variable's index in {@link #variables()}
+     * @return a flat array of the variable's length, or null when the variable does not affect the loss
+     */
+    INDArray gradient(int i);
+
+    /**
+     * @return the factor that turns {@link #gradient(int)} into the gradient of the mean mini-batch loss (a DL4J
+     *     network's gradient is a sum over the mini-batch: 1/B there; 1 for SameDiff's mean loss)
+     */
+    double gradientScale();
+
+    /**
+     * Runs the forward/backward pass again, on the same mini-batch, at the weights the model holds now; {@link
+     * #gradient(int)} then returns the new gradient. The pass is internal: BatchNorm running statistics and the
+     * score reported for the iteration keep the values of the iteration's first pass, and the user's listeners do
+     * not see it.
+     */
+    void recomputeGradient();
+}

@@ -1,0 +1,154 @@
+package org.msam.rule;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.msam.config.Msam;
+import org.msam.updater.MsamUpdater;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * Momentum-SAM (Becker et al. 2024, Algorithm 1) over every updater block of a model: docs/ALGORITHMS.md, section
+ * "MSAM". With v the base optimizer's momentum (AdamW: its first moment m) and c the scale kept in every {@link
+ * MsamUpdater}'s state:
+ * <pre>
+ *   before the step gradient:  θ̃ = θ − c·v, if the model holds θ       (a pass at θ must then be redone)
+ *   in each block's updater:   θ = θ̃ + c·v, then the base step on θ     ({@link MsamUpdater})
+ *   after the step:            c ← ρ_t/(‖v‖ + δ),  δ = {@value #DELTA}, ‖v‖ over every perturbed variable
+ *   between steps:             θ̃ = θ − c·v on hosts that hold θ̃ ({@link #toHeld()})
+ * </pre>
+ * The first step is a plain base step (v = 0, c = 0) and ρ = 0 is the base optimizer exactly.
+ *
+ * <p>Cost per step: one read of v for the norm and, for the perturbation, one read of v and a read and write of θ;
+ * no parameter-sized buffer.
+ */
+public final class MsamRule implements SharpnessRule {
+    /** δ added to the norm before dividing: {@value}. */
+    public static final double DELTA = 1e-12;
+
+    private final Msam config;
+    private final List<MsamUpdater> updaters;
+    private final List<INDArray> momenta;
+
+    /**
+     * @param config    the configuration of the first variable
+     * @param variables every trainable variable of the model
+     * @throws IllegalStateException when a variable does not use an Msam updater or the ρ settings differ
+     */
+    public MsamRule(Msam config, List<Variable> variables) {
+        this.config = config;
+        Map<MsamUpdater, Boolean> seen = new IdentityHashMap<>();
+        List<MsamUpdater> us = new ArrayList<>();
+        List<INDArray> ms = new ArrayList<>();
+        for (Variable v : variables) {
+            if (!(v.updater() instanceof MsamUpdater)) {
+                throw new IllegalStateException("MSAM needs every trainable parameter to use an Msam updater (the "
+                        + "perturbation uses the global momentum norm), but " + v.name() + " uses "
+                        + v.updater().getConfig() + ". Set the Msam updater on the network builder, or on every "
+                        + "layer (per-layer learning rates: one Msam per layer with the same rho).");
+            }
+            MsamUpdater u = (MsamUpdater) v.updater();
+            if (!u.getConfig().sameRho(config)) {
+                throw new IllegalStateException("All Msam updaters of a model must share rho and rhoSchedule (the "
+                        + "perturbation is global): found " + config + " and " + u.getConfig());
+            }
+            if (seen.put(u, Boolean.TRUE) == null) {
+                us.add(u);
+            }
+            if (config.perturbs(v.kind())) {
+                ms.add(v.momentum());
+            }
+        }
+        if (us.isEmpty()) {
+            throw new IllegalStateException("MSAM found no trainable parameter in the model");
+        }
+        this.updaters = Collections.unmodifiableList(us);
+        this.momenta = Collections.unmodifiableList(ms);
+    }
+
+    /** @return the configuration */
+    public Msam config() {
+        return config;
+    }
+
+    /** @return the distinct MSAM updaters (one per DL4J block, or per SameDiff variable) */
+    public List<MsamUpdater> updaters() {
+        return updaters;
+    }
+
+    @Override
+    public String name() {
+        return "MSAM";
+    }
+
+    @Override
+    public boolean holdsPerturbation() {
+        return true;
+    }
+
+    /** @return ‖v‖ over the perturbed variables */
+    public double momentumNorm() {
+        return Math.sqrt(Norms.squaredNorm(momenta));
+    }
+
+    /** @return the current c */
+    public double scale() {
+        return updaters.get(0).scale();
+    }
+
+    @Override
+    public boolean beforeStepGradient(Host host, int iteration, int epoch) {
+        if (updaters.get(0).isPerturbed() || scale() == 0) {
+            return false;
+        }
+        toHeld();
+        return true;
+    }
+
+    @Override
+    public void stepGradientReady(Host host, int i) {
+        // Each block's updater removes the perturbation itself, after DL4J's coupled decay at θ̃.
+    }
+
+    @Override
+    public void afterStep(Host host, int iteration, int epoch) {
+        toTrue();
+        double norm = momentumNorm();
+        if (!Double.isFinite(norm)) {
+            throw new ArithmeticException("MSAM: the momentum norm is " + norm + " after iteration " + iteration
+                    + " (epoch " + epoch + "): the base optimizer produced non-finite values. Lower the learning rate"
+                    + " or check the data, and restore the model from a checkpoint.");
+        }
+        double c = config.rhoAt(iteration, epoch) / (norm + DELTA);
+        for (MsamUpdater u : updaters) {
+            u.setScale(c);
+        }
+    }
+
+    @Override
+    public void toTrue() {
+        for (MsamUpdater u : updaters) {
+            u.removePerturbation();
+        }
+    }
+
+    @Override
+    public void toHeld() {
+        for (MsamUpdater u : updaters) {
+            u.applyPerturbation();
+        }
+    }
+
+    @Override
+    public boolean isPerturbed() {
+        for (MsamUpdater u : updaters) {
+            if (u.isPerturbed() && u.scale() != 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

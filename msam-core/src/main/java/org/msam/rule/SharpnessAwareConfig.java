@@ -1,0 +1,22 @@
+package org.msam.rule;
+
+import java.util.List;
+
+import org.nd4j.linalg.learning.config.IUpdater;
+
+/**
+ * An updater configuration whose training needs a driver: it makes the rule that runs the steps the DL4J updater
+ * cannot take alone. Implemented by {@link org.msam.config.Sam} and {@link org.msam.config.Msam}.
+ */
+public interface SharpnessAwareConfig extends IUpdater {
+    /**
+     * @param variables every trainable variable of the model, with its updater
+     * @return the rule over them
+     * @throws IllegalStateException when the model cannot be trained by this rule (a variable with another
+     *                               updater, settings that differ between layers, no variable to perturb)
+     */
+    SharpnessRule newRule(List<Variable> variables);
+
+    /** @return the base optimizer */
+    IUpdater getBase();
+}

@@ -1,0 +1,62 @@
+package org.msam.rule;
+
+/**
+ * The phases of one training step of a sharpness-aware rule, as a driver calls them on any host. The rule holds
+ * the maths (docs/ALGORITHMS.md); the driver maps the host's callbacks onto these phases and decides nothing else.
+ *
+ * <p>A step, in order:
+ * <ol>
+ *   <li>{@link #beforeStepGradient}: before the gradient that drives the base step is taken. The rule may read
+ *       the gradient at the weights held ({@link Host#gradient(int)}) and move the weights (SAM's ascent, MSAM's
+ *       perturbation). Returns true when it moved them; a host that has already computed a gradient then calls
+ *       {@link Host#recomputeGradient()}.</li>
+ *   <li>{@link #stepGradientReady} for each variable, once the step gradient of that variable exists and before
+ *       the base optimizer consumes it (SAM restores θ there).</li>
+ *   <li>the base optimizer's step, by the host (DL4J's updater, {@code params -= update}).</li>
+ *   <li>{@link #afterStep}: after every variable was stepped (MSAM's new c).</li>
+ * </ol>
+ * Between steps a host keeps either the true weights θ ({@link #toTrue()}; SameDiff) or the weights the next step's
+ * gradient is taken at ({@link #toHeld()}; DL4J networks, which have no hook before the forward pass).
+ */
+public interface SharpnessRule {
+    /**
+     * @param host      the model
+     * @param iteration the iteration of this step
+     * @param epoch     its epoch
+     * @return true when the weights were moved, so that a gradient already computed is no longer the step's
+     * @throws ArithmeticException when a gradient the rule needs is not finite; nothing was changed then
+     */
+    boolean beforeStepGradient(Host host, int iteration, int epoch);
+
+    /**
+     * @param host the model
+     * @param i    the variable whose step gradient is ready, by index in {@link Host#variables()}
+     */
+    void stepGradientReady(Host host, int i);
+
+    /**
+     * @param host      the model
+     * @param iteration the iteration of the step just taken
+     * @param epoch     its epoch
+     * @throws ArithmeticException when the optimizer state became non-finite
+     */
+    void afterStep(Host host, int iteration, int epoch);
+
+    /** Moves the model to the true weights θ (idempotent). */
+    void toTrue();
+
+    /** Moves the model to the weights the next step's gradient is taken at, when the rule knows them (idempotent). */
+    void toHeld();
+
+    /** @return true while the model holds weights other than θ */
+    boolean isPerturbed();
+
+    /**
+     * @return true when the rule keeps the model away from θ between steps ({@link #toHeld()} moves it): such a
+     *     rule cannot run with anything that acts on the weights between steps (DL4J's layer constraints)
+     */
+    boolean holdsPerturbation();
+
+    /** @return the rule's name for messages: "SAM", "MSAM", … */
+    String name();
+}

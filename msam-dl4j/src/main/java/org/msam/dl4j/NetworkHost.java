@@ -1,0 +1,240 @@
+package org.msam.dl4j;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.function.IntPredicate;
+
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.api.Trainable;
+import org.deeplearning4j.nn.api.layers.IOutputLayer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.graph.vertex.impl.LayerVertex;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.updater.UpdaterBlock;
+import org.msam.rule.Host;
+import org.msam.rule.ParamKind;
+import org.msam.rule.SharpnessAwareConfig;
+import org.msam.rule.Variable;
+import org.msam.updater.MomentumUpdater;
+import org.msam.updater.ParameterBoundUpdater;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.nd4j.linalg.learning.GradientUpdater;
+import org.nd4j.linalg.learning.config.NoOp;
+
+/**
+ * A MultiLayerNetwork or ComputationGraph as a rule's {@link Host}: one {@link Variable} per trainable parameter of
+ * every DL4J updater block (views into the network's flat parameter vector and the block's momentum buffer), the
+ * gradient DL4J computed (a sum over the mini-batch), and a second pass that leaves BatchNorm's running statistics
+ * and the score as the first pass left them. Built once per model and rebuilt when DL4J replaces the updater or
+ * the parameter array (init, restore, setUpdater).
+ */
+final class NetworkHost implements Host {
+    final Net net;
+    private final INDArray flatParams;
+    private final List<UpdaterBlock> blocks;
+    private final List<GradientUpdater<?>> updaters;
+    private final List<Variable> variables;
+    private final List<List<Variable>> blockVariables;
+    private final long[] starts;
+    private final long[] ends;
+    /** [start, end) of the parameters with a NoOp updater: BatchNorm running statistics, frozen layers. */
+    private final List<long[]> noOp;
+    private final long noOpLength;
+    private INDArray noOpBackup;
+    /** True while the host runs a pass the user's listeners must not see. */
+    boolean internalPass;
+
+    private NetworkHost(Net net) {
+        this.net = net;
+        this.flatParams = net.params();
+        this.blocks = net.blocks();
+        this.updaters = new ArrayList<>();
+        List<Variable> vs = new ArrayList<>();
+        List<List<Variable>> bv = new ArrayList<>();
+        List<long[]> ranges = new ArrayList<>();
+        List<long[]> n = new ArrayList<>();
+        long noOpLen = 0;
+        for (UpdaterBlock b : blocks) {
+            GradientUpdater<?> u = b.getGradientUpdater();
+            updaters.add(u);
+            if (u.getConfig() instanceof NoOp) {
+                n.add(new long[] {b.getParamOffsetStart(), b.getParamOffsetEnd()});
+                noOpLen += b.getParamOffsetEnd() - b.getParamOffsetStart();
+                bv.add(List.of());
+                continue;
+            }
+            INDArray momentum = null;
+            if (u instanceof MomentumUpdater) {
+                ((MomentumUpdater) u).resolve(b.getParamOffsetEnd() - b.getParamOffsetStart());
+                momentum = ((MomentumUpdater) u).momentum();
+            }
+            List<Variable> inBlock = new ArrayList<>();
+            for (UpdaterBlock.ParamState ps : b.getLayersAndVariablesInBlock()) {
+                long from = ps.getParamOffsetStart();
+                long to = ps.getParamOffsetEnd();
+                INDArray m = momentum == null ? null : momentum.get(NDArrayIndex.interval(
+                        from - b.getParamOffsetStart(), to - b.getParamOffsetStart()));
+                Variable v = new Variable(describe(ps), kind(ps), interval(flatParams, from, to), m, u);
+                inBlock.add(v);
+                vs.add(v);
+                ranges.add(new long[] {from, to});
+            }
+            bv.add(Collections.unmodifiableList(inBlock));
+        }
+        this.variables = Collections.unmodifiableList(vs);
+        this.blockVariables = bv;
+        this.starts = ranges.stream().mapToLong(r -> r[0]).toArray();
+        this.ends = ranges.stream().mapToLong(r -> r[1]).toArray();
+        this.noOp = n;
+        this.noOpLength = noOpLen;
+    }
+
+    /** @return the network's variables, without binding its updaters */
+    static NetworkHost of(Net net) {
+        return new NetworkHost(net);
+    }
+
+    /**
+     * Binds every updater that needs the weights to its block's variables.
+     *
+     * @param prepared true for the iteration the driver has prepared
+     */
+    void bindUpdaters(IntPredicate prepared) {
+        for (int b = 0; b < blocks.size(); b++) {
+            ParameterBoundUpdater.bindIfBound(updaters.get(b), blockVariables.get(b), prepared);
+        }
+    }
+
+    /** @return the sharpness-aware configuration of the first variable that has one, or null */
+    SharpnessAwareConfig sharpnessAwareConfig() {
+        for (Variable v : variables) {
+            if (v.updater().getConfig() instanceof SharpnessAwareConfig) {
+                return (SharpnessAwareConfig) v.updater().getConfig();
+            }
+        }
+        return null;
+    }
+
+    /** @return true when DL4J has replaced the updater or the parameters since this host was made */
+    boolean isStale(Net now) {
+        if (now.model != net.model) {
+            return true;
+        }
+        List<UpdaterBlock> current = now.blocks();
+        if (current.size() != blocks.size() || now.model.params().data() != flatParams.data()) {
+            return true;
+        }
+        for (int i = 0; i < current.size(); i++) {
+            if (current.get(i).getGradientUpdater() != updaters.get(i)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Override
+    public List<Variable> variables() {
+        return variables;
+    }
+
+    @Override
+    public INDArray gradient(int i) {
+        return interval(net.gradient(), starts[i], ends[i]);
+    }
+
+    @Override
+    public double gradientScale() {
+        return 1.0 / Math.max(1, net.model.batchSize());
+    }
+
+    @Override
+    public void recomputeGradient() {
+        double score = net.model.score();
+        INDArray grad = net.gradient();
+        if (noOpLength > 0) {
+            if (noOpBackup == null) {
+                noOpBackup = Nd4j.createUninitialized(grad.dataType(), noOpLength);
+            }
+            long off = 0;
+            for (long[] r : noOp) {
+                interval(noOpBackup, off, off + r[1] - r[0]).assign(interval(grad, r[0], r[1]));
+                off += r[1] - r[0];
+            }
+        }
+        internalPass = true;
+        try {
+            net.computeGradientAndScore();
+        } finally {
+            internalPass = false;
+        }
+        grad = net.gradient();
+        long off = 0;
+        for (long[] r : noOp) {
+            interval(grad, r[0], r[1]).assign(interval(noOpBackup, off, off + r[1] - r[0]));
+            off += r[1] - r[0];
+        }
+        net.setScore(score);
+    }
+
+    /** Applies the "gradient" of the NoOp parameters (BatchNorm's running-statistic updates) as DL4J's step does. */
+    void stepNoOpParameters() {
+        INDArray grad = net.gradient();
+        for (long[] r : noOp) {
+            interval(flatParams, r[0], r[1]).subi(interval(grad, r[0], r[1]));
+        }
+    }
+
+    /**
+     * @return the labels of the mini-batch being trained, read from the output layers during the pass (DL4J clears
+     *     them from the layers when the pass ends)
+     */
+    static INDArray[] currentLabels(Net net) {
+        if (net.model instanceof MultiLayerNetwork) {
+            return new INDArray[] {((MultiLayerNetwork) net.model).getLabels()};
+        }
+        ComputationGraph g = (ComputationGraph) net.model;
+        List<String> outputs = g.getConfiguration().getNetworkOutputs();
+        INDArray[] l = new INDArray[outputs.size()];
+        for (int i = 0; i < l.length; i++) {
+            Layer layer = g.getLayer(outputs.get(i));
+            l[i] = layer instanceof IOutputLayer ? ((IOutputLayer) layer).getLabels() : null;
+        }
+        return l;
+    }
+
+    private static INDArray interval(INDArray flat, long from, long to) {
+        return flat.get(NDArrayIndex.interval(from, to));
+    }
+
+    private static String describe(UpdaterBlock.ParamState p) {
+        return "layer \"" + p.getLayer().getConfig().getLayerName() + "\" parameter \"" + p.getParamName() + "\"";
+    }
+
+    /**
+     * DL4J's notion of a weight or bias (ParamInitializer.isWeightParam/isBiasParam; a ComputationGraph's blocks hold
+     * LayerVertex wrappers, unwrapped here); BatchNormalization's γ and β are {@link ParamKind#NORMALIZATION}; for
+     * trainables without an initializer, arrays of rank ≥ 2 with two rows and two columns are weights.
+     */
+    private static ParamKind kind(UpdaterBlock.ParamState ps) {
+        Trainable t = ps.getLayer();
+        Trainable layer = t instanceof LayerVertex ? ((LayerVertex) t).getLayer() : t;
+        if (layer instanceof Layer) {
+            org.deeplearning4j.nn.conf.layers.Layer conf = ((Layer) layer).conf().getLayer();
+            if (conf instanceof org.deeplearning4j.nn.conf.layers.BatchNormalization) {
+                return ParamKind.NORMALIZATION;
+            }
+            if (conf != null && conf.initializer() != null) {
+                return conf.initializer().isWeightParam(conf, ps.getParamName()) ? ParamKind.WEIGHT : ParamKind.BIAS;
+            }
+        }
+        return shapeKind(ps.getParamView());
+    }
+
+    /** @return WEIGHT for arrays of rank ≥ 2 with at least two rows and two columns, BIAS otherwise */
+    static ParamKind shapeKind(INDArray view) {
+        return view.rank() >= 2 && view.size(0) > 1 && view.size(1) > 1 ? ParamKind.WEIGHT : ParamKind.BIAS;
+    }
+}

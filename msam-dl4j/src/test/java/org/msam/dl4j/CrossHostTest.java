@@ -1,0 +1,238 @@
+package org.msam.dl4j;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.weights.WeightInit;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.msam.config.AdamW;
+import org.msam.config.Msam;
+import org.msam.config.Sam;
+import org.msam.config.SgdMomentum;
+import org.msam.reference.Data;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.buffer.DataType;
+
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.IUpdater;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
+
+/**
+ * One MLP (IN → tanh HIDDEN → softmax OUT, cross-entropy, coupled L2 on every parameter) as a MultiLayerNetwork, a
+ * ComputationGraph and a SameDiff graph, from the same initial weights on the same mini-batches: the three hosts
+ * follow the same trajectory under every rule, epoch by epoch.
+ */
+class CrossHostTest {
+    static final int IN = SdMlp.IN;
+    static final int HIDDEN = SdMlp.HIDDEN;
+    static final int OUT = SdMlp.OUT;
+    static final int EPOCHS = 3;
+    static final double TOL = 1e-12;
+    static final SgdMomentum SGD = SgdMomentum.builder().learningRate(0.1).momentum(0.9).build();
+    static final AdamW ADAMW = AdamW.builder().learningRate(1e-2).weightDecay(0.05).build();
+
+    enum Rule {
+        SGD(CrossHostTest.SGD, 1e-3),
+        SAM(Sam.builder().base(CrossHostTest.SGD).rho(0.1).build(), 1e-3),
+        ASAM(Sam.builder().base(CrossHostTest.SGD).rho(0.5).adaptive(true).build(), 1e-3),
+        MSAM(Msam.builder().base(CrossHostTest.SGD.toBuilder().nesterov(true).build()).rho(0.5).build(), 1e-3),
+        MSAM_ADAMW(Msam.builder().base(ADAMW).rho(0.2).build(), 0),
+        SAM_ADAMW(Sam.builder().base(ADAMW).rho(0.05).build(), 0);
+
+        final IUpdater updater;
+        final double l2;
+
+        Rule(IUpdater updater, double l2) {
+            this.updater = updater;
+            this.l2 = l2;
+        }
+
+        boolean sharpnessAware() {
+            return this != SGD;
+        }
+    }
+
+    static NeuralNetConfiguration.Builder base(Rule r) {
+        NeuralNetConfiguration.Builder b = new NeuralNetConfiguration.Builder().seed(1).dataType(DataType.DOUBLE)
+                .updater(r.updater).weightInit(WeightInit.XAVIER);
+        return r.l2 > 0 ? b.l2(r.l2).l2Bias(r.l2) : b;
+    }
+
+    static DenseLayer hidden() {
+        return new DenseLayer.Builder().nIn(IN).nOut(HIDDEN).activation(Activation.TANH).build();
+    }
+
+    static OutputLayer output() {
+        return new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(HIDDEN).nOut(OUT)
+                .activation(Activation.SOFTMAX).build();
+    }
+
+    /** @return DL4J's flat parameters for SdMlp's flat vector (w0, b0, w1, b1 in C order; DL4J keeps W in F order) */
+    static double[] toDl4j(double[] sd) {
+        double[] r = new double[sd.length];
+        int off = 0;
+        for (long[] shape : SdMlp.SHAPES) {
+            int rows = (int) shape[0];
+            int cols = (int) shape[1];
+            for (int i = 0; i < rows; i++) {
+                for (int j = 0; j < cols; j++) {
+                    r[off + j * rows + i] = sd[off + i * cols + j];
+                }
+            }
+            off += rows * cols;
+        }
+        return r;
+    }
+
+    static void setParams(Model net, double[] sd) {
+        net.setParams(Nd4j.createFromArray(toDl4j(sd)).reshape(1, sd.length));
+    }
+
+    /** @return the weights after each epoch, each as SdMlp's flat vector */
+    static List<double[]> trainNetwork(Rule r, boolean graph, double[] theta0, List<DataSet> batches) {
+        Model net;
+        if (graph) {
+            ComputationGraph g = new ComputationGraph(base(r).graphBuilder().addInputs("in")
+                    .addLayer("h", hidden(), "in").addLayer("out", output(), "h").setOutputs("out").build());
+            g.init();
+            net = g;
+        } else {
+            MultiLayerNetwork m = new MultiLayerNetwork(base(r).list().layer(hidden()).layer(output()).build());
+            m.init();
+            net = m;
+        }
+        setParams(net, theta0);
+        if (r.sharpnessAware()) {
+            if (graph) {
+                SharpnessAware.install((ComputationGraph) net);
+            } else {
+                SharpnessAware.install((MultiLayerNetwork) net);
+            }
+        } else {
+            DecoupledWeightDecay.install(net);
+        }
+        List<double[]> epochs = new ArrayList<>();
+        for (int e = 0; e < EPOCHS; e++) {
+            if (graph) {
+                ((ComputationGraph) net).fit(Nets.iterator(batches));
+            } else {
+                ((MultiLayerNetwork) net).fit(Nets.iterator(batches));
+            }
+            double[] dl4j = net.params().toDoubleVector();
+            double[] sd = new double[dl4j.length];
+            double[] back = toDl4j(identity(dl4j.length));
+            for (int i = 0; i < sd.length; i++) {
+                sd[(int) back[i]] = dl4j[i];
+            }
+            epochs.add(sd);
+        }
+        return epochs;
+    }
+
+    private static double[] identity(int n) {
+        double[] r = new double[n];
+        for (int i = 0; i < n; i++) {
+            r[i] = i;
+        }
+        return r;
+    }
+
+    static List<double[]> trainSameDiff(Rule r, double[] theta0, List<DataSet> batches) {
+        SameDiff sd = SdMlp.build(theta0, r.updater, r.l2);
+        if (r.sharpnessAware()) {
+            SharpnessAware.install(sd);
+        } else {
+            DecoupledWeightDecay.install(sd);
+        }
+        List<double[]> epochs = new ArrayList<>();
+        for (int e = 0; e < EPOCHS; e++) {
+            sd.fit(Nets.iterator(batches), 1);
+            epochs.add(SdMlp.params(sd));
+        }
+        return epochs;
+    }
+
+    @ParameterizedTest
+    @EnumSource(Rule.class)
+    void networksAndSameDiffFollowTheSameTrajectory(Rule r) {
+        double[] theta0 = SdMlp.initial(21);
+        List<DataSet> batches = Nets.batches(5, 8, 23, DataType.DOUBLE);
+        List<double[]> mln = trainNetwork(r, false, theta0, batches);
+        List<double[]> cg = trainNetwork(r, true, theta0, batches);
+        List<double[]> sd = trainSameDiff(r, theta0, batches);
+        for (int e = 0; e < EPOCHS; e++) {
+            double moved = Data.maxRelErr(mln.get(e), theta0);
+            assertTrue(moved > 1e-3, r + ": training moved the weights (" + moved + ")");
+            assertClose(mln.get(e), cg.get(e), r + " epoch " + e + ": ComputationGraph vs MultiLayerNetwork");
+            assertClose(mln.get(e), sd.get(e), r + " epoch " + e + ": SameDiff vs MultiLayerNetwork");
+        }
+    }
+
+    /**
+     * SAM reports the loss of its first pass, at θ, on both hosts (a network's score, the {@code Loss} SameDiff hands
+     * its listeners), not the second pass's at θ + e.
+     */
+    @org.junit.jupiter.api.Test
+    void samReportsTheFirstPassLossOnEveryHost() {
+        Rule r = Rule.SAM_ADAMW;
+        double[] theta0 = SdMlp.initial(22);
+        List<DataSet> batches = Nets.batches(5, 8, 24, DataType.DOUBLE);
+        List<Double> network = new ArrayList<>();
+        MultiLayerNetwork m = new MultiLayerNetwork(base(r).list().layer(hidden()).layer(output()).build());
+        m.init();
+        setParams(m, theta0);
+        SharpnessAware.install(m, new org.deeplearning4j.optimize.api.BaseTrainingListener() {
+            @Override
+            public void iterationDone(Model model, int iteration, int epoch) {
+                network.add(model.score());
+            }
+        });
+        m.fit(Nets.iterator(batches));
+
+        List<Double> sameDiff = new ArrayList<>();
+        SameDiff sd = SdMlp.build(theta0, r.updater, 0);
+        SharpnessAware.install(sd);
+        sd.addListeners(new org.nd4j.autodiff.listeners.BaseListener() {
+            @Override
+            public boolean isActive(org.nd4j.autodiff.listeners.Operation operation) {
+                return true;
+            }
+
+            @Override
+            public void iterationDone(SameDiff s, org.nd4j.autodiff.listeners.At at,
+                                      org.nd4j.linalg.dataset.api.MultiDataSet data,
+                                      org.nd4j.autodiff.listeners.Loss loss) {
+                sameDiff.add(loss.getLosses()[0]);
+            }
+        });
+        sd.fit(Nets.iterator(batches), 1);
+
+        SdMlp.Oracle oracle = new SdMlp.Oracle();
+        assertEquals(batches.size(), network.size());
+        assertEquals(batches.size(), sameDiff.size());
+        double first = oracle.loss(theta0, batches.get(0));
+        assertEquals(first, sameDiff.get(0), 1e-12, "SameDiff: loss at θ0 on the first batch");
+        for (int i = 0; i < batches.size(); i++) {
+            assertEquals(network.get(i), sameDiff.get(i), 1e-12, "iteration " + i);
+        }
+    }
+
+    static void assertClose(double[] expected, double[] actual, String what) {
+        assertEquals(expected.length, actual.length, what + ": parameter count");
+        double err = Data.maxRelErr(actual, expected);
+        assertTrue(err <= TOL, what + ": relative error " + err);
+    }
+
+}
