@@ -8,7 +8,7 @@ Run from the repository root:
     /usr/bin/python3 msam-core/src/test/python/make_golden.py
 
 Requires PyTorch (Debian: ``apt-get install python3-torch``). Everything runs
-in float64 and is deterministic. The update rules follow ALGORITHMS.md (the
+in float64 and is deterministic. The update rules follow docs/ALGORITHMS.md (the
 project's reference for the equations); the base optimizers are checked
 against torch.optim step by step.
 
@@ -34,7 +34,7 @@ torch.manual_seed(0)
 GENERATOR = "/usr/bin/python3 msam-core/src/test/python/make_golden.py"
 TORCH_VERSION = torch.__version__
 FORMAT_VERSION = 1
-DELTA = 1e-12  # added to a norm before dividing (ALGORITHMS.md)
+DELTA = 1e-12  # added to a norm before dividing (docs/ALGORITHMS.md)
 
 REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", ".."))
 OPTIM_DIR = os.path.join(REPO_ROOT, "msam-core", "src", "test", "resources", "golden", "optim")
@@ -181,7 +181,7 @@ def param_set_info():
 
 
 # --------------------------------------------------------------------------------------------
-# reference formulas of ALGORITHMS.md for the base optimizers (used to check torch.optim)
+# reference formulas of docs/ALGORITHMS.md for the base optimizers (used to check torch.optim)
 
 def ref_sgd_step(theta, v, g, lr, mu, dampening, nesterov, wd, first):
     """torch.optim.SGD semantics (the buffer is initialised to d on the first step)."""
@@ -252,7 +252,7 @@ def run_torch_optim(kind, hyper, lr_schedule, theta0, grads):
 
 
 def verify_against_reference(case, kind, hyper, steps, theta0, grads):
-    """Replay ALGORITHMS.md's formulas from the stored gradients and compare every step."""
+    """Replay docs/ALGORITHMS.md's formulas from the stored gradients and compare every step."""
     theta = [p.clone() for p in theta0]
     if kind == "SGD":
         v = [torch.zeros_like(p) for p in theta0]
@@ -260,7 +260,7 @@ def verify_against_reference(case, kind, hyper, steps, theta0, grads):
         for t, rec in enumerate(steps):
             theta, v = ref_sgd_step(theta, v, grads[t], rec["lr"], mu, hyper.get("dampening", 0.0),
                                     hyper.get("nesterov", False), hyper.get("weight_decay", 0.0), t == 0)
-            check("%s: torch.optim.SGD step %d == ALGORITHMS.md MomentumSgd (theta)" % (case, t),
+            check("%s: torch.optim.SGD step %d == docs/ALGORITHMS.md MomentumSgd (theta)" % (case, t),
                   rec["_theta"], theta, TOL_SAME_OPS)
             if mu != 0:
                 check("%s: step %d buffer" % (case, t), rec["_v"], v, TOL_SAME_OPS)
@@ -272,7 +272,7 @@ def verify_against_reference(case, kind, hyper, steps, theta0, grads):
         s = [torch.zeros_like(p) for p in theta0]
         for t, rec in enumerate(steps):
             theta, m, s = ref_adamw_step(theta, m, s, grads[t], t + 1, rec["lr"], beta1, beta2, eps, wd)
-            check("%s: torch.optim.AdamW step %d == ALGORITHMS.md AdamW (theta)" % (case, t),
+            check("%s: torch.optim.AdamW step %d == docs/ALGORITHMS.md AdamW (theta)" % (case, t),
                   rec["_theta"], theta, TOL_SAME_OPS)
             check("%s: step %d exp_avg" % (case, t), rec["_m"], m, TOL_SAME_OPS)
             check("%s: step %d exp_avg_sq" % (case, t), rec["_s"], s, TOL_SAME_OPS)
@@ -361,7 +361,7 @@ def make_optim_fixtures(theta0, grads):
 
 
 # --------------------------------------------------------------------------------------------
-# msam/<case>.json: MSAM written from ALGORITHMS.md, gradient g = G_t + H * theta_tilde
+# msam/<case>.json: MSAM written from docs/ALGORITHMS.md, gradient g = G_t + H * theta_tilde
 
 def msam_sgd_run(theta0, grads, H, lr, mu, rho_of, wd, nesterov):
     """MSAM Algorithm 1 over momentum SGD, plain tensor code.
@@ -511,7 +511,7 @@ def make_msam_fixtures(theta0, grads, H):
 
     sgd_cases = [
         ("msam_sgd", dict(rho_of=const(0.3), wd=0.0, nesterov=False), "constant",
-         "MSAM (ALGORITHMS.md, Algorithm 1 over momentum SGD), lr 0.1, momentum 0.9, rho 0.3, no weight decay."),
+         "MSAM (docs/ALGORITHMS.md, Algorithm 1 over momentum SGD), lr 0.1, momentum 0.9, rho 0.3, no weight decay."),
         ("msam_sgd_wd", dict(rho_of=const(0.3), wd=5e-3, nesterov=False), "constant",
          "MSAM over momentum SGD, lr 0.1, momentum 0.9, rho 0.3, coupled weight decay 5e-3 applied on the "
          "weights held: d = g + 5e-3*theta_tilde (DL4J: .l2(5e-3))."),
@@ -554,7 +554,7 @@ def make_msam_fixtures(theta0, grads, H):
     steps = msam_adamw_run(theta0, grads, H, a_lr, 0.9, 0.999, 1e-8, a_wd, const(a_rho))
     verify_msam_steps(case, steps, a_lr, "exp_avg", False)
     runs[case] = steps
-    obj = header(case, "MSAM over AdamW (ALGORITHMS.md): lr 1e-2, betas (0.9,0.999), eps 1e-8, weight decay "
+    obj = header(case, "MSAM over AdamW (docs/ALGORITHMS.md): lr 1e-2, betas (0.9,0.999), eps 1e-8, weight decay "
                  "1e-2 (decoupled, torch.optim.AdamW form: theta <- theta - lr*wd*theta - lr*mhat/(sqrt(shat)+eps) "
                  "with theta the unperturbed weights), rho 0.05; the perturbation uses the raw first moment m: "
                  "c = rho/(||m||+delta), theta_tilde = theta - c*m. Gradient model: g = G_t + H*theta_tilde.")
@@ -683,7 +683,7 @@ def train_mlp_sgd(x, y, lr, mu):
 
 def train_mlp_msam(x, y, lr, mu, rho):
     """MSAM by hand on the MLP: the model holds theta_tilde; forward/backward there; update as in
-    ALGORITHMS.md with the global norm over all four tensors."""
+    docs/ALGORITHMS.md with the global norm over all four tensors."""
     model = make_mlp()
     params = mlp_tensors(model)
     theta = [p.detach().clone() for p in params]
@@ -793,7 +793,7 @@ def make_mlp_fixtures():
     sizes["sgd_mlp"] = write_json(os.path.join(MLP_DIR, "sgd_mlp.json"), obj)
 
     obj = header("msam_mlp", "Same MLP, data and initial weights as sgd_mlp, trained with MSAM over momentum SGD "
-                 "(lr 0.1, momentum 0.9, rho 0.5, no weight decay), written from ALGORITHMS.md by hand: the model "
+                 "(lr 0.1, momentum 0.9, rho 0.5, no weight decay), written from docs/ALGORITHMS.md by hand: the model "
                  "holds theta_tilde, one forward/backward there gives g and loss[t]; theta = theta_tilde + c*v; "
                  "v = 0.9*v + g; theta -= 0.1*v; c = 0.5/(||v||+1e-12) (global norm over all 4 tensors); "
                  "theta_tilde = theta - c*v. Cross-checked against torch.optim.SGD applied to theta after "

@@ -68,10 +68,13 @@ public final class Msam implements SharpnessAwareConfig {
     private final double rho;
     @JsonProperty("rhoSchedule")
     private final ISchedule rhoSchedule;
+    @JsonProperty("normalizationOnly")
+    private final boolean normalizationOnly;
 
     @JsonCreator
     private Msam(@JsonProperty("base") IUpdater base, @JsonProperty("rho") double rho,
-                 @JsonProperty("rhoSchedule") ISchedule rhoSchedule) {
+                 @JsonProperty("rhoSchedule") ISchedule rhoSchedule,
+                 @JsonProperty("normalizationOnly") boolean normalizationOnly) {
         if (base == null) {
             throw new IllegalArgumentException("Msam requires a base optimizer: SgdMomentum or AdamW");
         }
@@ -87,6 +90,7 @@ public final class Msam implements SharpnessAwareConfig {
         this.base = base;
         this.rho = Checks.finite("rho", rho);
         this.rhoSchedule = rhoSchedule;
+        this.normalizationOnly = normalizationOnly;
     }
 
     /** @return a builder with the defaults (a base optimizer must be set) */
@@ -96,7 +100,7 @@ public final class Msam implements SharpnessAwareConfig {
 
     /** @return a builder initialised with this configuration */
     public Builder toBuilder() {
-        return new Builder().base(base).rho(rho).rhoSchedule(rhoSchedule);
+        return new Builder().base(base).rho(rho).rhoSchedule(rhoSchedule).normalizationOnly(normalizationOnly);
     }
 
     /** @return the base optimizer's configuration */
@@ -123,17 +127,24 @@ public final class Msam implements SharpnessAwareConfig {
         return rhoSchedule == null ? rho : rhoSchedule.valueAt(iteration, epoch);
     }
 
-    /** @return true when ρ (or its schedule) is the same as {@code other}'s */
+    /** @return true when only the normalisation layers' γ and β are perturbed (BN-only MSAM) */
+    public boolean isNormalizationOnly() {
+        return normalizationOnly;
+    }
+
+    /** @return true when the perturbation (ρ or its schedule, and which variables) is the same as {@code other}'s */
     public boolean sameRho(Msam other) {
-        return Double.compare(rho, other.rho) == 0 && Objects.equals(rhoSchedule, other.rhoSchedule);
+        return Double.compare(rho, other.rho) == 0 && Objects.equals(rhoSchedule, other.rhoSchedule)
+                && normalizationOnly == other.normalizationOnly;
     }
 
     /**
      * @param kind a variable's kind
-     * @return true when the perturbation acts on variables of this kind (every trainable variable)
+     * @return true when the perturbation acts on variables of this kind: every trainable variable, or with
+     *     {@link Builder#normalizationOnly(boolean)} the normalisation layers' γ and β only
      */
     public boolean perturbs(ParamKind kind) {
-        return true;
+        return !normalizationOnly || kind == ParamKind.NORMALIZATION;
     }
 
     @Override
@@ -173,7 +184,7 @@ public final class Msam implements SharpnessAwareConfig {
 
     @Override
     public Msam clone() {
-        return new Msam(base.clone(), rho, rhoSchedule == null ? null : rhoSchedule.clone());
+        return new Msam(base.clone(), rho, rhoSchedule == null ? null : rhoSchedule.clone(), normalizationOnly);
     }
 
     @Override
@@ -190,12 +201,13 @@ public final class Msam implements SharpnessAwareConfig {
 
     @Override
     public int hashCode() {
-        return Objects.hash(base, rho, rhoSchedule);
+        return Objects.hash(base, rho, rhoSchedule, normalizationOnly);
     }
 
     @Override
     public String toString() {
         return "Msam(base=" + base + ", rho=" + rho + (rhoSchedule == null ? "" : ", rhoSchedule=" + rhoSchedule)
+                + (normalizationOnly ? ", normalizationOnly=true" : "")
                 + ")";
     }
 
@@ -204,6 +216,7 @@ public final class Msam implements SharpnessAwareConfig {
         private IUpdater base;
         private double rho = DEFAULT_RHO;
         private ISchedule rhoSchedule;
+        private boolean normalizationOnly;
 
         private Builder() {
         }
@@ -232,13 +245,23 @@ public final class Msam implements SharpnessAwareConfig {
         }
 
         /**
+         * @param normalizationOnly BN-only MSAM (Mueller et al. 2023; the paper's Table 3): perturb only the affine
+         *                          parameters γ and β of the normalisation layers, with the norm over them only,
+         *                          default false (docs/ALGORITHMS.md, "BN-only SAM and MSAM")
+         */
+        public Builder normalizationOnly(boolean normalizationOnly) {
+            this.normalizationOnly = normalizationOnly;
+            return this;
+        }
+
+        /**
          * @return the configuration
          * @throws IllegalArgumentException "Msam requires a base optimizer: SgdMomentum or AdamW", "Msam supports
          *     SgdMomentum and AdamW as base optimizers …", "Msam needs a base with momentum &gt; 0 …" or "Invalid
          *     rho value: …"
          */
         public Msam build() {
-            return new Msam(base == null ? null : base.clone(), rho, rhoSchedule);
+            return new Msam(base == null ? null : base.clone(), rho, rhoSchedule, normalizationOnly);
         }
     }
 }

@@ -55,10 +55,13 @@ public final class Sam implements SharpnessAwareConfig {
     private final boolean adaptive;
     @JsonProperty("adaptiveEta")
     private final double adaptiveEta;
+    @JsonProperty("normalizationOnly")
+    private final boolean normalizationOnly;
 
     @JsonCreator
     private Sam(@JsonProperty("base") IUpdater base, @JsonProperty("rho") double rho,
-                @JsonProperty("adaptive") boolean adaptive, @JsonProperty("adaptiveEta") double adaptiveEta) {
+                @JsonProperty("adaptive") boolean adaptive, @JsonProperty("adaptiveEta") double adaptiveEta,
+                @JsonProperty("normalizationOnly") boolean normalizationOnly) {
         if (base == null) {
             throw new IllegalArgumentException("Sam requires a base optimizer, e.g. SgdMomentum or AdamW");
         }
@@ -70,6 +73,7 @@ public final class Sam implements SharpnessAwareConfig {
         this.rho = Checks.nonNegative("rho", rho);
         this.adaptive = adaptive;
         this.adaptiveEta = Checks.nonNegative("adaptiveEta", adaptiveEta);
+        this.normalizationOnly = normalizationOnly;
     }
 
     /** @return a builder with the defaults (a base optimizer must be set) */
@@ -79,7 +83,8 @@ public final class Sam implements SharpnessAwareConfig {
 
     /** @return a builder initialised with this configuration */
     public Builder toBuilder() {
-        return new Builder().base(base).rho(rho).adaptive(adaptive).adaptiveEta(adaptiveEta);
+        return new Builder().base(base).rho(rho).adaptive(adaptive).adaptiveEta(adaptiveEta)
+                .normalizationOnly(normalizationOnly);
     }
 
     /** @return the base optimizer's configuration */
@@ -102,18 +107,24 @@ public final class Sam implements SharpnessAwareConfig {
         return adaptiveEta;
     }
 
-    /** @return true when the sharpness-aware part (ρ, adaptive, η_a) is the same as {@code other}'s */
+    /** @return true when only the normalisation layers' γ and β are perturbed (BN-only SAM) */
+    public boolean isNormalizationOnly() {
+        return normalizationOnly;
+    }
+
+    /** @return true when the sharpness-aware part (ρ, adaptive, η_a, which variables) is the same as {@code other}'s */
     public boolean samePerturbation(Sam other) {
         return Double.compare(rho, other.rho) == 0 && adaptive == other.adaptive
-                && Double.compare(adaptiveEta, other.adaptiveEta) == 0;
+                && Double.compare(adaptiveEta, other.adaptiveEta) == 0 && normalizationOnly == other.normalizationOnly;
     }
 
     /**
      * @param kind a variable's kind
-     * @return true when the perturbation acts on variables of this kind (every trainable variable)
+     * @return true when the perturbation acts on variables of this kind: every trainable variable, or with
+     *     {@link Builder#normalizationOnly(boolean)} the normalisation layers' γ and β only
      */
     public boolean perturbs(ParamKind kind) {
-        return true;
+        return !normalizationOnly || kind == ParamKind.NORMALIZATION;
     }
 
     @Override
@@ -153,7 +164,7 @@ public final class Sam implements SharpnessAwareConfig {
 
     @Override
     public Sam clone() {
-        return new Sam(base.clone(), rho, adaptive, adaptiveEta);
+        return new Sam(base.clone(), rho, adaptive, adaptiveEta, normalizationOnly);
     }
 
     @Override
@@ -170,13 +181,14 @@ public final class Sam implements SharpnessAwareConfig {
 
     @Override
     public int hashCode() {
-        return Objects.hash(base, rho, adaptive, adaptiveEta);
+        return Objects.hash(base, rho, adaptive, adaptiveEta, normalizationOnly);
     }
 
     @Override
     public String toString() {
         return "Sam(base=" + base + ", rho=" + rho + ", adaptive=" + adaptive
-                + (adaptive ? ", adaptiveEta=" + adaptiveEta : "") + ")";
+                + (adaptive ? ", adaptiveEta=" + adaptiveEta : "") + (normalizationOnly ? ", normalizationOnly=true" : "")
+                + ")";
     }
 
     /** Builder for {@link Sam}; validation happens in {@link #build()}. */
@@ -185,6 +197,7 @@ public final class Sam implements SharpnessAwareConfig {
         private double rho = DEFAULT_RHO;
         private boolean adaptive;
         private double adaptiveEta = DEFAULT_ADAPTIVE_ETA;
+        private boolean normalizationOnly;
 
         private Builder() {
         }
@@ -214,12 +227,22 @@ public final class Sam implements SharpnessAwareConfig {
         }
 
         /**
+         * @param normalizationOnly BN-only SAM (Mueller et al. 2023): perturb only the affine parameters γ and β of
+         *                          the normalisation layers, with the norm over them only, default false
+         *                          (docs/ALGORITHMS.md, "BN-only SAM and MSAM")
+         */
+        public Builder normalizationOnly(boolean normalizationOnly) {
+            this.normalizationOnly = normalizationOnly;
+            return this;
+        }
+
+        /**
          * @return the configuration
          * @throws IllegalArgumentException "Sam requires a base optimizer, e.g. SgdMomentum or AdamW", "Sam cannot
          *     wrap …", "Invalid rho value: …" or "Invalid adaptiveEta value: …"
          */
         public Sam build() {
-            return new Sam(base == null ? null : base.clone(), rho, adaptive, adaptiveEta);
+            return new Sam(base == null ? null : base.clone(), rho, adaptive, adaptiveEta, normalizationOnly);
         }
     }
 }

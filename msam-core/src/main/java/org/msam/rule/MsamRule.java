@@ -65,6 +65,9 @@ public final class MsamRule implements SharpnessRule {
         if (us.isEmpty()) {
             throw new IllegalStateException("MSAM found no trainable parameter in the model");
         }
+        if (ms.isEmpty()) {
+            throw new IllegalStateException(RuleChecks.NO_NORMALIZATION_PARAMETERS.replace("{rule}", "MSAM"));
+        }
         this.updaters = Collections.unmodifiableList(us);
         this.momenta = Collections.unmodifiableList(ms);
     }

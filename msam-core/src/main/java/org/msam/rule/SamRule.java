@@ -58,6 +58,10 @@ public final class SamRule implements SharpnessRule {
                 idx.add(i);
             }
         }
+        if (idx.isEmpty()) {
+            throw new IllegalStateException(variables.isEmpty() ? "SAM found no trainable parameter in the model"
+                    : RuleChecks.NO_NORMALIZATION_PARAMETERS.replace("{rule}", "SAM"));
+        }
         this.perturbed = idx.stream().mapToInt(Integer::intValue).toArray();
         this.backup = new INDArray[variables.size()];
         this.scaleT = new INDArray[variables.size()];

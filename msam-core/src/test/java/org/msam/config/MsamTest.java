@@ -228,6 +228,17 @@ class MsamTest {
         Sam sam = Sam.builder().base(c.config.getBase()).rho(0.1).adaptive(true).build();
         assertEquals(sam, om.readValue(om.writerFor(IUpdater.class).writeValueAsString(sam), IUpdater.class));
         assertNotEquals(sam, sam.toBuilder().adaptive(false).build());
+        Msam bnOnly = c.config.toBuilder().normalizationOnly(true).build();
+        assertNotEquals(c.config, bnOnly);
+        assertEquals(bnOnly, om.readValue(om.writerFor(IUpdater.class).writeValueAsString(bnOnly), IUpdater.class));
+        Sam samBnOnly = sam.toBuilder().normalizationOnly(true).build();
+        assertNotEquals(sam, samBnOnly);
+        assertEquals(samBnOnly, om.readValue(om.writerFor(IUpdater.class).writeValueAsString(samBnOnly),
+                IUpdater.class));
+        // Configurations written before normalizationOnly existed read as false.
+        String old = om.writerFor(IUpdater.class).writeValueAsString(c.config).replace(",\"normalizationOnly\":false", "");
+        assertTrue(!old.contains("normalizationOnly"), old);
+        assertEquals(c.config, om.readValue(old, IUpdater.class));
     }
 
     static Stream<Arguments> goldenCases() {

@@ -3,7 +3,7 @@ package org.msam.reference;
 import java.util.function.IntToDoubleFunction;
 
 /**
- * torch.optim.AdamW in plain double precision, written from ALGORITHMS.md:
+ * torch.optim.AdamW in plain double precision, written from docs/ALGORITHMS.md:
  * m ← β1·m + (1−β1)·g; s ← β2·s + (1−β2)·g²; θ ← θ − η·λ·θ − η·(m/(1−β1^t))/(√(s/(1−β2^t)) + ε).
  */
 public final class RefAdamW implements RefOptimizer {

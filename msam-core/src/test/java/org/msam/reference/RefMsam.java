@@ -3,7 +3,7 @@ package org.msam.reference;
 import java.util.function.IntToDoubleFunction;
 
 /**
- * MSAM (Algorithm 1 of ALGORITHMS.md) in plain double precision over a reference base optimizer.
+ * MSAM (Algorithm 1 of docs/ALGORITHMS.md) in plain double precision over a reference base optimizer.
  * The network holds θ̃ = θ − c·v. A step takes the gradient g computed at θ̃ and
  * d = g + λ_c·θ̃ (coupled decay on the weights held); θ = θ̃ + c·v; base step; c ← ρ_t/(‖v‖ + δ);
  * θ̃ = θ − c·v.
@@ -16,6 +16,7 @@ public final class RefMsam {
     private final double l2;
     private final double[] theta;
     private final double[] held;
+    private final boolean[] perturbed;
     private double c;
 
     /**
@@ -25,6 +26,15 @@ public final class RefMsam {
      * @param theta0 the initial weights
      */
     public RefMsam(RefOptimizer base, IntToDoubleFunction rho, double l2, double[] theta0) {
+        this(base, rho, l2, theta0, null);
+    }
+
+    /**
+     * @param perturbed the parameters the perturbation acts on, and the norm runs over (BN-only MSAM), or null for
+     *                  all
+     */
+    public RefMsam(RefOptimizer base, IntToDoubleFunction rho, double l2, double[] theta0, boolean[] perturbed) {
+        this.perturbed = perturbed;
         this.base = base;
         this.rho = rho;
         this.l2 = l2;
@@ -50,6 +60,10 @@ public final class RefMsam {
         return base.momentum();
     }
 
+    private boolean on(int i) {
+        return perturbed == null || perturbed[i];
+    }
+
     /** @param g the gradient at {@link #held()} */
     public void step(double[] g, int iteration) {
         int n = theta.length;
@@ -57,17 +71,17 @@ public final class RefMsam {
         double[] v = base.momentum();
         for (int i = 0; i < n; i++) {
             d[i] = g[i] + l2 * held[i];
-            theta[i] = held[i] + c * v[i];
+            theta[i] = held[i] + (on(i) ? c * v[i] : 0);
         }
         base.step(theta, d, iteration);
         v = base.momentum();
         double sq = 0;
-        for (double x : v) {
-            sq += x * x;
+        for (int i = 0; i < n; i++) {
+            sq += on(i) ? v[i] * v[i] : 0;
         }
         c = rho.applyAsDouble(iteration) / (Math.sqrt(sq) + DELTA);
         for (int i = 0; i < n; i++) {
-            held[i] = theta[i] - c * v[i];
+            held[i] = theta[i] - (on(i) ? c * v[i] : 0);
         }
     }
 }

@@ -1,6 +1,6 @@
 package org.msam.reference;
 
-/** A base optimizer written in plain double precision from ALGORITHMS.md. */
+/** A base optimizer written in plain double precision from docs/ALGORITHMS.md. */
 public interface RefOptimizer {
     /**
      * One step on θ in place.

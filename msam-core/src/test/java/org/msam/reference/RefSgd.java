@@ -3,7 +3,7 @@ package org.msam.reference;
 import java.util.function.IntToDoubleFunction;
 
 /**
- * torch.optim.SGD in plain double precision, written from ALGORITHMS.md:
+ * torch.optim.SGD in plain double precision, written from docs/ALGORITHMS.md:
  * d = g + λ_c·θ; v ← d (first step) or μ·v + (1 − τ)·d; θ ← θ − η·v (nesterov: θ ← θ − η·(d + μ·v)).
  */
 public final class RefSgd implements RefOptimizer {

@@ -2,7 +2,7 @@ package org.msam.schedule;
 
 /**
  * Double-precision references for the schedules of {@code org.msam.schedule}, written from the formulas in
- * ALGORITHMS.md and the class comments, independently of the classes under test.
+ * docs/ALGORITHMS.md and the class comments, independently of the classes under test.
  */
 public final class ScheduleReferences {
 

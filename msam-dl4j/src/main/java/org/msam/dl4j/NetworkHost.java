@@ -215,7 +215,8 @@ final class NetworkHost implements Host {
 
     /**
      * DL4J's notion of a weight or bias (ParamInitializer.isWeightParam/isBiasParam; a ComputationGraph's blocks hold
-     * LayerVertex wrappers, unwrapped here); BatchNormalization's γ and β are {@link ParamKind#NORMALIZATION}; for
+     * LayerVertex wrappers, unwrapped here); BatchNormalization's γ and β, and the parameters a {@link
+     * NormalizationLayer} names, are {@link ParamKind#NORMALIZATION}; for
      * trainables without an initializer, arrays of rank ≥ 2 with two rows and two columns are weights.
      */
     private static ParamKind kind(UpdaterBlock.ParamState ps) {
@@ -223,7 +224,9 @@ final class NetworkHost implements Host {
         Trainable layer = t instanceof LayerVertex ? ((LayerVertex) t).getLayer() : t;
         if (layer instanceof Layer) {
             org.deeplearning4j.nn.conf.layers.Layer conf = ((Layer) layer).conf().getLayer();
-            if (conf instanceof org.deeplearning4j.nn.conf.layers.BatchNormalization) {
+            if (conf instanceof org.deeplearning4j.nn.conf.layers.BatchNormalization
+                    || conf instanceof NormalizationLayer
+                    && ((NormalizationLayer) conf).isNormalizationParam(ps.getParamName())) {
                 return ParamKind.NORMALIZATION;
             }
             if (conf != null && conf.initializer() != null) {

@@ -7,15 +7,19 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.IntPredicate;
 
 import org.msam.rule.Host;
+import org.msam.rule.ParamKind;
 import org.msam.rule.SharpnessAwareConfig;
 import org.msam.rule.SharpnessRule;
 import org.msam.rule.Variable;
 import org.msam.updater.MomentumUpdater;
 import org.msam.updater.ParameterBoundUpdater;
+import org.nd4j.autodiff.functions.DifferentialFunction;
 import org.nd4j.autodiff.listeners.At;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
@@ -23,6 +27,8 @@ import org.nd4j.autodiff.samediff.TrainingConfig;
 import org.nd4j.autodiff.samediff.VariableType;
 import org.nd4j.autodiff.samediff.api.OutAndGrad;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.layers.convolution.BatchNorm;
+import org.nd4j.linalg.api.ops.impl.transforms.custom.LayerNorm;
 import org.nd4j.linalg.api.shape.Shape;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
 import org.nd4j.linalg.learning.GradientUpdater;
@@ -95,6 +101,7 @@ final class SameDiffHost implements Host {
         }
         variables.clear();
         names.clear();
+        Set<String> normalization = normalizationVariables(sd);
         for (String name : trainable()) {
             GradientUpdater<?> u = (GradientUpdater<?>) map.get(name);
             if (u == null) {
@@ -107,13 +114,30 @@ final class SameDiffHost implements Host {
                 INDArray m = ((MomentumUpdater) u).momentum();
                 momentum = m == null ? null : m.reshape(m.length());
             }
-            Variable v = new Variable(name, NetworkHost.shapeKind(p), flatView(name, p), momentum, u);
+            ParamKind kind = normalization.contains(name) ? ParamKind.NORMALIZATION : NetworkHost.shapeKind(p);
+            Variable v = new Variable(name, kind, flatView(name, p), momentum, u);
             ParameterBoundUpdater.bindIfBound(u, List.of(v), prepared);
             variables.add(v);
             names.add(name);
         }
         source = map;
         generation++;
+    }
+
+    /**
+     * @return the variables that are the gain and bias of a {@code layerNorm} op, or the γ and β of a
+     *     {@code batchNorm} op (all inputs after the input, mean and variance)
+     */
+    private static Set<String> normalizationVariables(SameDiff sd) {
+        Set<String> r = new HashSet<>();
+        for (DifferentialFunction op : sd.ops()) {
+            SDVariable[] args = op.args();
+            int first = op instanceof LayerNorm ? 1 : op instanceof BatchNorm ? 3 : args.length;
+            for (int i = first; i < args.length; i++) {
+                r.add(args[i].name());
+            }
+        }
+        return r;
     }
 
     /** @return the rule of the training configuration's updater, over the variables */

@@ -9,7 +9,7 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * The mean mini-batch loss gradient at given weights, in double precision, from a DOUBLE copy of the network
- * (no updater, no regularization involved): what the reference optimizers of ALGORITHMS.md consume.
+ * (no updater, no regularization involved): what the reference optimizers of docs/ALGORITHMS.md consume.
  */
 final class Oracle {
     private final Model net;

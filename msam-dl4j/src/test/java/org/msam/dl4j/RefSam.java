@@ -4,7 +4,7 @@ import org.msam.reference.RefOptimizer;
 import org.nd4j.linalg.dataset.DataSet;
 
 /**
- * SAM (ALGORITHMS.md) in double precision: g1 = ∇L(θ); e = ρ·g1/(‖g1‖ + δ) (adaptive: ρ·T²·g1/(‖T·g1‖ + δ),
+ * SAM (docs/ALGORITHMS.md) in double precision: g1 = ∇L(θ); e = ρ·g1/(‖g1‖ + δ) (adaptive: ρ·T²·g1/(‖T·g1‖ + δ),
  * T = |θ| + η_a); g2 = ∇L(θ + e); base step at θ with g2.
  */
 final class RefSam {
@@ -13,8 +13,15 @@ final class RefSam {
     private final boolean adaptive;
     private final double eta;
     final double[] theta;
+    private final boolean[] perturbed;
 
     RefSam(RefOptimizer base, double rho, boolean adaptive, double eta, double[] theta0) {
+        this(base, rho, adaptive, eta, theta0, null);
+    }
+
+    /** @param perturbed the parameters the ascent acts on and the norm runs over (BN-only SAM), or null for all */
+    RefSam(RefOptimizer base, double rho, boolean adaptive, double eta, double[] theta0, boolean[] perturbed) {
+        this.perturbed = perturbed;
         this.base = base;
         this.rho = rho;
         this.adaptive = adaptive;
@@ -23,13 +30,18 @@ final class RefSam {
     }
 
     void step(Oracle oracle, DataSet batch, int iteration) {
+        step(oracle::gradient, batch, iteration);
+    }
+
+    /** One step with gradients from {@code oracle}, which maps (θ, batch) to the mean gradient. */
+    void step(java.util.function.BiFunction<double[], DataSet, double[]> oracle, DataSet batch, int iteration) {
         int n = theta.length;
-        double[] g1 = oracle.gradient(theta, batch);
+        double[] g1 = oracle.apply(theta, batch);
         double[] tg = new double[n];
         double sq = 0;
         for (int i = 0; i < n; i++) {
             double t = adaptive ? Math.abs(theta[i]) + eta : 1;
-            tg[i] = t * g1[i];
+            tg[i] = perturbed == null || perturbed[i] ? t * g1[i] : 0;
             sq += tg[i] * tg[i];
         }
         double scale = rho / (Math.sqrt(sq) + 1e-12);
@@ -38,7 +50,7 @@ final class RefSam {
             double t = adaptive ? Math.abs(theta[i]) + eta : 1;
             p[i] += scale * t * tg[i];
         }
-        double[] g2 = oracle.gradient(p, batch);
+        double[] g2 = oracle.apply(p, batch);
         base.step(theta, g2, iteration);
     }
 }

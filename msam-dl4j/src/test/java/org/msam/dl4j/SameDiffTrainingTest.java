@@ -33,7 +33,7 @@ import org.nd4j.linalg.learning.config.Sgd;
 
 /**
  * SAM and MSAM on a model written directly in SameDiff, trained with {@code sd.fit(iterator, epochs)}, against the
- * double-precision references of ALGORITHMS.md fed with the exact mean-loss gradients of the same graph.
+ * double-precision references of docs/ALGORITHMS.md fed with the exact mean-loss gradients of the same graph.
  */
 class SameDiffTrainingTest {
     static final int EPOCHS = 3;
@@ -60,7 +60,7 @@ class SameDiffTrainingTest {
         throw new AssertionError("no cause of " + t + " mentions \"" + part + "\"", t);
     }
 
-    /** SAM of ALGORITHMS.md over a reference base optimizer, gradients from the oracle. */
+    /** SAM of docs/ALGORITHMS.md over a reference base optimizer, gradients from the oracle. */
     static void refSamStep(RefOptimizer base, double[] theta, double rho, boolean adaptive, SdMlp.Oracle oracle,
                            DataSet b, int it) {
         double[] g1 = oracle.gradient(theta, b);

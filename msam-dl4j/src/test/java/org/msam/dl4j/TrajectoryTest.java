@@ -27,7 +27,7 @@ import org.nd4j.linalg.learning.config.Sgd;
 
 /**
  * SAM and MSAM trained through DL4J's fit(iterator, epochs) against the double-precision references of
- * ALGORITHMS.md fed with exact double gradients of the same network, same data and same initial weights.
+ * docs/ALGORITHMS.md fed with exact double gradients of the same network, same data and same initial weights.
  */
 class TrajectoryTest {
     static final int EPOCHS = 3;
