@@ -3,6 +3,7 @@ package org.msam.dl4j;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.optimize.api.BaseTrainingListener;
 import org.msam.rule.Norms;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * Clips the global norm of the gradient, as {@code torch.nn.utils.clip_grad_norm_(params, maxNorm)} before
@@ -16,6 +17,12 @@ import org.msam.rule.Norms;
  * {@link SharpnessAware#install} so that it runs after SAM's second pass and before MSAM's step (the paper
  * clips ViT gradients to 1.0); without them add it with {@code net.addListeners}. Per-layer
  * {@code GradientNormalization}, if also configured, is applied by DL4J afterwards.
+ *
+ * <p>On SameDiff pass it to {@link SharpnessAware#install(org.nd4j.autodiff.samediff.SameDiff,
+ * org.deeplearning4j.optimize.api.TrainingListener...)} with Sam or Msam. SameDiff steps each variable as soon as its
+ * gradient exists, so the global norm is taken from one more forward/backward pass at the weights the step gradient
+ * is taken at (after SAM's ascent, at MSAM's θ̃), before SameDiff's own: clipping costs one extra pass per step
+ * there.
  */
 public final class GlobalGradientClipping extends BaseTrainingListener {
     private final double maxNorm;
@@ -48,18 +55,28 @@ public final class GlobalGradientClipping extends BaseTrainingListener {
         if (host == null || host.isStale(net)) {
             host = NetworkHost.of(net);
         }
-        int n = host.variables().size();
-        double sq = 0;
-        for (int i = 0; i < n; i++) {
-            sq += Norms.squaredNorm(host.gradient(i));
-        }
-        double scale = host.gradientScale();
-        lastNorm = Math.sqrt(sq) * scale;
-        double coef = maxNorm / (lastNorm + 1e-6);
+        double coef = coefficient(host);
         if (coef < 1) {
-            for (int i = 0; i < n; i++) {
+            for (int i = 0; i < host.variables().size(); i++) {
                 host.gradient(i).muli(coef);
             }
         }
+    }
+
+    /**
+     * Takes the global norm of the host's gradient (made the mean gradient's) and records it.
+     *
+     * @return the factor min(1, maxNorm/(‖ḡ‖ + 1e-6)) the gradient is to be multiplied by
+     */
+    double coefficient(org.msam.rule.Host h) {
+        double sq = 0;
+        for (int i = 0; i < h.variables().size(); i++) {
+            INDArray g = h.gradient(i);
+            if (g != null) {
+                sq += Norms.squaredNorm(g);
+            }
+        }
+        lastNorm = Math.sqrt(sq) * h.gradientScale();
+        return Math.min(1, maxNorm / (lastNorm + 1e-6));
     }
 }

@@ -15,6 +15,8 @@ import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.optimize.api.BaseTrainingListener;
+import org.deeplearning4j.optimize.api.TrainingListener;
+import org.nd4j.autodiff.samediff.SameDiff;
 import org.msam.rule.MsamRule;
 import org.msam.rule.Norms;
 import org.msam.rule.Variable;
@@ -35,9 +37,10 @@ import org.nd4j.linalg.dataset.MultiDataSet;
  * </ul>
  * Rows are appended to a CSV file (header {@link #HEADER}) and kept in memory ({@link #rows()}).
  *
- * <p>Off unless asked for: pass it to {@link SharpnessAware#install} with MSAM. Each recorded iteration costs
- * two inference passes over the mini-batch and a removal/re-application of the perturbation, which may change
- * the trajectory by float rounding.
+ * <p>Off unless asked for: pass it to {@link SharpnessAware#install} with MSAM, on a network or a SameDiff instance.
+ * Each recorded iteration costs two inference passes over the mini-batch and a removal/re-application of the
+ * perturbation, which may change the trajectory by float rounding. On SameDiff the losses are those of the graph's
+ * loss variables, without regularization; on networks DL4J's score, which includes it.
  */
 public final class MsamDiagnostics extends BaseTrainingListener {
     /** The CSV header. */
@@ -119,7 +122,7 @@ public final class MsamDiagnostics extends BaseTrainingListener {
     public void onGradientCalculation(Model model) {
         Net net = Net.of(model);
         int iteration = net.iteration();
-        if (iteration % every != 0) {
+        if (!records(iteration)) {
             return;
         }
         SharpnessAwareListener l = SharpnessAware.listener(model);
@@ -152,7 +155,15 @@ public final class MsamDiagnostics extends BaseTrainingListener {
             theta = batchLoss(model, labels);
         }
         net.setScore(score);
-        Row row = new Row(iteration, net.epoch(), cosine, theta, tilde, Math.sqrt(vv), msam.scale());
+        record(new Row(iteration, net.epoch(), cosine, theta, tilde, Math.sqrt(vv), msam.scale()));
+    }
+
+    /** @return true when iteration {@code iteration} is recorded */
+    boolean records(int iteration) {
+        return iteration % every == 0;
+    }
+
+    void record(Row row) {
         rows.add(row);
         if (csv != null) {
             try (BufferedWriter w = Files.newBufferedWriter(csv, StandardCharsets.UTF_8,
@@ -162,6 +173,49 @@ public final class MsamDiagnostics extends BaseTrainingListener {
             } catch (IOException e) {
                 throw new UncheckedIOException("Cannot write MSAM diagnostics to " + csv, e);
             }
+        }
+    }
+
+    /**
+     * The same record on a SameDiff instance, driven by {@link SameDiffSharpnessAwareListener} (pass this object to
+     * {@link SharpnessAware#install(SameDiff, TrainingListener...)}): the losses come from {@code sd.output} at θ and
+     * θ̃ before the pass, and the cosine from each variable's gradient and momentum as SameDiff hands the gradient to
+     * the updater.
+     */
+    final class SameDiffRecord {
+        private final int iteration;
+        private final int epoch;
+        private final double lossTheta;
+        private final double c;
+        private double lossThetaTilde;
+        private double dot;
+        private double gg;
+        private double vv;
+
+        SameDiffRecord(int iteration, int epoch, double lossTheta, double c) {
+            this.iteration = iteration;
+            this.epoch = epoch;
+            this.lossTheta = lossTheta;
+            this.c = c;
+        }
+
+        void perturbedLoss(double loss) {
+            lossThetaTilde = loss;
+        }
+
+        void gradient(INDArray g, INDArray v) {
+            if (v == null || g == null) {
+                return;
+            }
+            INDArray flat = g.reshape(g.length());
+            dot += Norms.dot(v, flat);
+            gg += Norms.squaredNorm(flat);
+            vv += Norms.squaredNorm(v);
+        }
+
+        void done() {
+            double cosine = vv == 0 || gg == 0 ? Double.NaN : dot / Math.sqrt(vv * gg);
+            record(new Row(iteration, epoch, cosine, lossTheta, lossThetaTilde, Math.sqrt(vv), c));
         }
     }
 

@@ -296,6 +296,21 @@ final class SameDiffHost implements Host {
         firstPassLoss = l;
     }
 
+    /** @return the loss of the iteration's mini-batch at the weights held now (forward only, no regularization) */
+    double loss() {
+        if (batch == null) {
+            throw new IllegalStateException("A loss was asked for outside a SameDiff training iteration");
+        }
+        List<String> losses = sd.getLossVariables();
+        Map<String, INDArray> out = sd.output(placeholders(batch), losses.toArray(new String[0]));
+        double sum = 0;
+        for (String l : losses) {
+            INDArray arr = out.get(l);
+            sum += arr.isScalar() ? arr.getDouble(0) : arr.sumNumber().doubleValue();
+        }
+        return sum;
+    }
+
     /** @return the placeholder values SameDiff feeds for {@code ds}, by the training configuration's mappings */
     private Map<String, INDArray> placeholders(MultiDataSet ds) {
         TrainingConfig tc = sd.getTrainingConfig();

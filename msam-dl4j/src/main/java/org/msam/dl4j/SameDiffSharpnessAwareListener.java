@@ -1,5 +1,6 @@
 package org.msam.dl4j;
 
+import org.msam.rule.MsamRule;
 import org.msam.rule.SharpnessRule;
 import org.nd4j.autodiff.listeners.At;
 import org.nd4j.autodiff.listeners.BaseListener;
@@ -30,6 +31,12 @@ import org.nd4j.linalg.dataset.api.MultiDataSet;
  * called after this one in {@code iterationStart}, and op-level callbacks, see them). With SAM the loss reported
  * for the iteration is the first pass's, at θ, as on DL4J networks.
  *
+ * <p>{@link GlobalGradientClipping} and {@link MsamDiagnostics} passed to {@link SharpnessAware#install(SameDiff,
+ * org.deeplearning4j.optimize.api.TrainingListener...)} run here: clipping scales each variable's gradient before its
+ * updater by the factor of the global norm, which it takes from one more pass at the weights the step gradient is
+ * taken at; the diagnostics record the losses at θ and θ̃ before the pass and the cosine of each variable's
+ * momentum and gradient before its step.
+ *
  * <p>Active for {@link Operation#TRAINING} only. One instance belongs to one SameDiff instance; install it again on
  * a model loaded from disk (the listener is not saved, the optimizer state is).
  */
@@ -39,6 +46,10 @@ public final class SameDiffSharpnessAwareListener extends BaseListener {
     private int ruleGeneration = Integer.MIN_VALUE;
     private int prepared = Integer.MIN_VALUE;
     private final LossReport lossReport = new LossReport();
+    private GlobalGradientClipping clipping;
+    private MsamDiagnostics diagnostics;
+    private double clipCoefficient = 1;
+    private MsamDiagnostics.SameDiffRecord record;
 
     SameDiffSharpnessAwareListener(SameDiff sd) {
         this.host = new SameDiffHost(sd);
@@ -52,6 +63,15 @@ public final class SameDiffSharpnessAwareListener extends BaseListener {
     /** @return the rule this driver runs */
     public SharpnessRule rule() {
         return bound();
+    }
+
+    /**
+     * @param clipping    global gradient-norm clipping, or null
+     * @param diagnostics MSAM diagnostics, or null
+     */
+    void setExtras(GlobalGradientClipping clipping, MsamDiagnostics diagnostics) {
+        this.clipping = clipping;
+        this.diagnostics = diagnostics;
     }
 
     /** @return the listener that reports the loss of the first pass; SameDiff must call it first */
@@ -83,8 +103,25 @@ public final class SameDiffSharpnessAwareListener extends BaseListener {
         // Left over only if an earlier iteration was aborted by an exception.
         r.toTrue();
         prepared = at.iteration();
+        record = null;
+        clipCoefficient = 1;
         try {
+            if (diagnostics != null && diagnostics.records(at.iteration())) {
+                if (!(r instanceof MsamRule)) {
+                    throw new IllegalStateException("MsamDiagnostics needs MSAM: pass it to SharpnessAware.install(sd, "
+                            + "...) on a SameDiff instance whose updater is Msam");
+                }
+                record = diagnostics.new SameDiffRecord(at.iteration(), at.epoch(), host.loss(),
+                        ((MsamRule) r).scale());
+            }
             r.beforeStepGradient(host, at.iteration(), at.epoch());
+            if (record != null) {
+                record.perturbedLoss(host.loss());
+            }
+            if (clipping != null) {
+                host.recomputeGradient();
+                clipCoefficient = clipping.coefficient(host);
+            }
         } catch (RuntimeException e) {
             r.toTrue();
             host.end(at);
@@ -108,6 +145,12 @@ public final class SameDiffSharpnessAwareListener extends BaseListener {
                         + "'; the optimizer state is laid out in C order, which this library supports only");
             }
             rule.stepGradientReady(host, i);
+            if (record != null) {
+                record.gradient(activation, host.variables().get(i).momentum());
+            }
+            if (clipCoefficient < 1) {
+                activation.muli(clipCoefficient);
+            }
         }
     }
 
@@ -120,6 +163,10 @@ public final class SameDiffSharpnessAwareListener extends BaseListener {
         rule.toTrue();
         rule.afterStep(host, at.iteration(), at.epoch());
         host.end(at);
+        if (record != null) {
+            record.done();
+            record = null;
+        }
     }
 
     /**

@@ -217,6 +217,39 @@ public final class SharpnessAware {
      *                               maximizes instead of minimizing
      */
     public static SameDiffSharpnessAwareListener install(SameDiff sd) {
+        return install(sd, new TrainingListener[0]);
+    }
+
+    /**
+     * {@link #install(SameDiff)} with global gradient-norm clipping and MSAM diagnostics, the same objects a network
+     * takes: see {@link SameDiffSharpnessAwareListener} for where they run. Other listeners belong on
+     * {@code sd.addListeners(...)}.
+     *
+     * @param sd     a SameDiff instance with its TrainingConfig set
+     * @param extras a {@link GlobalGradientClipping} and/or an {@link MsamDiagnostics}
+     * @return the installed listener
+     * @throws IllegalArgumentException for any other listener
+     */
+    public static SameDiffSharpnessAwareListener install(SameDiff sd, TrainingListener... extras) {
+        GlobalGradientClipping clipping = null;
+        MsamDiagnostics diagnostics = null;
+        for (TrainingListener l : extras) {
+            if (l instanceof GlobalGradientClipping) {
+                clipping = (GlobalGradientClipping) l;
+            } else if (l instanceof MsamDiagnostics) {
+                diagnostics = (MsamDiagnostics) l;
+            } else if (l != null) {
+                throw new IllegalArgumentException("SharpnessAware.install(sd, ...) takes GlobalGradientClipping and "
+                        + "MsamDiagnostics only, got " + l.getClass().getName() + ": add SameDiff listeners with "
+                        + "sd.addListeners(...)");
+            }
+        }
+        SameDiffSharpnessAwareListener installed = installOn(sd);
+        installed.setExtras(clipping, diagnostics);
+        return installed;
+    }
+
+    private static SameDiffSharpnessAwareListener installOn(SameDiff sd) {
         TrainingConfig tc = sd.getTrainingConfig();
         if (tc == null) {
             throw new IllegalStateException("Set a TrainingConfig with an Msam or Sam updater (sd.setTrainingConfig(...))"

@@ -13,6 +13,7 @@ import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.weights.WeightInit;
+import org.deeplearning4j.optimize.api.TrainingListener;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.msam.config.AdamW;
@@ -102,6 +103,11 @@ class CrossHostTest {
 
     /** @return the weights after each epoch, each as SdMlp's flat vector */
     static List<double[]> trainNetwork(Rule r, boolean graph, double[] theta0, List<DataSet> batches) {
+        return trainNetwork(r, graph, theta0, batches, new TrainingListener[0]);
+    }
+
+    static List<double[]> trainNetwork(Rule r, boolean graph, double[] theta0, List<DataSet> batches,
+                                       TrainingListener... extras) {
         Model net;
         if (graph) {
             ComputationGraph g = new ComputationGraph(base(r).graphBuilder().addInputs("in")
@@ -116,9 +122,9 @@ class CrossHostTest {
         setParams(net, theta0);
         if (r.sharpnessAware()) {
             if (graph) {
-                SharpnessAware.install((ComputationGraph) net);
+                SharpnessAware.install((ComputationGraph) net, extras);
             } else {
-                SharpnessAware.install((MultiLayerNetwork) net);
+                SharpnessAware.install((MultiLayerNetwork) net, extras);
             }
         } else {
             DecoupledWeightDecay.install(net);
@@ -149,10 +155,11 @@ class CrossHostTest {
         return r;
     }
 
-    static List<double[]> trainSameDiff(Rule r, double[] theta0, List<DataSet> batches) {
+    static List<double[]> trainSameDiff(Rule r, double[] theta0, List<DataSet> batches,
+                                        TrainingListener... extras) {
         SameDiff sd = SdMlp.build(theta0, r.updater, r.l2);
         if (r.sharpnessAware()) {
-            SharpnessAware.install(sd);
+            SharpnessAware.install(sd, extras);
         } else {
             DecoupledWeightDecay.install(sd);
         }
@@ -177,6 +184,53 @@ class CrossHostTest {
             assertTrue(moved > 1e-3, r + ": training moved the weights (" + moved + ")");
             assertClose(mln.get(e), cg.get(e), r + " epoch " + e + ": ComputationGraph vs MultiLayerNetwork");
             assertClose(mln.get(e), sd.get(e), r + " epoch " + e + ": SameDiff vs MultiLayerNetwork");
+        }
+    }
+
+    /**
+     * Global gradient-norm clipping (tight enough to act at every step) and, with MSAM, the diagnostics give the same
+     * trajectory and the same records on the three hosts.
+     */
+    @ParameterizedTest
+    @EnumSource(value = Rule.class, names = {"SAM", "ASAM", "MSAM", "MSAM_ADAMW", "SAM_ADAMW"})
+    void clippingAndDiagnosticsAreTheSameOnEveryHost(Rule r) {
+        double[] theta0 = SdMlp.initial(25);
+        List<DataSet> batches = Nets.batches(5, 8, 26, DataType.DOUBLE);
+        boolean msam = r == Rule.MSAM || r == Rule.MSAM_ADAMW;
+        List<List<MsamDiagnostics.Row>> rows = new ArrayList<>();
+        List<List<double[]>> trajectories = new ArrayList<>();
+        for (int host = 0; host < 3; host++) {
+            GlobalGradientClipping clip = new GlobalGradientClipping(0.05);
+            MsamDiagnostics diag = new MsamDiagnostics(null, 2);
+            TrainingListener[] extras = msam ? new TrainingListener[] {clip, diag} : new TrainingListener[] {clip};
+            trajectories.add(host == 2 ? trainSameDiff(r, theta0, batches, extras)
+                    : trainNetwork(r, host == 1, theta0, batches, extras));
+            assertTrue(clip.lastNorm() > 0.05, r + ": clipping acts (last norm " + clip.lastNorm() + ")");
+            rows.add(diag.rows());
+        }
+        for (int e = 0; e < EPOCHS; e++) {
+            assertClose(trajectories.get(0).get(e), trajectories.get(1).get(e), r + " epoch " + e + ": graph");
+            assertClose(trajectories.get(0).get(e), trajectories.get(2).get(e), r + " epoch " + e + ": SameDiff");
+        }
+        if (!msam) {
+            return;
+        }
+        assertEquals(EPOCHS * batches.size() / 2 + 1, rows.get(0).size(), "rows every 2 iterations");
+        for (int host = 1; host < 3; host++) {
+            assertEquals(rows.get(0).size(), rows.get(host).size());
+            for (int i = 0; i < rows.get(0).size(); i++) {
+                MsamDiagnostics.Row a = rows.get(0).get(i);
+                MsamDiagnostics.Row b = rows.get(host).get(i);
+                String what = r + " host " + host + " row " + i;
+                assertEquals(a.iteration, b.iteration, what);
+                assertEquals(a.cosine, b.cosine, 1e-10, what + " cosine");
+                assertEquals(a.momentumNorm, b.momentumNorm, 1e-12 * Math.max(1, a.momentumNorm), what + " ‖v‖");
+                assertEquals(a.c, b.c, 1e-12 * Math.max(1, Math.abs(a.c)), what + " c");
+                if (r.l2 == 0) {
+                    assertEquals(a.lossTheta, b.lossTheta, 1e-12, what + " loss at θ");
+                    assertEquals(a.lossThetaTilde, b.lossThetaTilde, 1e-12, what + " loss at θ̃");
+                }
+            }
         }
     }
 
