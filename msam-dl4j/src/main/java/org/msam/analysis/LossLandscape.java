@@ -34,10 +34,10 @@ import org.nd4j.linalg.learning.NoOpUpdater;
  * or weight-decay terms. The iterator is reset before every pass and must support it. The caller is responsible for
  * θ: with MSAM, call after {@code fit(iterator)} returned, or inside
  * <pre>{@code
- * try (PerturbationScope s = SharpnessAware.unperturbed(net)) {
+ * try (PerturbationScope scope = SharpnessAware.unperturbed(net)) {
  *     double[] top5 = LossLandscape.defaults().hessianEigenvalues(net, test, 5);
  *     INDArray d = LossLandscape.defaults().filterNormalizedDirection(net, 1);
- *     double[] s = LossLandscape.defaults().sharpness(net, test, d, -1, -0.5, 0, 0.5, 1);
+ *     double[] curve = LossLandscape.defaults().sharpness(net, test, d, -1, -0.5, 0, 0.5, 1);
  * }
  * }</pre>
  * Every method works on a double-precision copy of the model, so the model passed in is never written to (its

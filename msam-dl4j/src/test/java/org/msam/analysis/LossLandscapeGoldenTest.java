@@ -75,7 +75,8 @@ class LossLandscapeGoldenTest {
         MultiLayerNetwork net = net(DataType.DOUBLE);
         double[] before = Fixtures.bits(net);
         double[] exact = Golden.array(g.get("hessian_eigenvalues"));
-        double[] top = LossLandscape.defaults().hessianEigenvalues(net, data(), 5);
+        // 20 Lanczos steps for 31 parameters: the top eigenvalues converge before the Krylov space is complete
+        double[] top = LossLandscape.defaults().withLanczosSteps(20).hessianEigenvalues(net, data(), 5);
         assertEquals(5, top.length);
         for (int i = 0; i < 5; i++) {
             assertEquals(exact[i], top[i], 1e-6 * Math.abs(exact[i]), "eigenvalue " + i);
@@ -97,7 +98,7 @@ class LossLandscapeGoldenTest {
         MultiLayerNetwork net = net(DataType.FLOAT);
         double[] before = Fixtures.bits(net);
         double[] exact = Golden.array(g.get("hessian_eigenvalues"));
-        double[] top = LossLandscape.defaults().hessianEigenvalues(net, data(), 3);
+        double[] top = LossLandscape.defaults().withLanczosSteps(20).hessianEigenvalues(net, data(), 3);
         for (int i = 0; i < 3; i++) {
             // the float weights differ from the golden ones by ~1e-8 relative
             assertEquals(exact[i], top[i], 1e-5 * Math.abs(exact[i]), "eigenvalue " + i);

@@ -299,8 +299,8 @@ public final class Analyze implements Callable<Integer> {
                 }
                 if (featureLayer != null) {
                     res.featureRank = ll.featureRank(net, data, featureLayer, rankFraction);
-                    out.printf("%s: feature rank of %s (%.3g of the singular values) = %d%n", name, featureLayer,
-                            rankFraction, res.featureRank);
+                    out.printf("%s: feature rank of %s (%s of the sum of singular values) = %d%n", name,
+                            featureLayer, num(rankFraction), res.featureRank);
                 }
             } finally {
                 if (scope != null) {
