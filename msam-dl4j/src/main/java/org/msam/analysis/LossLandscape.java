@@ -163,7 +163,8 @@ public final class LossLandscape {
      * <p>H·u ≈ (∇L(θ + h·u) − ∇L(θ − h·u)) / (2h) (central differences of the backpropagated gradient, ‖u‖ = 1,
      * h = relativeStep · max(1, ‖θ‖)): two passes over the data per step. In double precision the error is about
      * 1e-10 relative for smooth losses; a float model is measured on a double copy of its weights. See the class
-     * comment for what the gradient is with BatchNorm.
+     * comment for what the gradient is with BatchNorm. Memory: the m Lanczos vectors, m·P doubles, besides the
+     * double copy of the model.
      *
      * @param net  the model
      * @param data the samples
