@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
+import org.msam.examples.analysis.Analyze;
 import org.msam.examples.train.Comparison;
 import org.msam.examples.train.Optimizers;
 import org.msam.examples.train.RunConfig;
@@ -33,7 +34,8 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "msam-examples", mixinStandardHelpOptions = true, version = "msam-examples 0.1.0",
         description = "Train and compare SGD, NAG, AdamW, SAM and MSAM on image data sets.",
-        subcommands = {Main.Train.class, Main.Compare.class, Main.Demo.class, CommandLine.HelpCommand.class})
+        subcommands = {Main.Train.class, Main.Compare.class, Main.Demo.class, Analyze.class,
+            CommandLine.HelpCommand.class})
 public final class Main implements Callable<Integer> {
     private final PrintStream out;
 
@@ -89,6 +91,9 @@ public final class Main implements Callable<Integer> {
             }
             if (cls == Demo.class) {
                 return cls.cast(new Demo(out));
+            }
+            if (cls == Analyze.class) {
+                return cls.cast(new Analyze(out));
             }
             return CommandLine.defaultFactory().create(cls);
         }

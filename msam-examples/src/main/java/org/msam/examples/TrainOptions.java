@@ -59,6 +59,10 @@ final class TrainOptions {
     Integer diagnostics;
     @Option(names = "--bn-batches", description = "Batches to recompute BatchNorm statistics at the true weights after MSAM")
     Integer bnBatches;
+    @Option(names = "--label-noise", description = "Replace this fraction of the training labels by another class, drawn uniformly (test labels untouched)")
+    Double labelNoise;
+    @Option(names = "--label-noise-seed", description = "Seed of --label-noise (default 1)")
+    Long labelNoiseSeed;
 
     /** picocli completion candidates for --preset. */
     static final class PresetNames implements Iterable<String> {
@@ -148,6 +152,12 @@ final class TrainOptions {
         }
         if (bnBatches != null) {
             c.bnRecomputeBatches = bnBatches;
+        }
+        if (labelNoise != null) {
+            c.labelNoise = labelNoise;
+        }
+        if (labelNoiseSeed != null) {
+            c.labelNoiseSeed = labelNoiseSeed;
         }
         if (seed != null) {
             c.seed = seed;

@@ -106,6 +106,7 @@ public final class DataSource {
         if (c.testSubset > 0 && c.testSubset < test.size()) {
             test = test.first(c.testSubset);
         }
+        train = org.msam.examples.data.LabelNoise.apply(train, c.labelNoise, c.labelNoiseSeed);
         return new DataSource(c, train, test, stats, aug, null, train.numClasses(),
                 new long[] {train.channels(), train.height(), train.width()}, train.size());
     }

@@ -60,6 +60,10 @@ public final class RunConfig {
     public int diagnosticsEvery;
     /** Named preset applied before the explicit options, or null. */
     public String preset;
+    /** Fraction of training labels replaced by another class ({@code org.msam.examples.data.LabelNoise}). */
+    public double labelNoise;
+    /** Seed of the label noise. */
+    public long labelNoiseSeed = 1;
 
     /** @return a copy */
     public RunConfig copy() {
@@ -90,6 +94,8 @@ public final class RunConfig {
         c.bnRecomputeBatches = bnRecomputeBatches;
         c.diagnosticsEvery = diagnosticsEvery;
         c.preset = preset;
+        c.labelNoise = labelNoise;
+        c.labelNoiseSeed = labelNoiseSeed;
         return c;
     }
 
@@ -134,6 +140,9 @@ public final class RunConfig {
         }
         if (clipNorm < 0) {
             p.add("--clip-norm must be >= 0, got " + clipNorm);
+        }
+        if (!(labelNoise >= 0 && labelNoise <= 1) || labelNoise > 0 && "imagenet".equals(dataset)) {
+            p.add("--label-noise must be in [0, 1] and needs an in-memory data set (not imagenet), got " + labelNoise);
         }
         return p;
     }
