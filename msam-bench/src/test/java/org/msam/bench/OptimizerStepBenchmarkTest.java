@@ -16,7 +16,7 @@ import org.msam.reference.RefSgd;
 
 /**
  * The step benchmark measures correct steps: each variant, run through the benchmark's own code path, gives
- * the parameters of the plain double-precision reference of ALGORITHMS.md (msam-core's test references), and no
+ * the parameters of the plain double-precision reference of docs/ALGORITHMS.md (msam-core's test references), and no
  * operation allocates a parameter-sized array.
  */
 class OptimizerStepBenchmarkTest {
