@@ -86,6 +86,12 @@ public final class SharpnessAwareListener extends BaseTrainingListener {
 
     /** Binds to the model's updater blocks and validates its configuration, unless already bound to them. */
     void bind(Net net) {
+        if (host != null && host.net.model != net.model) {
+            throw new IllegalStateException("This SharpnessAwareListener drives another network: the optimizer state "
+                    + "it keeps in step belongs to one model. Call SharpnessAware.install(net) on each network; "
+                    + "trainers that hand one listener to several model copies (DL4J's ParallelWrapper) are not "
+                    + "supported.");
+        }
         if (host != null && !host.isStale(net)) {
             return;
         }

@@ -169,4 +169,32 @@ class BadInputTest {
         double err = org.msam.reference.Data.maxRelErr(net.params().toDoubleVector(), theta);
         assertTrue(err < 1e-10, "AdamW with decoupled decay: error " + err);
     }
+
+    @Test
+    void oneDriverOnTwoNetworksIsRefused() {
+        MultiLayerNetwork first = Nets.mlp(Msam.builder().base(SgdMomentum.builder().build()).rho(0.5).build(),
+                DataType.FLOAT, 0, false);
+        SharpnessAwareListener l = SharpnessAware.install(first);
+        MultiLayerNetwork second = Nets.mlp(Msam.builder().base(SgdMomentum.builder().build()).rho(0.5).build(),
+                DataType.FLOAT, 0, false);
+        second.setListeners(l);
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> second.fit(batch()));
+        assertTrue(e.getMessage().startsWith("This SharpnessAwareListener drives another network"), e.getMessage());
+        first.fit(batch());
+    }
+
+    @Test
+    void installBeforeInitSaysToCallInit() {
+        Msam msam = Msam.builder().base(SgdMomentum.builder().build()).rho(0.5).build();
+        MultiLayerNetwork mln = new MultiLayerNetwork(Nets.mlpConf(msam, DataType.FLOAT, 0, false));
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> SharpnessAware.install(mln));
+        assertTrue(e.getMessage().startsWith("Call net.init() before SharpnessAware.install(net)"), e.getMessage());
+        org.deeplearning4j.nn.graph.ComputationGraph cg = new org.deeplearning4j.nn.graph.ComputationGraph(
+                Nets.residualConf(msam, DataType.FLOAT, 0));
+        e = assertThrows(IllegalStateException.class, () -> SharpnessAware.install(cg));
+        assertTrue(e.getMessage().startsWith("Call net.init() before SharpnessAware.install(net)"), e.getMessage());
+        e = assertThrows(IllegalStateException.class, () -> DecoupledWeightDecay.install(cg));
+        assertTrue(e.getMessage().startsWith("Call net.init() before DecoupledWeightDecay.install(net)"),
+                e.getMessage());
+    }
 }
