@@ -17,6 +17,8 @@ public interface Host {
      * The gradient of variable {@code i} on the current mini-batch, at the weights the model held when it was
      * computed: the host's own pass if there was one, otherwise computed on demand at the weights held now. It is
      * a flat view that the rule may overwrite (the host does not reuse it after {@link #recomputeGradient()}).
+     * Inside {@link SharpnessRule#stepGradientReady} it is the step gradient of variable {@code i}, which the base
+     * optimizer consumes next: writing to it changes the step.
      *
      * @param i the variable's index in {@link #variables()}
      * @return a flat array of the variable's length, or null when the variable does not affect the loss

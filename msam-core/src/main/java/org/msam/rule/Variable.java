@@ -19,6 +19,12 @@ public final class Variable {
     private final INDArray value;
     private final INDArray momentum;
     private final GradientUpdater<?> updater;
+    private final long offset;
+
+    /** A variable at the start of its updater's block (a SameDiff variable, or a block of one variable). */
+    public Variable(String name, ParamKind kind, INDArray value, INDArray momentum, GradientUpdater<?> updater) {
+        this(name, kind, value, momentum, updater, 0);
+    }
 
     /**
      * @param name     a name for messages ("layer \"d1\" parameter \"W\"", or a SameDiff variable name)
@@ -27,8 +33,10 @@ public final class Variable {
      * @param momentum a flat view of the base optimizer's momentum (SGD's v, AdamW's m) laid out like
      *                 {@code value}, or null when the optimizer keeps none
      * @param updater  the updater that steps the variable
+     * @param offset   where the variable starts in its updater's block, in parameters
      */
-    public Variable(String name, ParamKind kind, INDArray value, INDArray momentum, GradientUpdater<?> updater) {
+    public Variable(String name, ParamKind kind, INDArray value, INDArray momentum, GradientUpdater<?> updater,
+                    long offset) {
         this.name = Objects.requireNonNull(name, "name");
         this.kind = Objects.requireNonNull(kind, "kind");
         this.value = Objects.requireNonNull(value, "value");
@@ -42,6 +50,18 @@ public final class Variable {
         }
         this.momentum = momentum;
         this.updater = Objects.requireNonNull(updater, "updater");
+        if (offset < 0) {
+            throw new IllegalArgumentException("Variable " + name + ": negative offset " + offset);
+        }
+        this.offset = offset;
+    }
+
+    /**
+     * @param blockBuffer a flat buffer of an updater's state laid out like the parameters of its whole block
+     * @return the part of it that belongs to this variable, as a view
+     */
+    public INDArray sliceOf(INDArray blockBuffer) {
+        return blockBuffer.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(offset, offset + value.length()));
     }
 
     /** @return the name, for messages */

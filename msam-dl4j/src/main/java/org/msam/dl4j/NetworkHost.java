@@ -77,7 +77,8 @@ final class NetworkHost implements Host {
                 long to = ps.getParamOffsetEnd();
                 INDArray m = momentum == null ? null : momentum.get(NDArrayIndex.interval(
                         from - b.getParamOffsetStart(), to - b.getParamOffsetStart()));
-                Variable v = new Variable(describe(ps), kind(ps), interval(flatParams, from, to), m, u);
+                Variable v = new Variable(describe(ps), kind(ps), interval(flatParams, from, to), m, u,
+                        from - b.getParamOffsetStart());
                 inBlock.add(v);
                 vs.add(v);
                 ranges.add(new long[] {from, to});
@@ -124,7 +125,8 @@ final class NetworkHost implements Host {
             return true;
         }
         List<UpdaterBlock> current = now.blocks();
-        if (current.size() != blocks.size() || now.model.params().data() != flatParams.data()) {
+        // ComputationGraph.params() hands out a new view of its parameter buffer at each call: compare addresses.
+        if (current.size() != blocks.size() || now.model.params().data().address() != flatParams.data().address()) {
             return true;
         }
         for (int i = 0; i < current.size(); i++) {

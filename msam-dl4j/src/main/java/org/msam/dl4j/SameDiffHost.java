@@ -161,7 +161,7 @@ final class SameDiffHost implements Host {
             }
             int i = names.indexOf(name);
             if (i < 0 || variables.get(i).updater() != u
-                    || variables.get(i).value().data() != sd.getArrForVarName(name).data()) {
+                    || variables.get(i).value().data().address() != sd.getArrForVarName(name).data().address()) {
                 return true;
             }
             n++;
@@ -255,6 +255,14 @@ final class SameDiffHost implements Host {
     /** @return the losses of the gradient computed before the step's pass, by loss variable, or null */
     double[] firstPassLoss() {
         return firstPassLoss;
+    }
+
+    /** Makes {@link #gradient(int)} return SameDiff's own step gradient of variable {@code i}, as it hands it out. */
+    void stepGradient(int i, INDArray gradient) {
+        if (gradients == null) {
+            gradients = new HashMap<>();
+        }
+        gradients.put(names.get(i), gradient);
     }
 
     @Override

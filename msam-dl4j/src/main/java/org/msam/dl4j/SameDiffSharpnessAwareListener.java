@@ -144,6 +144,7 @@ public final class SameDiffSharpnessAwareListener extends BaseListener {
                         + host.variables().get(i).name() + "\" has ordering '" + activation.ordering()
                         + "'; the optimizer state is laid out in C order, which this library supports only");
             }
+            host.stepGradient(i, activation);
             rule.stepGradientReady(host, i);
             if (record != null) {
                 record.gradient(activation, host.variables().get(i).momentum());

@@ -50,7 +50,9 @@ class CrossHostTest {
         ASAM(Sam.builder().base(CrossHostTest.SGD).rho(0.5).adaptive(true).build(), 1e-3),
         MSAM(Msam.builder().base(CrossHostTest.SGD.toBuilder().nesterov(true).build()).rho(0.5).build(), 1e-3),
         MSAM_ADAMW(Msam.builder().base(ADAMW).rho(0.2).build(), 0),
-        SAM_ADAMW(Sam.builder().base(ADAMW).rho(0.05).build(), 0);
+        SAM_ADAMW(Sam.builder().base(ADAMW).rho(0.05).build(), 0),
+        LOOKSAM(org.msam.config.LookSam.builder().base(CrossHostTest.SGD).rho(0.1).period(3).alpha(0.5).build(),
+                1e-3);
 
         final IUpdater updater;
         final double l2;

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.File;
@@ -213,5 +214,36 @@ class VisibilityTest {
         assertFalse(SharpnessAware.isPerturbed(net));
         double best = r.getScoreVsEpoch().get(r.getBestModelEpoch());
         assertEquals(best, loss.calculateScore(r.getBestModel()), 1e-6, "the saved best model is the θ that was scored");
+    }
+
+    @org.junit.jupiter.api.Test
+    void theDriverKeepsItsBindingAcrossIterationsOnBothNetworkTypes() {
+        org.msam.config.Msam cfg = org.msam.config.Msam.builder()
+                .base(org.msam.config.SgdMomentum.builder().build()).rho(0.5).build();
+        for (org.deeplearning4j.nn.api.Model net : new org.deeplearning4j.nn.api.Model[] {
+            Nets.mlp(cfg, DataType.FLOAT, 0, false), Nets.residual(cfg, DataType.FLOAT, 0)}) {
+            SharpnessAwareListener l = net instanceof org.deeplearning4j.nn.graph.ComputationGraph
+                    ? SharpnessAware.install((org.deeplearning4j.nn.graph.ComputationGraph) net)
+                    : SharpnessAware.install((org.deeplearning4j.nn.multilayer.MultiLayerNetwork) net);
+            java.util.List<org.nd4j.linalg.dataset.DataSet> batches = Nets.batches(3, 8, 5, DataType.FLOAT);
+            Fit.fit(net, batches.get(0));
+            NetworkHost host = l.host();
+            org.msam.rule.SharpnessRule rule = l.rule();
+            Fit.fit(net, batches.get(1));
+            Fit.fit(net, batches.get(2));
+            assertSame(host, l.host(), net.getClass().getSimpleName() + ": same host");
+            assertSame(rule, l.rule(), net.getClass().getSimpleName() + ": same rule");
+        }
+    }
+
+    /** fit(DataSet) on either network type. */
+    static final class Fit {
+        static void fit(org.deeplearning4j.nn.api.Model net, org.nd4j.linalg.dataset.DataSet ds) {
+            if (net instanceof org.deeplearning4j.nn.graph.ComputationGraph) {
+                ((org.deeplearning4j.nn.graph.ComputationGraph) net).fit(ds);
+            } else {
+                ((org.deeplearning4j.nn.multilayer.MultiLayerNetwork) net).fit(ds);
+            }
+        }
     }
 }
