@@ -59,7 +59,9 @@ public final class Msam implements SharpnessAwareConfig {
 
     /** Default ρ: {@value} (the paper's value for WRN-16-4 on CIFAR-100 and for ViT-S/32 on ImageNet). */
     public static final double DEFAULT_RHO = 3.0;
-    /** Number of state entries Msam adds per block to its base optimizer's: {@value}. */
+    /** Default η_a of adaptive MSAM: {@value}. */
+    public static final double DEFAULT_ADAPTIVE_ETA = 0.01;
+    /** Number of state entries Msam adds per block to its base optimizer's (adaptive: plus one per parameter): {@value}. */
     public static final int EXTRA_STATE = 2;
 
     @JsonProperty("base")
@@ -70,11 +72,16 @@ public final class Msam implements SharpnessAwareConfig {
     private final ISchedule rhoSchedule;
     @JsonProperty("normalizationOnly")
     private final boolean normalizationOnly;
+    @JsonProperty("adaptive")
+    private final boolean adaptive;
+    @JsonProperty("adaptiveEta")
+    private final double adaptiveEta;
 
     @JsonCreator
     private Msam(@JsonProperty("base") IUpdater base, @JsonProperty("rho") double rho,
                  @JsonProperty("rhoSchedule") ISchedule rhoSchedule,
-                 @JsonProperty("normalizationOnly") boolean normalizationOnly) {
+                 @JsonProperty("normalizationOnly") boolean normalizationOnly,
+                 @JsonProperty("adaptive") boolean adaptive, @JsonProperty("adaptiveEta") Double adaptiveEta) {
         if (base == null) {
             throw new IllegalArgumentException("Msam requires a base optimizer: SgdMomentum or AdamW");
         }
@@ -91,6 +98,8 @@ public final class Msam implements SharpnessAwareConfig {
         this.rho = Checks.finite("rho", rho);
         this.rhoSchedule = rhoSchedule;
         this.normalizationOnly = normalizationOnly;
+        this.adaptive = adaptive;
+        this.adaptiveEta = Checks.nonNegative("adaptiveEta", adaptiveEta == null ? DEFAULT_ADAPTIVE_ETA : adaptiveEta);
     }
 
     /** @return a builder with the defaults (a base optimizer must be set) */
@@ -100,7 +109,8 @@ public final class Msam implements SharpnessAwareConfig {
 
     /** @return a builder initialised with this configuration */
     public Builder toBuilder() {
-        return new Builder().base(base).rho(rho).rhoSchedule(rhoSchedule).normalizationOnly(normalizationOnly);
+        return new Builder().base(base).rho(rho).rhoSchedule(rhoSchedule).normalizationOnly(normalizationOnly)
+                .adaptive(adaptive).adaptiveEta(adaptiveEta);
     }
 
     /** @return the base optimizer's configuration */
@@ -127,6 +137,16 @@ public final class Msam implements SharpnessAwareConfig {
         return rhoSchedule == null ? rho : rhoSchedule.valueAt(iteration, epoch);
     }
 
+    /** @return whether adaptive MSAM is used: e = −ρ·T²⊙v/(‖T⊙v‖ + δ), T = |θ| + η_a */
+    public boolean isAdaptive() {
+        return adaptive;
+    }
+
+    /** @return η_a of adaptive MSAM */
+    public double getAdaptiveEta() {
+        return adaptiveEta;
+    }
+
     /** @return true when only the normalisation layers' γ and β are perturbed (BN-only MSAM) */
     public boolean isNormalizationOnly() {
         return normalizationOnly;
@@ -135,7 +155,8 @@ public final class Msam implements SharpnessAwareConfig {
     /** @return true when the perturbation (ρ or its schedule, and which variables) is the same as {@code other}'s */
     public boolean sameRho(Msam other) {
         return Double.compare(rho, other.rho) == 0 && Objects.equals(rhoSchedule, other.rhoSchedule)
-                && normalizationOnly == other.normalizationOnly;
+                && normalizationOnly == other.normalizationOnly && adaptive == other.adaptive
+                && Double.compare(adaptiveEta, other.adaptiveEta) == 0;
     }
 
     /**
@@ -154,7 +175,7 @@ public final class Msam implements SharpnessAwareConfig {
 
     @Override
     public long stateSize(long numParams) {
-        return base.stateSize(numParams) + EXTRA_STATE;
+        return base.stateSize(numParams) + EXTRA_STATE + (adaptive ? numParams : 0);
     }
 
     @Override
@@ -184,7 +205,8 @@ public final class Msam implements SharpnessAwareConfig {
 
     @Override
     public Msam clone() {
-        return new Msam(base.clone(), rho, rhoSchedule == null ? null : rhoSchedule.clone(), normalizationOnly);
+        return new Msam(base.clone(), rho, rhoSchedule == null ? null : rhoSchedule.clone(), normalizationOnly, adaptive,
+                adaptiveEta);
     }
 
     @Override
@@ -201,13 +223,14 @@ public final class Msam implements SharpnessAwareConfig {
 
     @Override
     public int hashCode() {
-        return Objects.hash(base, rho, rhoSchedule, normalizationOnly);
+        return Objects.hash(base, rho, rhoSchedule, normalizationOnly, adaptive, adaptiveEta);
     }
 
     @Override
     public String toString() {
         return "Msam(base=" + base + ", rho=" + rho + (rhoSchedule == null ? "" : ", rhoSchedule=" + rhoSchedule)
                 + (normalizationOnly ? ", normalizationOnly=true" : "")
+                + (adaptive ? ", adaptive=true, adaptiveEta=" + adaptiveEta : "")
                 + ")";
     }
 
@@ -217,6 +240,8 @@ public final class Msam implements SharpnessAwareConfig {
         private double rho = DEFAULT_RHO;
         private ISchedule rhoSchedule;
         private boolean normalizationOnly;
+        private boolean adaptive;
+        private double adaptiveEta = DEFAULT_ADAPTIVE_ETA;
 
         private Builder() {
         }
@@ -245,6 +270,23 @@ public final class Msam implements SharpnessAwareConfig {
         }
 
         /**
+         * @param adaptive adaptive MSAM (the paper's Table 3, by analogy with ASAM): e = −ρ·T²⊙v/(‖T⊙v‖ + δ) with
+         *                 T = |θ| + η_a taken at θ after the base step, and θ̃ = θ + e; e is kept in the state (one
+         *                 number per parameter) so that its removal is exact; default false (docs/ALGORITHMS.md,
+         *                 "Adaptive MSAM")
+         */
+        public Builder adaptive(boolean adaptive) {
+            this.adaptive = adaptive;
+            return this;
+        }
+
+        /** @param adaptiveEta η_a ≥ 0 of adaptive MSAM, default {@value Msam#DEFAULT_ADAPTIVE_ETA} */
+        public Builder adaptiveEta(double adaptiveEta) {
+            this.adaptiveEta = adaptiveEta;
+            return this;
+        }
+
+        /**
          * @param normalizationOnly BN-only MSAM (Mueller et al. 2023; the paper's Table 3): perturb only the affine
          *                          parameters γ and β of the normalisation layers, with the norm over them only,
          *                          default false (docs/ALGORITHMS.md, "BN-only SAM and MSAM")
@@ -257,11 +299,12 @@ public final class Msam implements SharpnessAwareConfig {
         /**
          * @return the configuration
          * @throws IllegalArgumentException "Msam requires a base optimizer: SgdMomentum or AdamW", "Msam supports
-         *     SgdMomentum and AdamW as base optimizers …", "Msam needs a base with momentum &gt; 0 …" or "Invalid
-         *     rho value: …"
+         *     SgdMomentum and AdamW as base optimizers …", "Msam needs a base with momentum &gt; 0 …", "Invalid
+         *     rho value: …" or "Invalid adaptiveEta value: …"
          */
         public Msam build() {
-            return new Msam(base == null ? null : base.clone(), rho, rhoSchedule, normalizationOnly);
+            return new Msam(base == null ? null : base.clone(), rho, rhoSchedule, normalizationOnly, adaptive,
+                    adaptiveEta);
         }
     }
 }

@@ -72,6 +72,11 @@ public final class LookSamRule implements SharpnessRule {
     }
 
     @Override
+    public boolean changesStepGradient() {
+        return true;
+    }
+
+    @Override
     public boolean beforeStepGradient(Host host, int iteration, int epoch) {
         toTrue();
         double s = host.gradientScale();

@@ -26,12 +26,15 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * no parameter-sized buffer.
  */
 public final class MsamRule implements SharpnessRule {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(MsamRule.class);
     /** δ added to the norm before dividing: {@value}. */
     public static final double DELTA = 1e-12;
 
     private final Msam config;
     private final List<MsamUpdater> updaters;
     private final List<INDArray> momenta;
+    /** Adaptive MSAM: (θ, v, e, scratch for T) of each perturbed variable. */
+    private final List<INDArray[]> adaptive;
 
     /**
      * @param config    the configuration of the first variable
@@ -43,6 +46,7 @@ public final class MsamRule implements SharpnessRule {
         Map<MsamUpdater, Boolean> seen = new IdentityHashMap<>();
         List<MsamUpdater> us = new ArrayList<>();
         List<INDArray> ms = new ArrayList<>();
+        List<INDArray[]> ad = new ArrayList<>();
         for (Variable v : variables) {
             if (!(v.updater() instanceof MsamUpdater)) {
                 throw new IllegalStateException("MSAM needs every trainable parameter to use an Msam updater (the "
@@ -60,6 +64,9 @@ public final class MsamRule implements SharpnessRule {
             }
             if (config.perturbs(v.kind())) {
                 ms.add(v.momentum());
+                if (config.isAdaptive()) {
+                    ad.add(new INDArray[] {v.value(), v.momentum(), v.sliceOf(u.perturbation()), null});
+                }
             }
         }
         if (us.isEmpty()) {
@@ -70,6 +77,11 @@ public final class MsamRule implements SharpnessRule {
         }
         this.updaters = Collections.unmodifiableList(us);
         this.momenta = Collections.unmodifiableList(ms);
+        this.adaptive = ad;
+        if (config.getRhoSchedule() == null && config.getRho() < 0) {
+            LOG.warn("Msam rho = {} < 0 perturbs along the positive momentum; the paper finds this lowers test accuracy",
+                    config.getRho());
+        }
     }
 
     /** @return the configuration */
@@ -119,6 +131,10 @@ public final class MsamRule implements SharpnessRule {
     @Override
     public void afterStep(Host host, int iteration, int epoch) {
         toTrue();
+        if (config.isAdaptive()) {
+            adaptiveStep(iteration, epoch);
+            return;
+        }
         double norm = momentumNorm();
         if (!Double.isFinite(norm)) {
             throw new ArithmeticException("MSAM: the momentum norm is " + norm + " after iteration " + iteration
@@ -126,6 +142,38 @@ public final class MsamRule implements SharpnessRule {
                     + " or check the data, and restore the model from a checkpoint.");
         }
         double c = config.rhoAt(iteration, epoch) / (norm + DELTA);
+        for (MsamUpdater u : updaters) {
+            u.setScale(c);
+        }
+    }
+
+    /**
+     * Adaptive MSAM: T = |θ| + η_a at θ after the base step, e = −ρ_t·T²⊙v/(‖T⊙v‖ + δ), stored in the state; c is
+     * set to ρ_t/(‖T⊙v‖ + δ), the factor of T²⊙v.
+     */
+    private void adaptiveStep(int iteration, int epoch) {
+        double sq = 0;
+        for (INDArray[] a : adaptive) {
+            if (a[3] == null) {
+                a[3] = org.nd4j.linalg.factory.Nd4j.createUninitialized(a[0].dataType(), a[0].length());
+            }
+            INDArray t = a[3];
+            t.assign(a[0]);
+            org.nd4j.linalg.ops.transforms.Transforms.abs(t, false);
+            t.addi(config.getAdaptiveEta());
+            a[2].assign(t).muli(a[1]);
+            sq += Norms.squaredNorm(a[2]);
+        }
+        double norm = Math.sqrt(sq);
+        if (!Double.isFinite(norm)) {
+            throw new ArithmeticException("MSAM: the norm of T·v is " + norm + " after iteration " + iteration
+                    + " (epoch " + epoch + "): the base optimizer produced non-finite values. Lower the learning rate"
+                    + " or check the data, and restore the model from a checkpoint.");
+        }
+        double c = config.rhoAt(iteration, epoch) / (norm + DELTA);
+        for (INDArray[] a : adaptive) {
+            a[2].muli(a[3]).muli(-c);
+        }
         for (MsamUpdater u : updaters) {
             u.setScale(c);
         }

@@ -57,6 +57,15 @@ public interface SharpnessRule {
      */
     boolean holdsPerturbation();
 
+    /**
+     * @return true when {@link #stepGradientReady} changes the step gradient (LookSAM adds its g_v term): a host that
+     *     must know the step gradient's global norm before the first variable is stepped (SameDiff's clipping) cannot
+     *     compute it ahead then
+     */
+    default boolean changesStepGradient() {
+        return false;
+    }
+
     /** @return the rule's name for messages: "SAM", "MSAM", … */
     String name();
 }

@@ -12,25 +12,35 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.learning.GradientUpdater;
 
 /**
- * The per-block part of {@link Msam}: removes the previous perturbation from the block's parameters
- * (θ = θ̃ + c·v) and runs the base optimizer's step. The global part (c ← ρ/(‖v‖ + δ), θ̃ = θ − c·v)
- * is done over all blocks by {@link org.msam.rule.MsamRule}, run by msam-dl4j's driver
- * (docs/ALGORITHMS.md, section "MSAM").
+ * The per-block part of {@link Msam}: removes the previous perturbation from the block's parameters and runs the
+ * base optimizer's step. The global part (the new scale and θ̃) is done over all blocks by {@link
+ * org.msam.rule.MsamRule}, run by msam-dl4j's driver (docs/ALGORITHMS.md, sections "MSAM" and "Adaptive MSAM").
+ * <ul>
+ *   <li>MSAM: θ̃ = θ − c·v, removed as θ = θ̃ + c·v;</li>
+ *   <li>adaptive MSAM: θ̃ = θ + e with e kept in the state, removed as θ = θ̃ − e (exact).</li>
+ * </ul>
  *
- * <p>State layout: {@code [base state | c | perturbed]} (the scalars at the end of the block's view), where {@code perturbed} is 1 while the
- * block's parameters hold θ̃ and 0 while they hold θ. Both numbers are identical in every block.
+ * <p>State layout: {@code [base state | c | perturbed]}, adaptive: {@code [base state | e (n) | c | perturbed]} (the
+ * scalars at the end of the block's view, e laid out like the block's parameters), where {@code perturbed} is 1
+ * while the block's parameters hold θ̃ and 0 while they hold θ. Both numbers are identical in every block. The
+ * adaptive layout needs the block's size n, known from its first gradient or from {@link #resolve(long)}.
  */
 public final class MsamUpdater implements GradientUpdater<Msam>, MomentumUpdater, ParameterBoundUpdater {
     /** Name of c in {@link #getState()}. */
     public static final String C_STATE = "MSAM_C";
     /** Name of the perturbed flag in {@link #getState()}. */
     public static final String PERTURBED_STATE = "MSAM_PERTURBED";
+    /** Name of adaptive MSAM's perturbation e in {@link #getState()}. */
+    public static final String E_STATE = "MSAM_E";
 
     private final Msam config;
-    private final GradientUpdater<?> base;
+    private GradientUpdater<?> base;
+    /** The whole state view while the adaptive layout waits for the block's size. */
+    private INDArray flat;
     private INDArray c;
     private INDArray perturbedFlag;
-    /** The (θ, v) views of the block's perturbed variables. */
+    private INDArray e;
+    /** The (θ, v) views of the block's perturbed variables; adaptive: (θ, e). */
     private List<INDArray[]> perturbed;
     private IntPredicate prepared;
 
@@ -49,42 +59,64 @@ public final class MsamUpdater implements GradientUpdater<Msam>, MomentumUpdater
         if (viewArray == null) {
             throw new IllegalArgumentException("Msam needs a state view array");
         }
-        INDArray flat = Views.flat(viewArray);
-        long baseSize = flat.length() - Msam.EXTRA_STATE;
-        GradientUpdater<?> base = config.getBase().instantiate(Views.slice(flat, 0, baseSize), initialize);
-        MsamUpdater u = new MsamUpdater(config, base);
-        u.c = Views.slice(flat, baseSize, 1);
-        u.perturbedFlag = Views.slice(flat, baseSize + 1, 1);
-        if (initialize) {
-            u.c.assign(0);
-            u.perturbedFlag.assign(0);
-        }
+        MsamUpdater u = new MsamUpdater(config, null);
+        u.layOut(Views.flat(viewArray), initialize);
         return u;
+    }
+
+    private void layOut(INDArray view, boolean initialize) {
+        long end = view.length() - Msam.EXTRA_STATE;
+        c = Views.slice(view, end, 1);
+        perturbedFlag = Views.slice(view, end + 1, 1);
+        if (config.isAdaptive()) {
+            if (initialize) {
+                view.assign(0);
+            }
+            flat = view;
+            base = null;
+            e = null;
+        } else {
+            base = config.getBase().instantiate(Views.slice(view, 0, end), initialize);
+        }
+        if (initialize) {
+            c.assign(0);
+            perturbedFlag.assign(0);
+        }
     }
 
     /**
      * @param config     the configuration
      * @param state      the state arrays by name: the base optimizer's, plus {@link #C_STATE} and
-     *                   {@link #PERTURBED_STATE}
+     *                   {@link #PERTURBED_STATE} (adaptive: and {@link #E_STATE})
      * @param initialize whether to initialise the state
      * @return the updater
      */
     public static MsamUpdater create(Msam config, Map<String, INDArray> state, boolean initialize) {
         Map<String, INDArray> baseState = new HashMap<>(state);
-        INDArray c = baseState.remove(C_STATE);
-        INDArray p = baseState.remove(PERTURBED_STATE);
-        if (c == null || p == null) {
+        MsamUpdater u = new MsamUpdater(config, null);
+        u.takeOwn(baseState, state.keySet().toString(), initialize);
+        u.base = config.getBase().instantiate(baseState, initialize);
+        return u;
+    }
+
+    private void takeOwn(Map<String, INDArray> baseState, String keys, boolean initialize) {
+        c = baseState.remove(C_STATE);
+        perturbedFlag = baseState.remove(PERTURBED_STATE);
+        e = config.isAdaptive() ? baseState.remove(E_STATE) : null;
+        if (c == null || perturbedFlag == null || config.isAdaptive() && e == null) {
             throw new IllegalStateException("Msam state must contain " + C_STATE + " and " + PERTURBED_STATE
-                    + ", got keys " + state.keySet());
+                    + (config.isAdaptive() ? " and " + E_STATE : "") + ", got keys " + keys);
         }
-        MsamUpdater u = new MsamUpdater(config, config.getBase().instantiate(baseState, initialize));
-        u.c = c;
-        u.perturbedFlag = p;
+        if (e != null) {
+            e = Views.flat(e);
+        }
         if (initialize) {
             c.assign(0);
-            p.assign(0);
+            perturbedFlag.assign(0);
+            if (e != null) {
+                e.assign(0);
+            }
         }
-        return u;
     }
 
     @Override
@@ -92,7 +124,7 @@ public final class MsamUpdater implements GradientUpdater<Msam>, MomentumUpdater
         return config;
     }
 
-    /** @return the base optimizer's updater */
+    /** @return the base optimizer's updater (adaptive: null until the block's size is known) */
     public GradientUpdater<?> getBase() {
         return base;
     }
@@ -100,34 +132,40 @@ public final class MsamUpdater implements GradientUpdater<Msam>, MomentumUpdater
     @Override
     public void setState(Map<String, INDArray> stateMap, boolean initialize) {
         Map<String, INDArray> baseState = new HashMap<>(stateMap);
-        c = baseState.remove(C_STATE);
-        perturbedFlag = baseState.remove(PERTURBED_STATE);
-        if (c == null || perturbedFlag == null) {
-            throw new IllegalStateException("Msam state must contain " + C_STATE + " and " + PERTURBED_STATE
-                    + ", got keys " + stateMap.keySet());
-        }
-        base.setState(baseState, initialize);
-        if (initialize) {
-            c.assign(0);
-            perturbedFlag.assign(0);
+        takeOwn(baseState, stateMap.keySet().toString(), initialize);
+        flat = null;
+        if (base == null) {
+            base = config.getBase().instantiate(baseState, initialize);
+        } else {
+            base.setState(baseState, initialize);
         }
     }
 
     @Override
     public Map<String, INDArray> getState() {
-        Map<String, INDArray> m = new HashMap<>(base.getState());
+        Map<String, INDArray> m = new HashMap<>(requireBase().getState());
         m.put(C_STATE, c);
         m.put(PERTURBED_STATE, perturbedFlag);
+        if (config.isAdaptive()) {
+            m.put(E_STATE, e);
+        }
         return m;
     }
 
     @Override
     public void setStateViewArray(INDArray viewArray, long[] gradientShape, char gradientOrder, boolean initialize) {
-        INDArray flat = Views.flat(viewArray);
-        long baseSize = flat.length() - Msam.EXTRA_STATE;
-        base.setStateViewArray(Views.slice(flat, 0, baseSize), gradientShape, gradientOrder, initialize);
-        c = Views.slice(flat, baseSize, 1);
-        perturbedFlag = Views.slice(flat, baseSize + 1, 1);
+        INDArray view = Views.flat(viewArray);
+        if (config.isAdaptive()) {
+            layOut(view, initialize);
+            if (gradientShape != null) {
+                resolve(Views.lengthOf(gradientShape));
+            }
+            return;
+        }
+        long end = view.length() - Msam.EXTRA_STATE;
+        base.setStateViewArray(Views.slice(view, 0, end), gradientShape, gradientOrder, initialize);
+        c = Views.slice(view, end, 1);
+        perturbedFlag = Views.slice(view, end + 1, 1);
         if (initialize) {
             c.assign(0);
             perturbedFlag.assign(0);
@@ -139,15 +177,28 @@ public final class MsamUpdater implements GradientUpdater<Msam>, MomentumUpdater
         List<INDArray[]> views = new ArrayList<>();
         for (Variable v : variables) {
             if (config.perturbs(v.kind())) {
-                if (v.momentum() == null) {
-                    throw new IllegalStateException("Msam: variable " + v.name() + " has no momentum buffer");
+                if (config.isAdaptive()) {
+                    resolve(blockLength(variables));
+                    views.add(new INDArray[] {v.value(), v.sliceOf(e)});
+                } else {
+                    if (v.momentum() == null) {
+                        throw new IllegalStateException("Msam: variable " + v.name() + " has no momentum buffer");
+                    }
+                    views.add(new INDArray[] {v.value(), v.momentum()});
                 }
-                views.add(new INDArray[] {v.value(), v.momentum()});
             }
         }
         this.perturbed = views;
         this.prepared = prepared;
-        ParameterBoundUpdater.bindIfBound(base, variables, prepared);
+        ParameterBoundUpdater.bindIfBound(requireBase(), variables, prepared);
+    }
+
+    private static long blockLength(List<Variable> variables) {
+        long n = 0;
+        for (Variable v : variables) {
+            n += v.length();
+        }
+        return n;
     }
 
     @Override
@@ -164,18 +215,41 @@ public final class MsamUpdater implements GradientUpdater<Msam>, MomentumUpdater
     public void applyUpdater(INDArray gradient, int iteration, int epoch) {
         ParameterBoundUpdater.requirePrepared(prepared, iteration, "Msam updater (the momentum perturbation needs "
                 + "the global norm over all layers, which only the driver computes)");
+        resolve(gradient.length());
         removePerturbation();
         base.applyUpdater(gradient, iteration, epoch);
     }
 
     @Override
     public INDArray momentum() {
-        return ((MomentumUpdater) base).momentum();
+        GradientUpdater<?> b = base;
+        return b instanceof MomentumUpdater ? ((MomentumUpdater) b).momentum() : null;
     }
 
     @Override
     public void resolve(long numParams) {
-        ((MomentumUpdater) base).resolve(numParams);
+        if (flat != null && (e == null || e.length() != numParams)) {
+            long end = flat.length() - Msam.EXTRA_STATE - numParams;
+            if (end < 0) {
+                throw new IllegalArgumentException("Msam state of length " + flat.length() + " cannot hold "
+                        + numParams + " parameters");
+            }
+            base = config.getBase().instantiate(Views.slice(flat, 0, end), false);
+            e = Views.slice(flat, end, numParams);
+        }
+        ((MomentumUpdater) requireBase()).resolve(numParams);
+    }
+
+    private GradientUpdater<?> requireBase() {
+        if (base == null) {
+            throw new IllegalStateException("Msam: the block's size is not known yet");
+        }
+        return base;
+    }
+
+    /** @return adaptive MSAM's perturbation e of the block, laid out like its parameters (null when not adaptive) */
+    public INDArray perturbation() {
+        return e;
     }
 
     /** @return c, the scale of the current perturbation */
@@ -196,25 +270,25 @@ public final class MsamUpdater implements GradientUpdater<Msam>, MomentumUpdater
         return perturbedFlag.getDouble(0) != 0;
     }
 
-    /** θ = θ̃ + c·v, if the block holds θ̃. */
+    /** θ = θ̃ + c·v (adaptive: θ̃ − e), if the block holds θ̃. */
     public void removePerturbation() {
         if (isPerturbed()) {
-            move(scale());
+            move(config.isAdaptive() ? -1 : scale());
             perturbedFlag.putScalar(0, 0);
         }
     }
 
-    /** θ̃ = θ − c·v, if the block holds θ. */
+    /** θ̃ = θ − c·v (adaptive: θ + e), if the block holds θ. */
     public void applyPerturbation() {
         if (!isPerturbed()) {
-            move(-scale());
+            move(config.isAdaptive() ? 1 : -scale());
             perturbedFlag.putScalar(0, 1);
         }
     }
 
-    /** θ ← θ + α·v over the perturbed variables. */
+    /** θ ← θ + α·x over the perturbed variables (x = v, or e when adaptive). */
     private void move(double alpha) {
-        if (alpha == 0) {
+        if (alpha == 0 || scale() == 0) {
             return;
         }
         if (perturbed == null) {

@@ -235,9 +235,17 @@ class MsamTest {
         assertNotEquals(sam, samBnOnly);
         assertEquals(samBnOnly, om.readValue(om.writerFor(IUpdater.class).writeValueAsString(samBnOnly),
                 IUpdater.class));
-        // Configurations written before normalizationOnly existed read as false.
-        String old = om.writerFor(IUpdater.class).writeValueAsString(c.config).replace(",\"normalizationOnly\":false", "");
-        assertTrue(!old.contains("normalizationOnly"), old);
+        Msam adaptive = c.config.toBuilder().adaptive(true).adaptiveEta(0.05).build();
+        assertNotEquals(c.config, adaptive);
+        assertNotEquals(adaptive, adaptive.toBuilder().adaptiveEta(0.01).build());
+        assertEquals(adaptive, om.readValue(om.writerFor(IUpdater.class).writeValueAsString(adaptive), IUpdater.class));
+        assertEquals(c.config.stateSize(10) + 10, adaptive.stateSize(10), "adaptive MSAM keeps e");
+        assertEquals("Invalid adaptiveEta value: -1.0 (must be finite and >= 0)", assertThrows(
+                IllegalArgumentException.class, () -> c.config.toBuilder().adaptiveEta(-1).build()).getMessage());
+        // Configurations written before normalizationOnly and adaptive existed read as false.
+        String old = om.writerFor(IUpdater.class).writeValueAsString(c.config).replace(",\"normalizationOnly\":false", "")
+                .replace(",\"adaptive\":false", "").replace(",\"adaptiveEta\":0.01", "");
+        assertTrue(!old.contains("normalizationOnly") && !old.contains("adaptive"), old);
         assertEquals(c.config, om.readValue(old, IUpdater.class));
     }
 

@@ -245,6 +245,11 @@ public final class SharpnessAware {
             }
         }
         SameDiffSharpnessAwareListener installed = installOn(sd);
+        if (clipping != null && installed.rule().changesStepGradient()) {
+            throw new IllegalStateException("GlobalGradientClipping on SameDiff needs the step gradient's norm before "
+                    + "SameDiff steps the first variable, and " + installed.rule().name() + " changes the gradient "
+                    + "variable by variable: clip on a MultiLayerNetwork or ComputationGraph, or use Sam or Msam.");
+        }
         installed.setExtras(clipping, diagnostics);
         return installed;
     }

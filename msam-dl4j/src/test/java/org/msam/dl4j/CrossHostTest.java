@@ -51,6 +51,7 @@ class CrossHostTest {
         MSAM(Msam.builder().base(CrossHostTest.SGD.toBuilder().nesterov(true).build()).rho(0.5).build(), 1e-3),
         MSAM_ADAMW(Msam.builder().base(ADAMW).rho(0.2).build(), 0),
         SAM_ADAMW(Sam.builder().base(ADAMW).rho(0.05).build(), 0),
+        ADAPTIVE_MSAM(Msam.builder().base(CrossHostTest.SGD).rho(0.5).adaptive(true).adaptiveEta(0.1).build(), 1e-3),
         LOOKSAM(org.msam.config.LookSam.builder().base(CrossHostTest.SGD).rho(0.1).period(3).alpha(0.5).build(),
                 1e-3);
 
@@ -194,11 +195,11 @@ class CrossHostTest {
      * trajectory and the same records on the three hosts.
      */
     @ParameterizedTest
-    @EnumSource(value = Rule.class, names = {"SAM", "ASAM", "MSAM", "MSAM_ADAMW", "SAM_ADAMW"})
+    @EnumSource(value = Rule.class, names = {"SAM", "ASAM", "MSAM", "MSAM_ADAMW", "SAM_ADAMW", "ADAPTIVE_MSAM"})
     void clippingAndDiagnosticsAreTheSameOnEveryHost(Rule r) {
         double[] theta0 = SdMlp.initial(25);
         List<DataSet> batches = Nets.batches(5, 8, 26, DataType.DOUBLE);
-        boolean msam = r == Rule.MSAM || r == Rule.MSAM_ADAMW;
+        boolean msam = r.updater instanceof Msam;
         List<List<MsamDiagnostics.Row>> rows = new ArrayList<>();
         List<List<double[]>> trajectories = new ArrayList<>();
         for (int host = 0; host < 3; host++) {
@@ -234,6 +235,15 @@ class CrossHostTest {
                 }
             }
         }
+    }
+
+    @org.junit.jupiter.api.Test
+    void clippingOnSameDiffIsRefusedForARuleThatChangesTheStepGradient() {
+        SameDiff sd = SdMlp.build(SdMlp.initial(3), Rule.LOOKSAM.updater, 0);
+        IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                () -> SharpnessAware.install(sd, new GlobalGradientClipping(1)));
+        assertTrue(e.getMessage().startsWith("GlobalGradientClipping on SameDiff needs the step gradient's norm"),
+                e.getMessage());
     }
 
     /**
