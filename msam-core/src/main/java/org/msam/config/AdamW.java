@@ -31,7 +31,7 @@ import org.nd4j.shade.jackson.annotation.JsonProperty;
  *
  * <p><b>Differences.</b> From PyTorch: none in the maths ({@code amsgrad} and {@code maximize} are not
  * offered). From ND4J's {@code Adam}: ND4J puts ε inside the bias correction
- * ({@code η·√(1−β2^t)/(1−β1^t)·m/(√s + ε)}, i.e. ε acts √(1−β2^t) times larger), counts t from DL4J's
+ * ({@code η·√(1−β2^t)/(1−β1^t)·m/(√s + ε)}, i.e. ε acts 1/√(1−β2^t) times larger than PyTorch's), counts t from DL4J's
  * iteration counter instead of its own state, and has no decoupled decay (ND4J {@code Adam} plus
  * {@code WeightDecay(λ, true)} equals this class when ε = 0).
  *
