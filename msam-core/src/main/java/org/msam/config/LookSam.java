@@ -12,7 +12,6 @@ import org.msam.updater.LookSamUpdater;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.learning.GradientUpdater;
 import org.nd4j.linalg.learning.config.IUpdater;
-import org.nd4j.linalg.schedule.ISchedule;
 import org.nd4j.shade.jackson.annotation.JsonCreator;
 import org.nd4j.shade.jackson.annotation.JsonProperty;
 
@@ -131,21 +130,6 @@ public final class LookSam implements SharpnessAwareConfig {
     @Override
     public GradientUpdater instantiate(Map<String, INDArray> updaterState, boolean initializeStateArrays) {
         return LookSamUpdater.create(this, updaterState, initializeStateArrays);
-    }
-
-    @Override
-    public double getLearningRate(int iteration, int epoch) {
-        return base.getLearningRate(iteration, epoch);
-    }
-
-    @Override
-    public boolean hasLearningRate() {
-        return base.hasLearningRate();
-    }
-
-    @Override
-    public void setLrAndSchedule(double lr, ISchedule lrSchedule) {
-        base.setLrAndSchedule(lr, lrSchedule);
     }
 
     @Override

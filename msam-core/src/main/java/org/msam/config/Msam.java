@@ -113,7 +113,7 @@ public final class Msam implements SharpnessAwareConfig {
                 .adaptive(adaptive).adaptiveEta(adaptiveEta);
     }
 
-    /** @return the base optimizer's configuration */
+    @Override
     public IUpdater getBase() {
         return base;
     }
@@ -186,21 +186,6 @@ public final class Msam implements SharpnessAwareConfig {
     @Override
     public GradientUpdater instantiate(Map<String, INDArray> updaterState, boolean initializeStateArrays) {
         return MsamUpdater.create(this, updaterState, initializeStateArrays);
-    }
-
-    @Override
-    public double getLearningRate(int iteration, int epoch) {
-        return base.getLearningRate(iteration, epoch);
-    }
-
-    @Override
-    public boolean hasLearningRate() {
-        return base.hasLearningRate();
-    }
-
-    @Override
-    public void setLrAndSchedule(double lr, ISchedule lrSchedule) {
-        base.setLrAndSchedule(lr, lrSchedule);
     }
 
     @Override

@@ -13,7 +13,6 @@ import org.msam.updater.SamUpdater;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.learning.GradientUpdater;
 import org.nd4j.linalg.learning.config.IUpdater;
-import org.nd4j.linalg.schedule.ISchedule;
 import org.nd4j.shade.jackson.annotation.JsonCreator;
 import org.nd4j.shade.jackson.annotation.JsonProperty;
 
@@ -87,7 +86,7 @@ public final class Sam implements SharpnessAwareConfig {
                 .normalizationOnly(normalizationOnly);
     }
 
-    /** @return the base optimizer's configuration */
+    @Override
     public IUpdater getBase() {
         return base;
     }
@@ -145,21 +144,6 @@ public final class Sam implements SharpnessAwareConfig {
     @Override
     public GradientUpdater instantiate(Map<String, INDArray> updaterState, boolean initializeStateArrays) {
         return new SamUpdater(this, base.instantiate(updaterState, initializeStateArrays));
-    }
-
-    @Override
-    public double getLearningRate(int iteration, int epoch) {
-        return base.getLearningRate(iteration, epoch);
-    }
-
-    @Override
-    public boolean hasLearningRate() {
-        return base.hasLearningRate();
-    }
-
-    @Override
-    public void setLrAndSchedule(double lr, ISchedule lrSchedule) {
-        base.setLrAndSchedule(lr, lrSchedule);
     }
 
     @Override

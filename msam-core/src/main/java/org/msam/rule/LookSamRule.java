@@ -21,10 +21,8 @@ public final class LookSamRule implements SharpnessRule {
     private final LookSam config;
     private final List<Variable> variables;
     private final INDArray[] gv;
-    private final INDArray[] backup;
+    private final Ascent ascent;
     private final INDArray[] g;
-    private final boolean[] ascended;
-    private int ascendedCount;
     private boolean refresh;
     private double dot;
     private double lookAhead;
@@ -56,9 +54,8 @@ public final class LookSamRule implements SharpnessRule {
             }
             gv[i] = v.sliceOf(u.gv());
         }
-        this.backup = new INDArray[n];
+        this.ascent = new Ascent(this.variables);
         this.g = new INDArray[n];
-        this.ascended = new boolean[n];
     }
 
     @Override
@@ -111,30 +108,18 @@ public final class LookSamRule implements SharpnessRule {
             if (grads[i] == null) {
                 continue;
             }
-            INDArray copy = buffer(g, i);
+            INDArray copy = Ascent.buffer(g, i, variables.get(i).value());
             Nd4j.exec(new org.nd4j.linalg.api.ops.impl.scalar.ScalarMultiplication(grads[i], null, copy, s));
             if (config.getRho() > 0) {
-                INDArray theta = variables.get(i).value();
-                buffer(backup, i).assign(theta);
-                Nd4j.exec(new Axpy(grads[i], theta, theta, scale));
-                ascended[i] = true;
-                ascendedCount++;
+                ascent.move(i, grads[i], scale);
             }
         }
-        return ascendedCount > 0;
-    }
-
-    private INDArray buffer(INDArray[] buffers, int i) {
-        INDArray like = variables.get(i).value();
-        if (buffers[i] == null) {
-            buffers[i] = Nd4j.createUninitialized(like.dataType(), like.length());
-        }
-        return buffers[i];
+        return ascent.isAscended();
     }
 
     @Override
     public void stepGradientReady(Host host, int i) {
-        restore(i);
+        ascent.restore(i);
         INDArray step = host.gradient(i);
         if (step == null) {
             return;
@@ -148,14 +133,6 @@ public final class LookSamRule implements SharpnessRule {
             }
         } else if (lookAhead != 0) {
             Nd4j.exec(new Axpy(gv[i], step, step, lookAhead));
-        }
-    }
-
-    private void restore(int i) {
-        if (ascended[i]) {
-            variables.get(i).value().assign(backup[i]);
-            ascended[i] = false;
-            ascendedCount--;
         }
     }
 
@@ -182,12 +159,7 @@ public final class LookSamRule implements SharpnessRule {
 
     @Override
     public void toTrue() {
-        if (ascendedCount == 0) {
-            return;
-        }
-        for (int i = 0; i < ascended.length; i++) {
-            restore(i);
-        }
+        ascent.restoreAll();
     }
 
     @Override
@@ -197,6 +169,6 @@ public final class LookSamRule implements SharpnessRule {
 
     @Override
     public boolean isPerturbed() {
-        return ascendedCount > 0;
+        return ascent.isAscended();
     }
 }

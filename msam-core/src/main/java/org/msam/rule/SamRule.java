@@ -6,8 +6,6 @@ import java.util.List;
 import org.msam.config.Sam;
 import org.msam.updater.SamUpdater;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.Axpy;
-import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
@@ -27,10 +25,8 @@ public final class SamRule implements SharpnessRule {
     private final Sam config;
     private final List<Variable> variables;
     private final int[] perturbed;
-    private final INDArray[] backup;
+    private final Ascent ascent;
     private final INDArray[] scaleT;
-    private final boolean[] ascended;
-    private int ascendedCount;
 
     /**
      * @param config    the configuration of the first variable
@@ -63,9 +59,8 @@ public final class SamRule implements SharpnessRule {
                     : RuleChecks.NO_NORMALIZATION_PARAMETERS.replace("{rule}", "SAM"));
         }
         this.perturbed = idx.stream().mapToInt(Integer::intValue).toArray();
-        this.backup = new INDArray[variables.size()];
+        this.ascent = new Ascent(this.variables);
         this.scaleT = new INDArray[variables.size()];
-        this.ascended = new boolean[variables.size()];
     }
 
     @Override
@@ -93,7 +88,7 @@ public final class SamRule implements SharpnessRule {
             }
             if (config.isAdaptive()) {
                 // T = |θ| + η_a, then g ← T·g: the norm is ‖T·g1‖ and a second product gives T²·g1.
-                INDArray t = buffer(scaleT, i);
+                INDArray t = Ascent.buffer(scaleT, i, variables.get(i).value());
                 t.assign(variables.get(i).value());
                 Transforms.abs(t, false);
                 t.addi(config.getAdaptiveEta());
@@ -112,37 +107,17 @@ public final class SamRule implements SharpnessRule {
             if (g[i] == null) {
                 continue;
             }
-            INDArray theta = variables.get(i).value();
-            buffer(backup, i).assign(theta);
             if (config.isAdaptive()) {
                 g[i].muli(scaleT[i]);
             }
-            Nd4j.exec(new Axpy(g[i], theta, theta, scale));
-            ascended[i] = true;
-            ascendedCount++;
+            ascent.move(i, g[i], scale);
         }
-        return ascendedCount > 0;
-    }
-
-    private INDArray buffer(INDArray[] buffers, int i) {
-        INDArray like = variables.get(i).value();
-        if (buffers[i] == null) {
-            buffers[i] = Nd4j.createUninitialized(like.dataType(), like.length());
-        }
-        return buffers[i];
+        return ascent.isAscended();
     }
 
     @Override
     public void stepGradientReady(Host host, int i) {
-        restore(i);
-    }
-
-    private void restore(int i) {
-        if (ascended[i]) {
-            variables.get(i).value().assign(backup[i]);
-            ascended[i] = false;
-            ascendedCount--;
-        }
+        ascent.restore(i);
     }
 
     @Override
@@ -152,12 +127,7 @@ public final class SamRule implements SharpnessRule {
 
     @Override
     public void toTrue() {
-        if (ascendedCount == 0) {
-            return;
-        }
-        for (int i = 0; i < ascended.length; i++) {
-            restore(i);
-        }
+        ascent.restoreAll();
     }
 
     @Override
@@ -167,6 +137,6 @@ public final class SamRule implements SharpnessRule {
 
     @Override
     public boolean isPerturbed() {
-        return ascendedCount > 0;
+        return ascent.isAscended();
     }
 }

@@ -3,6 +3,7 @@ package org.msam.rule;
 import java.util.List;
 
 import org.nd4j.linalg.learning.config.IUpdater;
+import org.nd4j.linalg.schedule.ISchedule;
 
 /**
  * An updater configuration whose training needs a driver: it makes the rule that runs the steps the DL4J updater
@@ -19,4 +20,20 @@ public interface SharpnessAwareConfig extends IUpdater {
 
     /** @return the base optimizer */
     IUpdater getBase();
+
+    /** The learning rate is the base optimizer's. */
+    @Override
+    default double getLearningRate(int iteration, int epoch) {
+        return getBase().getLearningRate(iteration, epoch);
+    }
+
+    @Override
+    default boolean hasLearningRate() {
+        return getBase().hasLearningRate();
+    }
+
+    @Override
+    default void setLrAndSchedule(double lr, ISchedule lrSchedule) {
+        getBase().setLrAndSchedule(lr, lrSchedule);
+    }
 }
