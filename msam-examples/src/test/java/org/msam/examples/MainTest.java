@@ -250,7 +250,8 @@ class MainTest {
 
     @Test
     void aDivergingLossStopsEveryOptimizerWithTheLastGoodCheckpointKept() throws Exception {
-        for (String optimizer : List.of("sgd", "adamw", "msam")) {
+        // sgd: stopped by the trainer's check (as nag and adamw); msam: by the library (as sam)
+        for (String optimizer : List.of("sgd", "msam")) {
             Path out = dir.resolve("diverge-" + optimizer);
             Run r = run(tiny("train", "--optimizer", optimizer, "--model", "mlp", "--lr", "1e30", "--schedule",
                     "constant", "--epochs", "3", "--max-batches", "1", "--test-subset", "8", "--output",
