@@ -63,6 +63,31 @@ public final class RunConfig {
     /** Named preset applied before the explicit options, or null. */
     public String preset;
 
+    /** The command-line option of each field, for messages (fields without one are named as they are). */
+    private static final java.util.Map<String, String> OPTIONS = java.util.Map.ofEntries(
+            java.util.Map.entry("dataset", "--dataset"), java.util.Map.entry("dataDir", "--data-dir"),
+            java.util.Map.entry("download", "--no-download"), java.util.Map.entry("model", "--model"),
+            java.util.Map.entry("optimizer", "--optimizer/--base"), java.util.Map.entry("learningRate", "--lr"),
+            java.util.Map.entry("momentum", "--momentum"), java.util.Map.entry("weightDecay", "--wd"),
+            java.util.Map.entry("rho", "--rho"), java.util.Map.entry("adaptiveEta", "--adaptive-eta"),
+            java.util.Map.entry("rhoOffEpochs", "--rho-off-epochs"), java.util.Map.entry("epochs", "--epochs"),
+            java.util.Map.entry("batchSize", "--batch-size"), java.util.Map.entry("warmupEpochs", "--warmup-epochs"),
+            java.util.Map.entry("schedule", "--schedule"), java.util.Map.entry("labelSmoothing", "--label-smoothing"),
+            java.util.Map.entry("clipNorm", "--clip-norm"), java.util.Map.entry("seed", "--seed"),
+            java.util.Map.entry("maxBatches", "--max-batches"), java.util.Map.entry("trainSubset", "--train-subset"),
+            java.util.Map.entry("testSubset", "--test-subset"), java.util.Map.entry("augment", "--no-augment"),
+            java.util.Map.entry("threads", "--threads"), java.util.Map.entry("imageSize", "--image-size"),
+            java.util.Map.entry("bnRecomputeBatches", "--bn-batches"),
+            java.util.Map.entry("diagnosticsEvery", "--diagnostics"), java.util.Map.entry("preset", "--preset"));
+
+    /**
+     * @param field a field of this class
+     * @return its command-line option (e.g. {@code --lr} for {@code learningRate}), or the field's name
+     */
+    public static String option(String field) {
+        return OPTIONS.getOrDefault(field, field);
+    }
+
     /** @return a copy (through the JSON form, so that every field is copied) */
     public RunConfig copy() {
         return Json.MAPPER.convertValue(this, RunConfig.class);

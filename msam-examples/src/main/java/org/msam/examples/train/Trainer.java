@@ -337,7 +337,7 @@ public final class Trainer {
         Map<?, ?> mb = Json.MAPPER.convertValue(b, Map.class);
         for (Object k : ma.keySet()) {
             if (!java.util.Objects.equals(ma.get(k), mb.get(k))) {
-                diff.add(k + ": saved " + ma.get(k) + ", now " + mb.get(k));
+                diff.add(RunConfig.option(String.valueOf(k)) + ": saved " + ma.get(k) + ", now " + mb.get(k));
             }
         }
         return diff;

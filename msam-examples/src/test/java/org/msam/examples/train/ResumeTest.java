@@ -50,7 +50,7 @@ class ResumeTest {
             other.learningRate = 0.1;
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> new Trainer(other, parts, quiet, false).run(true));
-            assertTrue(e.getMessage().contains("learningRate: saved 0.05, now 0.1"), e.getMessage());
+            assertTrue(e.getMessage().contains("--lr: saved 0.05, now 0.1"), e.getMessage());
             assertArrayEquals(checkpoint, Files.readAllBytes(parts.resolve(Checkpoint.FILE)));
 
             RunResult resumed = new Trainer(config(data, optimizer), parts, quiet, false).run(true);
