@@ -6,7 +6,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -39,10 +38,8 @@ import org.nd4j.linalg.learning.config.NoOp;
 public final class MemoryReport {
     /** The optimizers of the table, in order. */
     static final List<String> OPTIMIZERS = List.of("sgd", "nag", "nd4jNesterovs", "adamw", "nd4jAdam", "sam", "msam",
-            "msamAdamW");
+            "msam-adamw");
 
-    /** The base optimizer each sharpness-aware optimizer is compared with. */
-    private static final Map<String, String> BASES = Map.of("sam", "sgd", "msam", "sgd", "msamAdamW", "adamw");
 
     private MemoryReport() {
     }
@@ -143,7 +140,7 @@ public final class MemoryReport {
                 trainable++;
             }
         }
-        long listener = "sam".equals(optimizer) ? parameters + noOp : 0;
+        long listener = Optimizers.keepsParameterCopy(optimizer) ? parameters + noOp : 0;
         Row row = new Row(model, optimizer, parameters, net.params().dataType().width(), trainable,
                 state == null ? 0 : state.length(), listener);
         net.clear();
@@ -160,7 +157,7 @@ public final class MemoryReport {
                 + "| Over the base optimizer |\n");
         sb.append("|---|---:|---|---:|---:|---:|---:|---:|\n");
         for (Row r : rows) {
-            String base = BASES.get(r.optimizer);
+            String base = Optimizers.baseOf(r.optimizer);
             String over = "—";
             for (Row o : rows) {
                 if (o.model.equals(r.model) && o.optimizer.equals(base)) {

@@ -2,7 +2,6 @@ package org.msam.bench;
 
 import java.util.List;
 
-import org.msam.config.Msam;
 import org.msam.rule.MsamRule;
 import org.msam.rule.Norms;
 import org.msam.rule.ParamKind;
@@ -15,9 +14,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.Axpy;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.GradientUpdater;
-import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.learning.config.IUpdater;
-import org.nd4j.linalg.learning.config.Nesterovs;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Param;
@@ -31,23 +28,26 @@ import org.openjdk.jmh.annotations.TearDown;
  * updated as a single DL4J updater block, with the work DL4J does around the updater. Every variant first
  * copies a fixed gradient into the gradient view (the updater turns that view into the update in place, as
  * backprop's output is in DL4J), then:
+ * The variants are named as in the examples' optimizer catalog ({@code sgd}, {@code nag}, {@code adamw},
+ * {@code msam}, {@code msam-adamw}; earlier results call them {@code sgdMomentum}, {@code sgdNesterov},
+ * {@code adamw}, {@code msamSgd}, {@code msamAdamW}), plus ND4J's two updaters and SAM's perturbation work:
  * <table>
  *   <caption>Variants ({@code optimizer})</caption>
  *   <tr><th>value</th><th>work per operation</th></tr>
  *   <tr><td>{@code nd4jNesterovs}</td><td>ND4J {@code Nesterovs(0.1, 0.9)}: applyUpdater, params.subi(update)</td></tr>
  *   <tr><td>{@code nd4jAdam}</td><td>ND4J {@code Adam(1e-3)}: applyUpdater, params.subi(update)</td></tr>
- *   <tr><td>{@code sgdMomentum}</td><td>our SgdMomentum(0.1, 0.9), heavy ball: applyUpdater, subi</td></tr>
- *   <tr><td>{@code sgdNesterov}</td><td>our SgdMomentum(0.1, 0.9, nesterov): applyUpdater, subi (the same
+ *   <tr><td>{@code sgd}</td><td>our SgdMomentum(0.1, 0.9), heavy ball: applyUpdater, subi</td></tr>
+ *   <tr><td>{@code nag}</td><td>our SgdMomentum(0.1, 0.9, nesterov): applyUpdater, subi (the same
  *       maths as ND4J's Nesterovs at a constant learning rate)</td></tr>
  *   <tr><td>{@code adamw}</td><td>our AdamW(1e-3, λ 1e-2): arm, applyUpdater (with the decoupled decay of the
  *       bound parameters), subi</td></tr>
- *   <tr><td>{@code msamSgd}</td><td>the whole MSAM step over {@code sgdMomentum}, ρ 3: arm, applyUpdater (removes
+ *   <tr><td>{@code msam}</td><td>the whole MSAM step over {@code sgd}, ρ 3: arm, applyUpdater (removes
  *       the previous perturbation θ = θ̃ + c·v, then the base step), subi, c ← ρ/(‖v‖ + δ) (a global norm),
  *       θ̃ = θ − c·v</td></tr>
- *   <tr><td>{@code msamAdamW}</td><td>the same over {@code adamw}</td></tr>
+ *   <tr><td>{@code msam-adamw}</td><td>the same over {@code adamw}</td></tr>
  *   <tr><td>{@code samPerturbation}</td><td>only SAM's extra work around its second forward/backward pass (as
  *       msam-core's SamRule does it): ‖g‖, backup of θ, θ += ρ·g/(‖g‖ + δ), θ restored from the backup.
- *       SAM's whole optimizer step is {@code sgdMomentum} plus this (plus a second pass)</td></tr>
+ *       SAM's whole optimizer step is {@code sgd} plus this (plus a second pass)</td></tr>
  * </table>
  * Every array is allocated in {@link #setup()}; an operation allocates no parameter-sized array. The gradient
  * is the same every step, so the weights drift slowly and stay finite.
@@ -67,7 +67,7 @@ public class OptimizerStepBenchmark extends AbstractBenchmark {
     public int size;
 
     /** The variant, see the class description. */
-    @Param({"nd4jNesterovs", "nd4jAdam", "sgdMomentum", "sgdNesterov", "adamw", "msamSgd", "msamAdamW",
+    @Param({"nd4jNesterovs", "nd4jAdam", "sgd", "nag", "adamw", "msam", "msam-adamw",
         "samPerturbation"})
     public String optimizer;
 
@@ -81,26 +81,9 @@ public class OptimizerStepBenchmark extends AbstractBenchmark {
     private Runnable step;
     int iteration;
 
-    /** @return the updater configuration of a variant that has one */
+    /** @return the updater configuration of a variant that has one (the catalog's, or an ND4J baseline) */
     static IUpdater config(String optimizer) {
-        switch (optimizer) {
-            case "nd4jNesterovs":
-                return new Nesterovs(Optimizers.SGD_LR, Optimizers.MOMENTUM);
-            case "nd4jAdam":
-                return new Adam(Optimizers.ADAMW_LR);
-            case "sgdMomentum":
-                return Optimizers.sgd(false);
-            case "sgdNesterov":
-                return Optimizers.sgd(true);
-            case "adamw":
-                return Optimizers.adamW();
-            case "msamSgd":
-                return Msam.builder().base(Optimizers.sgd(false)).rho(Optimizers.MSAM_RHO).build();
-            case "msamAdamW":
-                return Msam.builder().base(Optimizers.adamW()).rho(Optimizers.MSAM_RHO).build();
-            default:
-                throw new IllegalArgumentException("Unknown optimizer \"" + optimizer + "\"");
-        }
+        return Optimizers.updater(optimizer);
     }
 
     /** Allocates the parameters, the gradient, its fixed source and the optimizer state. */
@@ -191,7 +174,7 @@ public class OptimizerStepBenchmark extends AbstractBenchmark {
         params.assign(backup);
     }
 
-    /** @return the MSAM perturbation of the variants {@code msamSgd}, {@code msamAdamW}, else null */
+    /** @return the MSAM perturbation of the variants {@code msam}, {@code msam-adamw}, else null */
     MsamRule perturbation() {
         return perturbation;
     }

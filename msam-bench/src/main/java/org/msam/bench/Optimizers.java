@@ -1,21 +1,20 @@
 package org.msam.bench;
 
+import java.util.List;
+
 import org.deeplearning4j.nn.api.Model;
-import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.msam.config.AdamW;
-import org.msam.config.Msam;
-import org.msam.config.Sam;
 import org.msam.config.SgdMomentum;
-import org.msam.dl4j.DecoupledWeightDecay;
-import org.msam.dl4j.SharpnessAware;
+import org.msam.examples.train.Optimizer;
 import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.learning.config.IUpdater;
 import org.nd4j.linalg.learning.config.Nesterovs;
 
 /**
- * The optimizers the training-iteration and memory benchmarks compare, by name, with the reference
- * hyper-parameters of ALGORITHMS.md (the speed does not depend on the values, only on the work):
+ * The optimizers the training-iteration and memory benchmarks compare. The names are those of the examples'
+ * optimizer catalog ({@link Optimizer}), which also decides what each one builds and installs; the benchmarks only
+ * add two ND4J baselines and fix the reference hyper-parameters of ALGORITHMS.md (the speed does not depend on the
+ * values, only on the work):
  * <table>
  *   <caption>Optimizers</caption>
  *   <tr><th>name</th><th>updater</th><th>listener</th></tr>
@@ -24,15 +23,21 @@ import org.nd4j.linalg.learning.config.Nesterovs;
  *   <tr><td>{@code adamw}</td><td>AdamW η 1e-3, λ 1e-2</td><td>DecoupledWeightDecay</td></tr>
  *   <tr><td>{@code sam}</td><td>Sam(ρ 0.2) over {@code sgd}</td><td>SharpnessAware (SAM)</td></tr>
  *   <tr><td>{@code msam}</td><td>Msam(ρ 3) over {@code sgd}</td><td>SharpnessAware (MSAM)</td></tr>
- *   <tr><td>{@code msamAdamW}</td><td>Msam(ρ 3) over {@code adamw}</td><td>SharpnessAware (MSAM)</td></tr>
+ *   <tr><td>{@code msam-adamw}</td><td>Msam(ρ 3) over {@code adamw} (recorded as {@code msamAdamW} in earlier
+ *   results)</td><td>SharpnessAware (MSAM)</td></tr>
  *   <tr><td>{@code nd4jNesterovs}</td><td>ND4J Nesterovs(0.1, 0.9), .l2(5e-4)</td><td>none</td></tr>
  *   <tr><td>{@code nd4jAdam}</td><td>ND4J Adam(1e-3)</td><td>none</td></tr>
  * </table>
+ * Every other name of the catalog ({@code asam}, {@code sam-adamw}, ...) is accepted too, with the same values.
  */
 public final class Optimizers {
-    /** The names {@link #updater} accepts. */
-    public static final String[] NAMES = {"sgd", "nag", "adamw", "sam", "msam", "msamAdamW", "nd4jNesterovs",
-        "nd4jAdam"};
+    /** The names the benchmarks measure by default: catalog names, then the ND4J baselines. */
+    public static final List<String> NAMES = List.of("sgd", "nag", "adamw", "sam", "msam", "msam-adamw",
+            Optimizers.ND4J_NESTEROVS, Optimizers.ND4J_ADAM);
+    /** ND4J's Nesterovs, a baseline outside the catalog. */
+    static final String ND4J_NESTEROVS = "nd4jNesterovs";
+    /** ND4J's Adam, a baseline outside the catalog. */
+    static final String ND4J_ADAM = "nd4jAdam";
 
     static final double SGD_LR = 0.1;
     static final double MOMENTUM = 0.9;
@@ -46,76 +51,98 @@ public final class Optimizers {
 
     /** @return our heavy-ball SGD: η {@value #SGD_LR}, μ {@value #MOMENTUM} */
     static SgdMomentum sgd(boolean nesterov) {
-        return SgdMomentum.builder().learningRate(SGD_LR).momentum(MOMENTUM).nesterov(nesterov).build();
+        return (SgdMomentum) (nesterov ? Optimizer.NAG : Optimizer.SGD).updater(hyper(Optimizer.SGD));
     }
 
     /** @return our AdamW: η {@value #ADAMW_LR}, λ {@value #ADAMW_DECAY} */
     static AdamW adamW() {
-        return AdamW.builder().learningRate(ADAMW_LR).weightDecay(ADAMW_DECAY).build();
+        return (AdamW) Optimizer.ADAMW.updater(hyper(Optimizer.ADAMW));
+    }
+
+    /** @return the reference hyper-parameters for an optimizer of the catalog */
+    static Optimizer.Hyper hyper(Optimizer o) {
+        boolean adamw = o.base() == Optimizer.Base.ADAMW;
+        return new Optimizer.Hyper(adamw ? ADAMW_LR : SGD_LR, MOMENTUM, ADAMW_DECAY).rho(o.msam() ? MSAM_RHO : SAM_RHO);
     }
 
     /**
-     * @param name one of {@link #NAMES}
+     * @param name a name of the catalog, or one of the ND4J baselines
      * @return the updater configuration
      */
     public static IUpdater updater(String name) {
-        switch (name) {
-            case "sgd":
-                return sgd(false);
-            case "nag":
-                return sgd(true);
-            case "adamw":
-                return adamW();
-            case "sam":
-                return Sam.builder().base(sgd(false)).rho(SAM_RHO).build();
-            case "msam":
-                return Msam.builder().base(sgd(false)).rho(MSAM_RHO).build();
-            case "msamAdamW":
-                return Msam.builder().base(adamW()).rho(MSAM_RHO).build();
-            case "nd4jNesterovs":
-                return new Nesterovs(SGD_LR, MOMENTUM);
-            case "nd4jAdam":
-                return new Adam(ADAMW_LR);
-            default:
-                throw new IllegalArgumentException("Unknown optimizer \"" + name + "\"; expected one of "
-                        + String.join(", ", NAMES));
+        if (ND4J_NESTEROVS.equals(name)) {
+            return new Nesterovs(SGD_LR, MOMENTUM);
+        }
+        if (ND4J_ADAM.equals(name)) {
+            return new Adam(ADAMW_LR);
+        }
+        Optimizer o = catalog(name);
+        return o.updater(hyper(o));
+    }
+
+    private static Optimizer catalog(String name) {
+        try {
+            return Optimizer.parse(name);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("Unknown optimizer \"" + name + "\"; expected one of "
+                    + String.join(", ", NAMES) + " or another name of the catalog (" + Optimizer.VALID_NAMES + ")");
         }
     }
 
-    /** @return the coupled weight decay (DL4J's .l2) the optimizer trains with: SGD family only */
+    /**
+     * @param name an optimizer name as recorded in a result: the catalog's, an earlier spelling of it, or a
+     *             benchmark-only variant
+     * @return the catalog's name for it, or the name unchanged when it is not in the catalog
+     */
+    public static String canonical(String name) {
+        try {
+            return Optimizer.parse(name).name();
+        } catch (IllegalArgumentException e) {
+            return name;
+        }
+    }
+
+    /**
+     * @param name a name of the catalog, or one of the ND4J baselines
+     * @return true for SAM and adaptive SAM, whose listener keeps a copy of the parameters
+     */
+    public static boolean keepsParameterCopy(String name) {
+        return !ND4J_NESTEROVS.equals(name) && !ND4J_ADAM.equals(name) && catalog(name).samFamily();
+    }
+
+    /** @return the coupled weight decay (DL4J's .l2) the optimizer trains with: SGD bases only */
     public static double l2(String name) {
-        return name.toLowerCase(java.util.Locale.ROOT).contains("adam") ? 0 : Models.L2;
+        if (ND4J_ADAM.equals(name)) {
+            return 0;
+        }
+        return ND4J_NESTEROVS.equals(name) || catalog(name).coupledDecay() ? Models.L2 : 0;
+    }
+
+    /**
+     * @param name a name of the catalog, or one of the ND4J baselines
+     * @return the base optimizer's name in the catalog for a sharpness-aware one ({@code msam-adamw}: {@code adamw}),
+     *     else null
+     */
+    public static String baseOf(String name) {
+        if (ND4J_NESTEROVS.equals(name) || ND4J_ADAM.equals(name)) {
+            return null;
+        }
+        Optimizer o = catalog(name);
+        return o.sharpnessAware() ? Optimizer.of(Optimizer.Method.PLAIN, o.base()).name() : null;
     }
 
     /**
      * Builds model {@code model} with optimizer {@code name} and installs the listener it needs.
      *
      * @param model one of {@link Models#NAMES}
-     * @param name  one of {@link #NAMES}
+     * @param name  a name of the catalog, or one of the ND4J baselines
      * @return the initialised network, ready to {@code fit}
      */
     public static Model network(String model, String name) {
         Model net = Models.build(model, updater(name), l2(name));
-        install(net, name);
-        return net;
-    }
-
-    private static void install(Model net, String name) {
-        switch (name) {
-            case "adamw":
-                DecoupledWeightDecay.install(net);
-                break;
-            case "sam":
-            case "msam":
-            case "msamAdamW":
-                if (net instanceof MultiLayerNetwork) {
-                    SharpnessAware.install((MultiLayerNetwork) net);
-                } else {
-                    SharpnessAware.install((ComputationGraph) net);
-                }
-                break;
-            default:
-                break;
+        if (!ND4J_NESTEROVS.equals(name) && !ND4J_ADAM.equals(name)) {
+            catalog(name).install(net);
         }
+        return net;
     }
 }

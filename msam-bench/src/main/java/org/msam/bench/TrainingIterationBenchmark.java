@@ -17,7 +17,8 @@ import org.openjdk.jmh.annotations.TearDown;
  * listeners), for each optimizer of {@link Optimizers} on each model of {@link Models}: the cost that the
  * paper's claim "MSAM costs about the same per step as its base optimizer, SAM twice" is about.
  * {@code sgd}/{@code nag} are our SgdMomentum, {@code adamw} our AdamW with its decay listener, {@code sam} SAM
- * over {@code sgd} (two passes), {@code msam}/{@code msamAdamW} MSAM over {@code sgd}/{@code adamw}.
+ * over {@code sgd} (two passes), {@code msam}/{@code msam-adamw} MSAM over {@code sgd}/{@code adamw} (the names of the examples' optimizer
+ * catalog; earlier results call {@code msam-adamw} {@code msamAdamW}).
  *
  * <p>On a 2-core CPU (one ND4J thread, batch 16, see msam-bench/RESULTS.md) an SGD iteration takes about 0.35 s
  * for the small CNN and 1.7 s for WRN-16-1; WRN-16-4 (2.8M parameters) about 0.4 s per example, so keep its batch
@@ -36,7 +37,7 @@ public class TrainingIterationBenchmark extends AbstractBenchmark {
     public String model;
 
     /** The optimizer, see {@link Optimizers}. */
-    @Param({"sgd", "nag", "adamw", "sam", "msam", "msamAdamW"})
+    @Param({"sgd", "nag", "adamw", "sam", "msam", "msam-adamw"})
     public String optimizer;
 
     /** Mini-batch size. */

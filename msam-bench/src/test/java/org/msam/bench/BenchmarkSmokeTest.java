@@ -57,7 +57,7 @@ class BenchmarkSmokeTest {
         String md = Report.markdown(parsed);
         assertTrue(md.contains("### OptimizerStepBenchmark.step (avgt)"), md);
         assertTrue(md.contains("### TrainingIterationBenchmark.fit (avgt)"), md);
-        assertTrue(md.contains("| size=300000 | msamSgd |"), md);
+        assertTrue(md.contains("| size=300000 | msam |"), md);
         assertTrue(md.contains("| model=smallCnn, batch=4 | msam |") || md.contains("| batch=4, model=smallCnn | msam |"),
                 md);
         assertTrue(md.contains("### Nd4jOpBenchmark.run (avgt)"), md);

@@ -39,7 +39,7 @@ class MemoryReportTest {
         long extra = msam.stateElements - sgd.stateElements;
         assertTrue(extra > 0 && extra <= 2 * 20, "MSAM adds two numbers per variable: " + extra);
         assertEquals(0, msam.listenerElements);
-        assertTrue(by.get("msamAdamW").stateElements - by.get("adamw").stateElements <= 2 * 20);
+        assertTrue(by.get("msam-adamw").stateElements - by.get("adamw").stateElements <= 2 * 20);
 
         String md = MemoryReport.markdown(rows);
         assertTrue(md.contains("| smallCnn | 87,162 | sam |"), md);

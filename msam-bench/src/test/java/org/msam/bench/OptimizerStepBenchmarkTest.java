@@ -42,18 +42,18 @@ class OptimizerStepBenchmarkTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"nd4jNesterovs", "nd4jAdam", "sgdMomentum", "sgdNesterov", "adamw", "msamSgd",
-        "msamAdamW"})
+    @ValueSource(strings = {"nd4jNesterovs", "nd4jAdam", "sgd", "nag", "adamw", "msam",
+        "msam-adamw"})
     void stepsEqualTheReference(String optimizer) {
         OptimizerStepBenchmark b = bench(optimizer, N);
         double[] theta = b.params.toDoubleVector();
         double[] g = b.source.toDoubleVector();
         RefMsam msam = null;
         switch (optimizer) {
-            case "msamSgd":
+            case "msam":
                 msam = new RefMsam(sgd(false), i -> Optimizers.MSAM_RHO, 0, theta);
                 break;
-            case "msamAdamW":
+            case "msam-adamw":
                 msam = new RefMsam(adamW(Optimizers.ADAMW_DECAY), i -> Optimizers.MSAM_RHO, 0, theta);
                 break;
             default:
@@ -62,10 +62,10 @@ class OptimizerStepBenchmarkTest {
         org.msam.reference.RefOptimizer ref;
         switch (optimizer) {
             case "nd4jNesterovs":
-            case "sgdNesterov":
+            case "nag":
                 ref = sgd(true);
                 break;
-            case "sgdMomentum":
+            case "sgd":
                 ref = sgd(false);
                 break;
             case "nd4jAdam":
@@ -114,8 +114,8 @@ class OptimizerStepBenchmarkTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"nd4jNesterovs", "nd4jAdam", "sgdMomentum", "sgdNesterov", "adamw", "msamSgd",
-        "msamAdamW", "samPerturbation"})
+    @ValueSource(strings = {"nd4jNesterovs", "nd4jAdam", "sgd", "nag", "adamw", "msam",
+        "msam-adamw", "samPerturbation"})
     void stepAllocatesNoParameterSizedArray(String optimizer) {
         int size = 1_000_000;
         OptimizerStepBenchmark b = bench(optimizer, size);

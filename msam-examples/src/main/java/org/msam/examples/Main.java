@@ -4,15 +4,16 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
 import org.msam.examples.analysis.Analyze;
+import org.msam.examples.train.Checkpoint;
 import org.msam.examples.train.Comparison;
-import org.msam.examples.train.Optimizers;
+import org.msam.examples.train.Optimizer;
 import org.msam.examples.train.RunConfig;
+import org.msam.examples.train.RunFolder;
 import org.msam.examples.train.RunResult;
 import org.msam.examples.train.RunSpec;
 import org.msam.examples.train.Trainer;
@@ -33,7 +34,8 @@ import picocli.CommandLine.Option;
  * {@link #run(String...)} returns the exit code and is what tests call.
  */
 @Command(name = "msam-examples", mixinStandardHelpOptions = true, version = "msam-examples 0.1.0",
-        description = "Train and compare SGD, NAG, AdamW, SAM and MSAM on image data sets.",
+        description = "Train and compare SGD, NAG, AdamW, SAM, adaptive SAM and MSAM on image data sets, and analyze "
+            + "their loss landscape.",
         subcommands = {Main.Train.class, Main.Compare.class, Main.Demo.class, Analyze.class,
             CommandLine.HelpCommand.class})
 public final class Main implements Callable<Integer> {
@@ -105,14 +107,19 @@ public final class Main implements Callable<Integer> {
         private final PrintStream out;
         @Mixin
         TrainOptions options;
-        @Option(names = "--optimizer", description = "sgd, nag, adamw, sam, msam (default), msam-adamw")
+        @Option(names = "--optimizer", description = "sgd, nag, adamw, sam, asam (adaptive SAM), msam (default); "
+                + "msam-adamw is --optimizer msam --base adamw")
         String optimizer;
+        @Option(names = "--base", description = "Base optimizer of sam, asam and msam: sgd (default), nag, adamw")
+        String base;
         @Option(names = "--seed", description = "Random seed (default 1)")
         Long seed;
         @Option(names = "--output", description = "Run folder (default runs/<optimizer>)")
         Path output;
         @Option(names = "--resume", description = "Continue the run saved in --output")
         boolean resume;
+        @Option(names = "--overwrite", description = "Replace the run already saved in --output")
+        boolean overwrite;
         @Option(names = "--no-progress", description = "No progress bar")
         boolean noProgress;
 
@@ -122,9 +129,15 @@ public final class Main implements Callable<Integer> {
 
         @Override
         public Integer call() throws Exception {
-            RunConfig c = options.toConfig(optimizer, seed);
-            Path dir = output != null ? output : Paths.get("runs", c.optimizer);
-            RunResult r = new Trainer(c, dir, out, !noProgress).run(resume);
+            if (resume && overwrite) {
+                throw new IllegalArgumentException("--resume and --overwrite exclude each other: --resume continues "
+                        + "the run in --output, --overwrite replaces it");
+            }
+            Optimizer o = optimizer == null && base == null ? null
+                    : Optimizer.fromCli(optimizer == null ? "msam" : optimizer, base);
+            RunConfig c = options.toConfig(o, seed);
+            Path dir = output != null ? output : Paths.get("runs", c.optimizer.name());
+            RunResult r = new Trainer(c, dir, out, !noProgress).overwrite(overwrite).run(resume);
             out.printf("Final test accuracy %.2f%% (loss %.4f) after %d epochs, %.1f s of training.%n",
                     100 * r.finalTestAccuracy, r.finalTestLoss, r.epochs.size(), r.trainSeconds);
             out.println("Metrics, plots and checkpoint: " + r.outputDir);
@@ -139,9 +152,10 @@ public final class Main implements Callable<Integer> {
         final PrintStream out;
         @Mixin
         TrainOptions options;
-        @Option(names = "--optimizers", split = ",", description = "Comma-separated optimizers (default sgd,msam), "
-                + "each optionally with its own settings: name[:rho=X][:epochs=N][:lr=X], e.g. "
-                + "sgd,sam:rho=0.1,sam:rho=0.1:epochs=10,msam:rho=1")
+        @Option(names = "--optimizers", split = ",", description = "Comma-separated optimizers (default sgd,msam): "
+                + "sgd, nag, adamw, sam, asam, msam, msam-adamw, ..., each optionally with its own settings: "
+                + "name[:rho=X][:epochs=N][:lr=X][:base=sgd|nag|adamw], e.g. "
+                + "sgd,sam:rho=0.1,sam:rho=0.1:epochs=10,msam:rho=1,msam:base=adamw")
         List<String> optimizers = new ArrayList<>(List.of("sgd", "msam"));
         @Option(names = "--seeds", description = "Number of seeds per optimizer (seeds 1..n; default 1)")
         int seeds = 1;
@@ -149,6 +163,8 @@ public final class Main implements Callable<Integer> {
         Path output;
         @Option(names = "--resume", description = "Resume or skip runs already present in --output")
         boolean resume;
+        @Option(names = "--overwrite", description = "Replace the runs already present in --output")
+        boolean overwrite;
         @Option(names = "--no-progress", description = "No progress bar")
         boolean noProgress;
         @picocli.CommandLine.Spec
@@ -162,10 +178,19 @@ public final class Main implements Callable<Integer> {
             return Paths.get("runs", "compare");
         }
 
+        /** @return whether earlier runs in the output folder are replaced without --overwrite */
+        boolean overwritesByDefault() {
+            return false;
+        }
+
         @Override
         public Integer call() throws Exception {
             if (seeds < 1) {
                 throw new IllegalArgumentException("--seeds must be >= 1, got " + seeds);
+            }
+            if (resume && overwrite) {
+                throw new IllegalArgumentException("--resume and --overwrite exclude each other: --resume continues "
+                        + "the runs in --output, --overwrite replaces them");
             }
             List<RunSpec> specs = new ArrayList<>();
             for (String o : optimizers) {
@@ -176,19 +201,47 @@ public final class Main implements Callable<Integer> {
                 specs.add(spec);
             }
             Path dir = output != null ? output : defaultOutput();
-            Map<String, List<RunResult>> results = new LinkedHashMap<>();
+            try (RunFolder folder = RunFolder.lock(dir, "--output")) {
+                return compare(specs, folder);
+            }
+        }
+
+        private Integer compare(List<RunSpec> specs, RunFolder folder) throws Exception {
+            Path dir = folder.dir();
+            boolean replace = overwrite || overwritesByDefault() && !resume;
+            List<Comparison.Job> jobs = new ArrayList<>();
+            List<String> existing = new ArrayList<>();
             for (RunSpec spec : specs) {
                 for (long s = 1; s <= seeds; s++) {
                     RunConfig c = spec.applyTo(options.toConfig(spec.optimizer(), s));
+                    List<String> problems = c.problems();
+                    if (!problems.isEmpty()) {
+                        throw new IllegalArgumentException("Invalid options for '" + spec.label() + "': "
+                                + String.join("; ", problems));
+                    }
                     Path runDir = dir.resolve(spec.folder() + "-seed" + s);
-                    boolean again = resume && org.msam.examples.train.Checkpoint.exists(runDir);
-                    RunResult r = new Trainer(c, runDir, out, !noProgress).run(again);
-                    results.computeIfAbsent(spec.label(), k -> new ArrayList<>()).add(r);
+                    boolean again = resume && Checkpoint.exists(runDir);
+                    if (!again && !replace && RunFolder.holdsRun(runDir)) {
+                        existing.add(runDir.getFileName().toString());
+                    }
+                    jobs.add(new Comparison.Job(spec.label(), c, runDir, again));
                 }
             }
-            List<Comparison.Row> rows = Comparison.write(dir, results, commandLine());
+            if (!existing.isEmpty()) {
+                throw new IllegalArgumentException("--output " + dir + " already holds runs of this comparison ("
+                        + String.join(", ", existing) + "). Fix: continue them with --resume, replace them with "
+                        + "--overwrite, or choose another --output.");
+            }
+            if (replace && jobs.stream().anyMatch(j -> RunFolder.holdsRun(j.dir))) {
+                out.println("Replacing the earlier runs in " + dir.toAbsolutePath() + (overwrite ? " (--overwrite)."
+                        : " (the demo always starts afresh; use compare to keep runs)."));
+            }
+            Map<String, List<RunResult>> results = Comparison.interleaved(jobs, replace, out, !noProgress);
+            String reference = specs.stream().filter(x -> x.optimizer().equals(Optimizer.SGD)).map(RunSpec::label)
+                    .findFirst().orElse(specs.get(0).label());
+            List<Comparison.Row> rows = Comparison.write(dir, results, reference, commandLine());
             out.println();
-            out.print(Comparison.markdown(rows, results.containsKey("sgd") ? "sgd" : specs.get(0).label()));
+            out.print(Comparison.markdown(rows, reference));
             out.println();
             out.println("Table: " + dir.resolve("compare.md").toAbsolutePath());
             out.println("Plots: " + dir.resolve("accuracy.png").toAbsolutePath() + ", "
@@ -207,7 +260,8 @@ public final class Main implements Callable<Integer> {
 
     /** {@code demo}: the default when no arguments are given. */
     @Command(name = "demo", mixinStandardHelpOptions = true,
-            description = "Small CNN on the embedded Fashion-MNIST subset with SGD and MSAM (a few minutes on a CPU).")
+            description = "Small CNN on the embedded Fashion-MNIST subset with SGD and MSAM, 3 epochs each, interleaved "
+                    + "(25 minutes on a busy 2-core machine); replaces the previous demo in its --output.")
     static final class Demo extends Compare {
         Demo(PrintStream out) {
             super(out);
@@ -216,6 +270,12 @@ public final class Main implements Callable<Integer> {
         @Override
         Path defaultOutput() {
             return Paths.get("runs", "demo");
+        }
+
+        /** The demo starts afresh every time: it replaces its own earlier runs (unless --resume is given). */
+        @Override
+        boolean overwritesByDefault() {
+            return true;
         }
 
         @Override

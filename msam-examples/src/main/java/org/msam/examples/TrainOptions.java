@@ -5,59 +5,94 @@ import java.nio.file.Path;
 import org.msam.examples.train.Presets;
 import org.msam.examples.train.RunConfig;
 
+import org.msam.examples.train.Optimizer;
+import org.nd4j.shade.jackson.annotation.JsonAutoDetect;
+import org.nd4j.shade.jackson.annotation.JsonIgnore;
+import org.nd4j.shade.jackson.annotation.JsonInclude;
+import org.nd4j.shade.jackson.annotation.JsonProperty;
+import org.nd4j.shade.jackson.annotation.PropertyAccessor;
+import org.nd4j.shade.jackson.databind.ObjectMapper;
+
 import picocli.CommandLine.Option;
 
 /** The options shared by {@code train} and {@code compare}; a preset is applied first, explicit options win. */
 final class TrainOptions {
     @Option(names = "--preset", description = "Named recipe: ${COMPLETION-CANDIDATES}", completionCandidates = PresetNames.class)
+    @JsonIgnore
     String preset;
     @Option(names = "--dataset", description = "fashion-mnist (default; embedded subset), mnist, cifar10, cifar100, imagenet")
+    @JsonProperty("dataset")
     String dataset;
     @Option(names = "--data-dir", description = "Folder with the data set's files (CIFAR: downloaded to ~/.msam/data when absent)")
+    @JsonIgnore
     Path dataDir;
     @Option(names = "--no-download", description = "Never download; fail if the files are absent")
+    @JsonIgnore
     boolean noDownload;
     @Option(names = "--model", description = "small-cnn, mlp, wrn-16-1, wrn-16-4, wrn-16-8, wrn-28-10, resnet18, resnet50, resnet50-imagenet, resnet101-imagenet, vit-tiny-cifar, vit-s-32, vit-s-16, vit-b-32, vit-b-16")
+    @JsonProperty("model")
     String model;
     @Option(names = "--lr", description = "Peak learning rate")
+    @JsonProperty("learningRate")
     Double lr;
-    @Option(names = "--momentum", description = "Momentum (SGD) or beta1 (AdamW)")
+    @Option(names = "--momentum", description = "Momentum (SGD, NAG) or beta1 (AdamW)")
+    @JsonProperty("momentum")
     Double momentum;
-    @Option(names = "--wd", description = "Weight decay: coupled (L2) for SGD/NAG/SAM/MSAM, decoupled for AdamW")
+    @Option(names = "--wd", description = "Weight decay: coupled (L2) over SGD/NAG, decoupled over AdamW")
+    @JsonProperty("weightDecay")
     Double wd;
-    @Option(names = "--rho", description = "rho of SAM/MSAM (default: 0.05 for SAM, 3 for MSAM)")
+    @Option(names = "--rho", description = "rho of SAM/ASAM/MSAM (default: 0.05 for SAM, 0.5 for ASAM, 3 for MSAM)")
+    @JsonProperty("rho")
     Double rho;
+    @JsonProperty("adaptiveEta")
+    @Option(names = "--adaptive-eta", description = "eta_a of adaptive SAM (--optimizer asam; default 0.01)")
+    Double adaptiveEta;
     @Option(names = "--rho-off-epochs", description = "rho = 0 for this many epochs, then full")
+    @JsonProperty("rhoOffEpochs")
     Integer rhoOffEpochs;
     @Option(names = "--epochs", description = "Epochs")
+    @JsonProperty("epochs")
     Integer epochs;
     @Option(names = "--batch-size", description = "Mini-batch size")
+    @JsonProperty("batchSize")
     Integer batchSize;
     @Option(names = "--warmup-epochs", description = "Linear learning-rate warm-up, in epochs")
+    @JsonProperty("warmupEpochs")
     Double warmupEpochs;
     @Option(names = "--schedule", description = "cosine or constant")
+    @JsonProperty("schedule")
     String schedule;
     @Option(names = "--label-smoothing", description = "Label smoothing epsilon")
+    @JsonProperty("labelSmoothing")
     Double labelSmoothing;
     @Option(names = "--clip-norm", description = "Global gradient-norm clipping (0: off)")
+    @JsonProperty("clipNorm")
     Double clipNorm;
     @Option(names = "--max-batches", description = "At most this many batches per epoch (quick checks)")
+    @JsonProperty("maxBatches")
     Integer maxBatches;
     @Option(names = "--train-subset", description = "At most this many training images, class-balanced")
+    @JsonProperty("trainSubset")
     Integer trainSubset;
     @Option(names = "--test-subset", description = "At most this many test images")
+    @JsonProperty("testSubset")
     Integer testSubset;
     @Option(names = "--no-augment", description = "No crop/flip/cutout for CIFAR")
+    @JsonIgnore
     boolean noAugment;
     @Option(names = "--threads", description = "ND4J threads (default: ND4J's choice)")
+    @JsonProperty("threads")
     Integer threads;
     @Option(names = "--image-size", description = "Image side for ImageNet folders")
+    @JsonProperty("imageSize")
     Integer imageSize;
-    @Option(names = "--diagnostics", description = "MSAM only: record cos(v, g), the loss at θ and θ̃, ‖v‖ and the "
+    @Option(names = "--diagnostics", description = "MSAM (any --base) only: record cos(v, g), the loss at θ and θ̃, ‖v‖ and the "
             + "perturbation every N iterations into diagnostics.csv and diagnostics-*.png (costs two inference passes "
             + "per recorded batch)")
+    @JsonProperty("diagnosticsEvery")
     Integer diagnostics;
     @Option(names = "--bn-batches", description = "Batches to recompute BatchNorm statistics at the true weights after MSAM")
+    @JsonProperty("bnRecomputeBatches")
     Integer bnBatches;
     @Option(names = "--label-noise", description = "Replace this fraction of the training labels by another class, drawn uniformly (test labels untouched)")
     Double labelNoise;
@@ -72,8 +107,18 @@ final class TrainOptions {
         }
     }
 
-    /** @return the configuration: defaults, then the preset, then the explicit options */
-    RunConfig toConfig(String optimizer, Long seed) {
+    /** Reads the options given (non-null) under their {@link RunConfig} names. */
+    private static final ObjectMapper GIVEN = new ObjectMapper()
+            .setVisibility(PropertyAccessor.ALL, JsonAutoDetect.Visibility.NONE)
+            .setVisibility(PropertyAccessor.FIELD, JsonAutoDetect.Visibility.ANY)
+            .setSerializationInclusion(JsonInclude.Include.NON_NULL);
+
+    /**
+     * @param optimizer the optimizer (null: the preset's or the default)
+     * @param seed      the seed (null: the default)
+     * @return the configuration: defaults, then the preset, then the explicit options
+     */
+    RunConfig toConfig(Optimizer optimizer, Long seed) {
         RunConfig c = new RunConfig();
         if (optimizer != null) {
             c.optimizer = optimizer;
@@ -84,8 +129,10 @@ final class TrainOptions {
         if (optimizer != null) {
             c.optimizer = optimizer;
         }
-        if (dataset != null) {
-            c.dataset = dataset;
+        try {
+            GIVEN.readerForUpdating(c).readValue(GIVEN.writeValueAsString(this));
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("Cannot apply the options", e);
         }
         if (dataDir != null) {
             c.dataDir = dataDir.toAbsolutePath().normalize().toString();
@@ -93,71 +140,8 @@ final class TrainOptions {
         if (noDownload) {
             c.download = false;
         }
-        if (model != null) {
-            c.model = model;
-        }
-        if (lr != null) {
-            c.learningRate = lr;
-        }
-        if (momentum != null) {
-            c.momentum = momentum;
-        }
-        if (wd != null) {
-            c.weightDecay = wd;
-        }
-        if (rho != null) {
-            c.rho = rho;
-        }
-        if (rhoOffEpochs != null) {
-            c.rhoOffEpochs = rhoOffEpochs;
-        }
-        if (epochs != null) {
-            c.epochs = epochs;
-        }
-        if (batchSize != null) {
-            c.batchSize = batchSize;
-        }
-        if (warmupEpochs != null) {
-            c.warmupEpochs = warmupEpochs;
-        }
-        if (schedule != null) {
-            c.schedule = schedule;
-        }
-        if (labelSmoothing != null) {
-            c.labelSmoothing = labelSmoothing;
-        }
-        if (clipNorm != null) {
-            c.clipNorm = clipNorm;
-        }
-        if (maxBatches != null) {
-            c.maxBatches = maxBatches;
-        }
-        if (trainSubset != null) {
-            c.trainSubset = trainSubset;
-        }
-        if (testSubset != null) {
-            c.testSubset = testSubset;
-        }
         if (noAugment) {
             c.augment = false;
-        }
-        if (threads != null) {
-            c.threads = threads;
-        }
-        if (imageSize != null) {
-            c.imageSize = imageSize;
-        }
-        if (diagnostics != null) {
-            c.diagnosticsEvery = diagnostics;
-        }
-        if (bnBatches != null) {
-            c.bnRecomputeBatches = bnBatches;
-        }
-        if (labelNoise != null) {
-            c.labelNoise = labelNoise;
-        }
-        if (labelNoiseSeed != null) {
-            c.labelNoiseSeed = labelNoiseSeed;
         }
         if (seed != null) {
             c.seed = seed;

@@ -82,9 +82,9 @@ class AnalyzeCommandTest {
     void labelNoiseOptionsReachTheConfiguration() {
         TrainOptions o = new TrainOptions();
         new CommandLine(o).parseArgs("--label-noise", "0.2", "--label-noise-seed", "3");
-        RunConfig c = o.toConfig("sgd", 1L);
+        RunConfig c = o.toConfig(org.msam.examples.train.Optimizer.SGD, 1L);
         assertEquals(0.2, c.labelNoise);
         assertEquals(3L, c.labelNoiseSeed);
-        assertEquals(0.0, new TrainOptions().toConfig("sgd", 1L).labelNoise);
+        assertEquals(0.0, new TrainOptions().toConfig(org.msam.examples.train.Optimizer.SGD, 1L).labelNoise);
     }
 }

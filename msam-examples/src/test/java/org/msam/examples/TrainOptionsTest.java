@@ -13,7 +13,7 @@ class TrainOptionsTest {
     void dataFolderIsRecordedAbsoluteAndNormalisedSoThatResumesMatchFromAnyWorkingDirectory() {
         TrainOptions o = new TrainOptions();
         o.dataDir = Paths.get("runs", "..", "data", ".", "cifar");
-        RunConfig c = o.toConfig("sgd", 1L);
+        RunConfig c = o.toConfig(org.msam.examples.train.Optimizer.SGD, 1L);
         assertEquals(Paths.get("data", "cifar").toAbsolutePath().toString(), c.dataDir);
     }
 }

@@ -19,7 +19,6 @@ import org.msam.dl4j.PerturbationScope;
 import org.msam.dl4j.SharpnessAware;
 import org.msam.examples.train.Checkpoint;
 import org.msam.examples.train.DataSource;
-import org.msam.examples.train.Optimizers;
 import org.msam.examples.train.RunConfig;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
@@ -262,10 +261,10 @@ public final class Analyze implements Callable<Integer> {
         ComputationGraph net = Checkpoint.readModel(run);
         Result res = new Result();
         res.run = name;
-        res.optimizer = c.optimizer;
+        res.optimizer = c.optimizer.name();
         try (AnalysisProgress progress = new AnalysisProgress(out, !noProgress, false, name)) {
             LossLandscape ll = LossLandscape.defaults().withLanczosSteps(lanczosSteps).withProgress(progress);
-            boolean sharpnessAware = Optimizers.sharpnessAware(c.optimizer);
+            boolean sharpnessAware = c.optimizer.sharpnessAware();
             if (sharpnessAware) {
                 SharpnessAware.install(net);
             }

@@ -38,12 +38,27 @@ public final class CifarReader {
      * @throws IOException            if reading fails
      */
     public static ImageDataset read(Path dir, CifarVariant variant, Split split) throws IOException {
-        Path folder = resolveFolder(dir, variant);
+        return read(dir, variant, split, defaultFix(variant));
+    }
+
+    /**
+     * Reads one split; every error message ends with {@code fix}, the advice that fits where the files came from.
+     *
+     * @param dir     the folder holding the {@code .bin} files, or its parent
+     * @param variant CIFAR-10 or CIFAR-100
+     * @param split   training or test
+     * @param fix     the advice appended to every error message (starting with "Fix:")
+     * @return the images and labels, in file order
+     * @throws DatasetFormatException if a file is missing, truncated or malformed
+     * @throws IOException            if reading fails
+     */
+    public static ImageDataset read(Path dir, CifarVariant variant, Split split, String fix) throws IOException {
+        Path folder = resolveFolder(dir, variant, fix);
         List<String> names = variant.files(split);
         long[] records = new long[names.size()];
         long total = 0;
         for (int f = 0; f < names.size(); f++) {
-            records[f] = checkSize(folder.resolve(names.get(f)), variant, split);
+            records[f] = checkSize(folder.resolve(names.get(f)), variant, split, fix);
             total += records[f];
         }
         if (total * CifarVariant.PIXEL_BYTES > Integer.MAX_VALUE - 8) {
@@ -55,7 +70,7 @@ public final class CifarReader {
         int[] labels = new int[(int) total];
         int at = 0;
         for (int f = 0; f < names.size(); f++) {
-            readFile(folder.resolve(names.get(f)), variant, (int) records[f], pixels, labels, at);
+            readFile(folder.resolve(names.get(f)), variant, (int) records[f], pixels, labels, at, fix);
             at += (int) records[f];
         }
         return new ImageDataset(pixels, labels, CifarVariant.CHANNELS, CifarVariant.SIZE, CifarVariant.SIZE,
@@ -71,6 +86,19 @@ public final class CifarReader {
      * @throws DatasetFormatException if neither holds the first training file
      */
     public static Path resolveFolder(Path dir, CifarVariant variant) throws DatasetFormatException {
+        return resolveFolder(dir, variant, defaultFix(variant));
+    }
+
+    /**
+     * Finds the folder that holds the files: {@code dir} itself, or {@code dir/<folderName>}.
+     *
+     * @param dir     the folder given by the user
+     * @param variant CIFAR-10 or CIFAR-100
+     * @param fix     the advice appended to the error message
+     * @return the folder with the {@code .bin} files
+     * @throws DatasetFormatException if neither holds the first training file
+     */
+    public static Path resolveFolder(Path dir, CifarVariant variant, String fix) throws DatasetFormatException {
         String probe = variant.files(Split.TRAIN).get(0);
         if (Files.isRegularFile(dir.resolve(probe))) {
             return dir;
@@ -82,14 +110,13 @@ public final class CifarReader {
         throw new DatasetFormatException(String.format(Locale.ROOT,
                 "%s file not found: %s (nor %s). Expected the binary version of %s: files %s and %s, "
                         + "records of %,d bytes (%d label byte(s) + %,d pixel bytes). "
-                        + "The Python and MATLAB versions cannot be read. Fix: pass --data-dir pointing to the "
-                        + "folder that holds these files, or delete %s and run again to download %s.",
+                        + "The Python and MATLAB versions cannot be read. %s",
                 variant.displayName(), dir.resolve(probe), nested.resolve(probe), variant.displayName(),
                 variant.files(Split.TRAIN), variant.files(Split.TEST), variant.recordBytes(), variant.labelBytes(),
-                CifarVariant.PIXEL_BYTES, dir, variant.url()));
+                CifarVariant.PIXEL_BYTES, fix));
     }
 
-    private static long checkSize(Path file, CifarVariant variant, Split split) throws IOException {
+    private static long checkSize(Path file, CifarVariant variant, Split split, String fix) throws IOException {
         long size;
         try {
             size = Files.size(file);
@@ -97,7 +124,7 @@ public final class CifarReader {
             throw new DatasetFormatException(String.format(Locale.ROOT,
                     "%s file not found: %s. Expected %s with %,d records of %,d bytes. %s",
                     variant.displayName(), file, file.getFileName(), variant.officialRecordsPerFile(split),
-                    variant.recordBytes(), remedy(file)), e);
+                    variant.recordBytes(), fix), e);
         }
         long official = (long) variant.officialRecordsPerFile(split) * variant.recordBytes();
         if (size == 0 || size % variant.recordBytes() != 0) {
@@ -112,13 +139,13 @@ public final class CifarReader {
                             + "whole number of %,d-byte records (%d label byte(s) + %,d pixel bytes; the official "
                             + "file has %,d records = %,d bytes).%s %s",
                     variant.displayName(), file, size, variant.recordBytes(), variant.labelBytes(),
-                    CifarVariant.PIXEL_BYTES, variant.officialRecordsPerFile(split), official, hint, remedy(file)));
+                    CifarVariant.PIXEL_BYTES, variant.officialRecordsPerFile(split), official, hint, fix));
         }
         return size / variant.recordBytes();
     }
 
-    private static void readFile(Path file, CifarVariant variant, int records, byte[] pixels, int[] labels, int at)
-            throws IOException {
+    private static void readFile(Path file, CifarVariant variant, int records, byte[] pixels, int[] labels, int at,
+            String fix) throws IOException {
         int recordBytes = variant.recordBytes();
         byte[] chunk = new byte[RECORDS_PER_CHUNK * recordBytes];
         try (InputStream in = Files.newInputStream(file)) {
@@ -131,7 +158,7 @@ public final class CifarReader {
                     throw new DatasetFormatException(String.format(Locale.ROOT,
                             "%s file %s ended early: expected %,d records of %,d bytes, read %,d bytes. %s",
                             variant.displayName(), file, records, recordBytes, (long) done * recordBytes + got,
-                            remedy(file)));
+                            fix));
                 }
                 for (int r = 0; r < n; r++) {
                     int off = r * recordBytes;
@@ -145,7 +172,7 @@ public final class CifarReader {
                                             + "+ %,d pixel bytes): the file is corrupt or of another format. %s",
                                     variant.displayName(), file, record, (long) record * recordBytes + b, value, b,
                                     variant.labelLimit(b), recordBytes, variant.labelBytes(),
-                                    CifarVariant.PIXEL_BYTES, remedy(file)));
+                                    CifarVariant.PIXEL_BYTES, fix));
                         }
                     }
                     labels[at + record] = chunk[off + variant.labelIndex()] & 0xFF;
@@ -157,10 +184,31 @@ public final class CifarReader {
         }
     }
 
-    private static String remedy(Path file) {
-        Path folder = file.toAbsolutePath().getParent();
-        return "Fix: delete " + folder + " and run again to download a fresh copy, or pass --data-dir pointing to "
-                + "a folder with intact files.";
+    private static String defaultFix(CifarVariant variant) {
+        return "Fix: replace the files with intact copies of the official binary version (" + variant.url() + ").";
+    }
+
+    /**
+     * Compares the files' record counts with the official files' (which are known): a file cut at a record
+     * boundary is readable, but holds fewer images than the data set.
+     *
+     * @param dir     the folder holding the files (or its parent)
+     * @param variant CIFAR-10 or CIFAR-100
+     * @param split   training or test
+     * @return one sentence per file whose record count differs from the official one (empty when all match)
+     * @throws IOException if the folder or a file cannot be read
+     */
+    public static List<String> unofficialCounts(Path dir, CifarVariant variant, Split split) throws IOException {
+        Path folder = resolveFolder(dir, variant);
+        List<String> out = new ArrayList<>();
+        for (Path file : filesOf(folder, variant, split)) {
+            long records = Files.size(file) / variant.recordBytes();
+            if (records != variant.officialRecordsPerFile(split)) {
+                out.add(String.format(Locale.ROOT, "%s file %s holds %,d records, the official file %,d: it is "
+                        + "read as it is.", variant.displayName(), file, records, variant.officialRecordsPerFile(split)));
+            }
+        }
+        return out;
     }
 
     /**

@@ -50,6 +50,8 @@ public final class DatasetDownloader {
     /** Temporary files older than this are left-overs of an interrupted run and are removed. */
     static final Duration STALE_AFTER = Duration.ofHours(1);
     private static final String PART_SUFFIX = ".part";
+    private static final String URL_SUFFIX = ".url";
+    private static final String MD5_SUFFIX = ".md5";
     private static final String EXTRACT_MARK = ".extract-";
 
     private final Path cacheDir;
@@ -322,13 +324,21 @@ public final class DatasetDownloader {
         }
 
         /**
-         * The official binary version of a CIFAR data set.
+         * The official binary version of a CIFAR data set. The system properties {@code msam.cifar10.url} and
+         * {@code msam.cifar100.url} replace the address (a mirror of the official archive; the official MD5 is
+         * checked unless {@code msam.cifar10.md5} / {@code msam.cifar100.md5} give another archive's).
          *
          * @param variant CIFAR-10 or CIFAR-100
          * @return its download description
          */
         public static Source cifar(CifarVariant variant) {
-            return cifar(variant, variant.url(), variant.md5());
+            String key = "msam." + (variant == CifarVariant.CIFAR10 ? "cifar10" : "cifar100");
+            String url = System.getProperty(key + URL_SUFFIX);
+            if (url == null || url.isEmpty()) {
+                return cifar(variant, variant.url(), variant.md5());
+            }
+            String md5 = System.getProperty(key + MD5_SUFFIX);
+            return cifar(variant, url, md5 == null || md5.isEmpty() ? variant.md5() : md5);
         }
 
         /**

@@ -43,9 +43,15 @@ public final class Checkpoint {
      * @param dir   run folder
      * @param net   the model
      * @param state the run's state
-     * @throws IOException if writing fails (the previous checkpoint is then intact)
+     * @throws IOException           if writing fails (the previous checkpoint is then intact)
+     * @throws IllegalStateException if a parameter is not finite (nothing is written)
      */
     public static void save(Path dir, ComputationGraph net, State state) throws IOException {
+        if (!NonFiniteGuard.allFinite(net.params())) {
+            throw new IllegalStateException("The parameters hold NaN or infinite values after epoch "
+                    + state.epochsDone + ": no checkpoint was written, the previous one in " + dir.resolve(FILE)
+                    + " is kept. Fix: lower --lr, add --warmup-epochs or --clip-norm.");
+        }
         Path target = dir.resolve(FILE);
         Path tmp = Files.createTempFile(dir, ".checkpoint", ".zip.tmp");
         try {

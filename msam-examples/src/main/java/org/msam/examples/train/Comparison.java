@@ -43,11 +43,102 @@ public final class Comparison {
     private Comparison() {
     }
 
+    /** One run of a comparison: its row label, configuration and folder. */
+    public static final class Job {
+        final String label;
+        final RunConfig config;
+        /** The run folder. */
+        public final Path dir;
+        final boolean resume;
+
+        /**
+         * @param label  the row it belongs to
+         * @param config its configuration
+         * @param dir    its folder
+         * @param resume continue the run saved in the folder
+         */
+        public Job(String label, RunConfig config, Path dir, boolean resume) {
+            this.label = label;
+            this.config = config;
+            this.dir = dir;
+            this.resume = resume;
+        }
+    }
+
+    /**
+     * Trains the runs interleaved epoch by epoch: epoch 1 of every run, then epoch 2 of every run, and so on, each
+     * session ending with a checkpoint that the next one resumes exactly. A slow-down of the machine (other work)
+     * then falls on every optimizer alike instead of on the one that happens to run at the time, so the time
+     * ratios measure the optimizers. The data is loaded once per distinct data configuration.
+     *
+     * @param jobs      the runs
+     * @param overwrite replace earlier runs in the folders of the jobs that are not resumed
+     * @param log       where the epoch lines go
+     * @param progress  whether to show the progress of each epoch
+     * @return the results by label, in the order of the jobs
+     * @throws IOException if a run cannot read its data or write its results
+     */
+    public static Map<String, List<RunResult>> interleaved(List<Job> jobs, boolean overwrite, java.io.PrintStream log,
+            boolean progress) throws IOException {
+        Map<String, DataSource> data = new java.util.HashMap<>();
+        java.util.function.Function<RunConfig, DataSource> loader = c -> {
+            DataSource d = data.get(DataSource.dataKey(c));
+            if (d == null) {
+                try {
+                    d = DataSource.load(c, log);
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+                data.put(DataSource.dataKey(c), d);
+            }
+            return d.withConfig(c);
+        };
+        RunResult[] done = new RunResult[jobs.size()];
+        boolean[] started = new boolean[jobs.size()];
+        boolean left = true;
+        try {
+            while (left) {
+                left = false;
+                for (int i = 0; i < jobs.size(); i++) {
+                    if (done[i] != null) {
+                        continue;
+                    }
+                    Job j = jobs.get(i);
+                    RunResult r = new Trainer(j.config, j.dir, log, progress).dataLoader(loader).stopAfterEpochs(1)
+                            .overwrite(overwrite && !started[i]).quiet(started[i])
+                            .run(started[i] || j.resume);
+                    started[i] = true;
+                    if (r.complete()) {
+                        done[i] = r;
+                    } else {
+                        left = true;
+                    }
+                }
+            }
+        } catch (java.io.UncheckedIOException e) {
+            throw e.getCause();
+        }
+        Map<String, List<RunResult>> results = new LinkedHashMap<>();
+        for (int i = 0; i < jobs.size(); i++) {
+            results.computeIfAbsent(jobs.get(i).label, k -> new ArrayList<>()).add(done[i]);
+        }
+        return results;
+    }
+
     /**
      * @param results runs by optimizer, in the order to report
      * @return one row per optimizer; time ratios are relative to "sgd" when present, else to the first optimizer
      */
     public static List<Row> rows(Map<String, List<RunResult>> results) {
+        return rows(results, results.containsKey("sgd") ? "sgd" : results.keySet().iterator().next());
+    }
+
+    /**
+     * @param results   runs by optimizer, in the order to report
+     * @param reference the label the time ratios are relative to
+     * @return one row per optimizer
+     */
+    public static List<Row> rows(Map<String, List<RunResult>> results, String reference) {
         List<Row> rows = new ArrayList<>();
         for (Map.Entry<String, List<RunResult>> e : results.entrySet()) {
             List<RunResult> rs = e.getValue();
@@ -62,7 +153,7 @@ public final class Comparison {
             r.epochSeconds = rs.stream().mapToDouble(Comparison::medianEpochSeconds).average().orElse(Double.NaN);
             rows.add(r);
         }
-        Row ref = rows.stream().filter(r -> r.optimizer.equals("sgd")).findFirst().orElse(rows.get(0));
+        Row ref = rows.stream().filter(r -> r.optimizer.equals(reference)).findFirst().orElse(rows.get(0));
         for (Row r : rows) {
             r.timeRatio = r.seconds / ref.seconds;
             r.epochTimeRatio = r.epochSeconds / ref.epochSeconds;
@@ -105,8 +196,10 @@ public final class Comparison {
                 .append(reference).append(" | median epoch (s) | epoch time / ").append(reference)
                 .append(" |\n|---|---|---|---|---|---|---|---|\n");
         for (Row r : rows) {
-            sb.append(String.format(Locale.ROOT, "| %s | %d | %.2f%% ± %.2f | %.4f | %.1f | %.2f | %.2f | %.2f |%n",
-                    r.optimizer, r.runs, 100 * r.accuracyMean, 100 * r.accuracyStd, r.lossMean, r.seconds,
+            // one run has no spread: "–", not "± 0.00"
+            String std = r.runs < 2 ? "–" : String.format(Locale.ROOT, "%.2f", 100 * r.accuracyStd);
+            sb.append(String.format(Locale.ROOT, "| %s | %d | %.2f%% ± %s | %.4f | %.1f | %.2f | %.2f | %.2f |%n",
+                    r.optimizer, r.runs, 100 * r.accuracyMean, std, r.lossMean, r.seconds,
                     r.timeRatio, r.epochSeconds, r.epochTimeRatio));
         }
         return sb.toString();
@@ -122,12 +215,28 @@ public final class Comparison {
      * @throws IOException if writing fails
      */
     public static List<Row> write(Path dir, Map<String, List<RunResult>> results, String command) throws IOException {
-        List<Row> rows = rows(results);
-        String reference = results.containsKey("sgd") ? "sgd" : rows.get(0).optimizer;
+        return write(dir, results, results.containsKey("sgd") ? "sgd" : results.keySet().iterator().next(), command);
+    }
+
+    /**
+     * Writes compare.md, compare.csv, loss.png and accuracy.png into {@code dir}.
+     *
+     * @param dir       output folder
+     * @param results   runs by optimizer
+     * @param reference the label the time ratios are relative to
+     * @param command   the command line that produced them, recorded in compare.md
+     * @return the rows
+     * @throws IOException if writing fails
+     */
+    public static List<Row> write(Path dir, Map<String, List<RunResult>> results, String reference, String command)
+            throws IOException {
+        List<Row> rows = rows(results, reference);
         StringBuilder md = new StringBuilder("# Comparison\n\nCommand: `").append(command).append("`\n\n");
         md.append(markdown(rows, reference));
         md.append("\nTest accuracy at the true weights θ after the last epoch (for MSAM with BatchNorm after "
-                + "recomputing the statistics at θ); training time excludes evaluation.\n");
+                + "recomputing the statistics at θ); training time excludes evaluation. The runs were trained "
+                + "interleaved, epoch 1 of each, then epoch 2 of each, ..., so that a change in the machine's load "
+                + "falls on all of them alike.\n");
         Json.writeAtomically(dir.resolve("compare.md"), md.toString());
         StringBuilder csv = new StringBuilder(
                 "optimizer,runs,test_accuracy_mean,test_accuracy_std,test_loss_mean,train_seconds,time_ratio,"

@@ -57,6 +57,20 @@ public final class DataSource {
      * @throws IllegalArgumentException for an unknown data set name
      */
     public static DataSource load(RunConfig c) throws IOException {
+        return load(c, System.out);
+    }
+
+    /**
+     * Loads the data of a run.
+     *
+     * @param c   the run
+     * @param log receives warnings (e.g. a CIFAR file with fewer records than the official one)
+     * @return the data
+     * @throws IOException              if a file cannot be read, or is missing or corrupt (the message names it
+     *                                  and says how to fix it)
+     * @throws IllegalArgumentException for an unknown data set name
+     */
+    public static DataSource load(RunConfig c, java.io.PrintStream log) throws IOException {
         Path dir = c.dataDir == null ? null : Paths.get(c.dataDir);
         ImageDataset train;
         ImageDataset test;
@@ -80,8 +94,8 @@ public final class DataSource {
             case "cifar10":
             case "cifar100":
                 CifarVariant v = c.dataset.equals("cifar10") ? CifarVariant.CIFAR10 : CifarVariant.CIFAR100;
-                train = Cifar.load(v, Split.TRAIN, dir, null, c.download);
-                test = Cifar.load(v, Split.TEST, dir, null, c.download);
+                train = Cifar.load(v, Split.TRAIN, dir, null, c.download, log::println);
+                test = Cifar.load(v, Split.TEST, dir, null, c.download, log::println);
                 stats = v == CifarVariant.CIFAR10 ? ChannelStats.CIFAR10 : ChannelStats.CIFAR100;
                 if (c.augment) {
                     aug = Augmentation.cifar();
@@ -109,6 +123,27 @@ public final class DataSource {
         train = org.msam.examples.data.LabelNoise.apply(train, c.labelNoise, c.labelNoiseSeed);
         return new DataSource(c, train, test, stats, aug, null, train.numClasses(),
                 new long[] {train.channels(), train.height(), train.width()}, train.size());
+    }
+
+    /**
+     * @param c another run's configuration
+     * @return the key of the data a configuration loads: runs with equal keys can share one {@link DataSource}
+     */
+    public static String dataKey(RunConfig c) {
+        return String.join("|", c.dataset, String.valueOf(c.dataDir), String.valueOf(c.download),
+                String.valueOf(c.trainSubset), String.valueOf(c.testSubset), String.valueOf(c.seed),
+                String.valueOf(c.augment), String.valueOf(c.imageSize));
+    }
+
+    /**
+     * @param c a configuration with the same {@link #dataKey} as this data's
+     * @return the same images, iterated as {@code c} says (batch size, label smoothing, batches per epoch)
+     */
+    public DataSource withConfig(RunConfig c) {
+        if (!dataKey(c).equals(dataKey(config))) {
+            throw new IllegalArgumentException("Different data: " + dataKey(c) + " vs " + dataKey(config));
+        }
+        return new DataSource(c, train, test, stats, augmentation, imagenet, numClasses, shape, trainSize);
     }
 
     /** @return the number of classes */

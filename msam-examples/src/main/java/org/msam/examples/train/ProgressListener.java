@@ -15,12 +15,21 @@ import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 
 /**
- * Tracks the training loss and accuracy of an epoch and shows a progress bar with loss, accuracy and images per
- * second. Accuracy is taken from the forward pass that produced each gradient (at θ̃ for MSAM).
+ * Tracks the training loss and accuracy of an epoch and shows its progress with loss, accuracy and images per
+ * second: a progress bar redrawn in place on a terminal, and on other output (a log file, a pipe) a plain line
+ * every {@value #LINE_EVERY_PERCENT} %. Accuracy is taken from the forward pass that produced each gradient (at θ̃
+ * for MSAM).
  */
 final class ProgressListener extends BaseTrainingListener {
+    /** On output that is not a terminal, a line every this many percent of the epoch. */
+    static final int LINE_EVERY_PERCENT = 10;
     private final boolean show;
+    private final boolean terminal;
+    private final java.io.PrintStream log;
     private ProgressBar bar;
+    private String task;
+    private long total;
+    private int nextPercent;
     private long start;
     private long images;
     private double lossSum;
@@ -29,8 +38,15 @@ final class ProgressListener extends BaseTrainingListener {
     private long seen;
     private INDArray predictions;
 
-    ProgressListener(boolean show) {
+    /**
+     * @param show     whether to show progress at all
+     * @param terminal whether the output is a terminal (a redrawn bar) or not (plain lines)
+     * @param log      where the plain lines go
+     */
+    ProgressListener(boolean show, boolean terminal, java.io.PrintStream log) {
         this.show = show;
+        this.terminal = terminal;
+        this.log = log;
     }
 
     void startEpoch(String task, long totalBatches) {
@@ -40,10 +56,13 @@ final class ProgressListener extends BaseTrainingListener {
         correct = 0;
         seen = 0;
         start = System.nanoTime();
-        if (show) {
+        this.task = task;
+        this.total = totalBatches;
+        this.nextPercent = LINE_EVERY_PERCENT;
+        if (show && terminal) {
             bar = new ProgressBarBuilder().setTaskName(task).setInitialMax(totalBatches)
                     .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500).continuousUpdate()
-                    .setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(System.out)).build();
+                    .setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(log)).build();
         }
     }
 
@@ -115,14 +134,25 @@ final class ProgressListener extends BaseTrainingListener {
 
     @Override
     public void iterationDone(Model model, int iteration, int epoch) {
+        step(model.score(), model.batchSize());
+    }
+
+    /** Counts one finished batch and shows the progress. */
+    void step(double loss, int batchSize) {
         batches++;
-        lossSum += model.score();
-        images += model.batchSize();
+        lossSum += loss;
+        images += batchSize;
+        double s = (System.nanoTime() - start) / 1e9;
         if (bar != null) {
-            double s = (System.nanoTime() - start) / 1e9;
             bar.step();
             bar.setExtraMessage(String.format(Locale.ROOT, " loss %.4f acc %.3f %.0f img/s", meanLoss(), accuracy(),
                     images / Math.max(s, 1e-9)));
+        } else if (show && total > 0 && batches * 100L >= nextPercent * total && batches < total) {
+            log.printf(Locale.ROOT, "%s: %d%% (%d/%d batches), loss %.4f acc %.3f, %.0f img/s%n", task,
+                    batches * 100L / total, batches, total, meanLoss(), accuracy(), images / Math.max(s, 1e-9));
+            while (nextPercent * total <= batches * 100L) {
+                nextPercent += LINE_EVERY_PERCENT;
+            }
         }
     }
 }

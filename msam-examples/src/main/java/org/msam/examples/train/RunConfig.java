@@ -16,16 +16,18 @@ public final class RunConfig {
     public boolean download = true;
     /** Model name from {@code org.msam.examples.models.Models}. */
     public String model = "small-cnn";
-    /** Optimizer: sgd, nag, adamw, sam, msam, msam-adamw. */
-    public String optimizer = "msam";
+    /** Optimizer of the catalog, written by name ({@code msam}, {@code msam-adamw}, ...). */
+    public Optimizer optimizer = Optimizer.MSAM;
     /** Peak learning rate. */
     public double learningRate = 0.05;
     /** Momentum (SGD family) or β1 (AdamW family). */
     public double momentum = 0.9;
     /** Weight decay: coupled (DL4J l2) for the SGD family, decoupled for the AdamW family. */
     public double weightDecay = 5e-4;
-    /** ρ of SAM or MSAM (null: {@link Optimizers#defaultRho(String)}; ignored by the other optimizers). */
+    /** ρ of SAM or MSAM (null: {@link Optimizer#defaultRho()}; ignored by the other optimizers). */
     public Double rho;
+    /** η_a of adaptive SAM (null: the library's default; used by asam only). */
+    public Double adaptiveEta;
     /** ρ is 0 for this many epochs, then full (the paper's ViT recipe). */
     public int rhoOffEpochs;
     /** Number of epochs. */
@@ -65,38 +67,35 @@ public final class RunConfig {
     /** Seed of the label noise. */
     public long labelNoiseSeed = 1;
 
-    /** @return a copy */
+    /** The command-line option of each field, for messages (fields without one are named as they are). */
+    private static final java.util.Map<String, String> OPTIONS = java.util.Map.ofEntries(
+            java.util.Map.entry("dataset", "--dataset"), java.util.Map.entry("dataDir", "--data-dir"),
+            java.util.Map.entry("download", "--no-download"), java.util.Map.entry("model", "--model"),
+            java.util.Map.entry("optimizer", "--optimizer/--base"), java.util.Map.entry("learningRate", "--lr"),
+            java.util.Map.entry("momentum", "--momentum"), java.util.Map.entry("weightDecay", "--wd"),
+            java.util.Map.entry("rho", "--rho"), java.util.Map.entry("adaptiveEta", "--adaptive-eta"),
+            java.util.Map.entry("rhoOffEpochs", "--rho-off-epochs"), java.util.Map.entry("epochs", "--epochs"),
+            java.util.Map.entry("batchSize", "--batch-size"), java.util.Map.entry("warmupEpochs", "--warmup-epochs"),
+            java.util.Map.entry("schedule", "--schedule"), java.util.Map.entry("labelSmoothing", "--label-smoothing"),
+            java.util.Map.entry("clipNorm", "--clip-norm"), java.util.Map.entry("seed", "--seed"),
+            java.util.Map.entry("maxBatches", "--max-batches"), java.util.Map.entry("trainSubset", "--train-subset"),
+            java.util.Map.entry("testSubset", "--test-subset"), java.util.Map.entry("augment", "--no-augment"),
+            java.util.Map.entry("threads", "--threads"), java.util.Map.entry("imageSize", "--image-size"),
+            java.util.Map.entry("bnRecomputeBatches", "--bn-batches"),
+            java.util.Map.entry("diagnosticsEvery", "--diagnostics"), java.util.Map.entry("preset", "--preset"),
+            java.util.Map.entry("labelNoise", "--label-noise"), java.util.Map.entry("labelNoiseSeed", "--label-noise-seed"));
+
+    /**
+     * @param field a field of this class
+     * @return its command-line option (e.g. {@code --lr} for {@code learningRate}), or the field's name
+     */
+    public static String option(String field) {
+        return OPTIONS.getOrDefault(field, field);
+    }
+
+    /** @return a copy (through the JSON form, so that every field is copied) */
     public RunConfig copy() {
-        RunConfig c = new RunConfig();
-        c.dataset = dataset;
-        c.dataDir = dataDir;
-        c.download = download;
-        c.model = model;
-        c.optimizer = optimizer;
-        c.learningRate = learningRate;
-        c.momentum = momentum;
-        c.weightDecay = weightDecay;
-        c.rho = rho;
-        c.rhoOffEpochs = rhoOffEpochs;
-        c.epochs = epochs;
-        c.batchSize = batchSize;
-        c.warmupEpochs = warmupEpochs;
-        c.schedule = schedule;
-        c.labelSmoothing = labelSmoothing;
-        c.clipNorm = clipNorm;
-        c.seed = seed;
-        c.maxBatches = maxBatches;
-        c.trainSubset = trainSubset;
-        c.testSubset = testSubset;
-        c.augment = augment;
-        c.threads = threads;
-        c.imageSize = imageSize;
-        c.bnRecomputeBatches = bnRecomputeBatches;
-        c.diagnosticsEvery = diagnosticsEvery;
-        c.preset = preset;
-        c.labelNoise = labelNoise;
-        c.labelNoiseSeed = labelNoiseSeed;
-        return c;
+        return Json.MAPPER.convertValue(this, RunConfig.class);
     }
 
     /**
@@ -131,15 +130,38 @@ public final class RunConfig {
         if (!"cosine".equals(schedule) && !"constant".equals(schedule)) {
             p.add("--schedule must be cosine or constant, got " + schedule);
         }
-        if (!Optimizers.NAMES.contains(optimizer)) {
-            p.add("--optimizer must be one of " + String.join(", ", Optimizers.NAMES) + ", got " + optimizer);
+        if (optimizer == null) {
+            p.add("--optimizer is required");
+            return p;
         }
-        if (diagnosticsEvery < 0 || diagnosticsEvery > 0 && !Optimizers.isMsam(optimizer)) {
-            p.add("--diagnostics must be >= 0 and needs --optimizer msam or msam-adamw, got " + diagnosticsEvery
+        if (!Double.isFinite(momentum)) {
+            p.add("--momentum must be finite, got " + momentum);
+        } else if (optimizer.base() == Optimizer.Base.ADAMW) {
+            if (!(momentum >= 0 && momentum < 1)) {
+                p.add("--momentum (beta1 of AdamW) must be in [0, 1), got " + momentum);
+            }
+        } else if (momentum < 0) {
+            p.add("--momentum must be >= 0, got " + momentum);
+        } else if (momentum == 0 && optimizer.base() == Optimizer.Base.NAG) {
+            p.add("--momentum must be > 0 for Nesterov momentum (" + optimizer + "), got 0");
+        } else if (momentum == 0 && optimizer.msam()) {
+            p.add("--momentum must be > 0 for MSAM (it perturbs along the momentum), got 0");
+        }
+        if (rho != null && rho < 0 && optimizer.samFamily()) {
+            p.add("--rho must be >= 0 for " + optimizer + ", got " + rho + " (only MSAM takes a negative rho)");
+        }
+        if (adaptiveEta != null && !(adaptiveEta >= 0 && Double.isFinite(adaptiveEta))) {
+            p.add("--adaptive-eta must be finite and >= 0, got " + adaptiveEta);
+        }
+        if (adaptiveEta != null && optimizer.method() != Optimizer.Method.ASAM) {
+            p.add("--adaptive-eta applies to --optimizer asam only, got it with " + optimizer);
+        }
+        if (diagnosticsEvery < 0 || diagnosticsEvery > 0 && !optimizer.msam()) {
+            p.add("--diagnostics must be >= 0 and needs --optimizer msam (any --base), got " + diagnosticsEvery
                     + " with " + optimizer);
         }
-        if (clipNorm < 0) {
-            p.add("--clip-norm must be >= 0, got " + clipNorm);
+        if (!(clipNorm >= 0) || Double.isInfinite(clipNorm)) {
+            p.add("--clip-norm must be finite and >= 0 (0: off), got " + clipNorm);
         }
         if (!(labelNoise >= 0 && labelNoise <= 1) || labelNoise > 0 && "imagenet".equals(dataset)) {
             p.add("--label-noise must be in [0, 1] and needs an in-memory data set (not imagenet), got " + labelNoise);

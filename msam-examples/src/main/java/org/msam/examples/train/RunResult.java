@@ -18,6 +18,11 @@ public final class RunResult {
     /** Output folder of the run. */
     public String outputDir;
 
+    /** @return true when every epoch of the configuration is done */
+    public boolean complete() {
+        return config != null && epochs.size() >= config.epochs;
+    }
+
     /** @return the last epoch's metrics, or null */
     public EpochMetrics last() {
         return epochs.isEmpty() ? null : epochs.get(epochs.size() - 1);

@@ -13,22 +13,23 @@ import java.util.Set;
  *   sgd,nag,sam:rho=0.05,sam:rho=0.1,msam:rho=1,msam:rho=-1,sam:rho=0.1:epochs=10
  * </pre>
  *
- * Keys: {@code rho} (ρ of SAM/MSAM), {@code epochs} (e.g. half the epochs for SAM at MSAM's cost), {@code lr}
- * (peak learning rate). The whole entry is the row's label in the comparison table, and its run folders are
+ * The name is one of {@link Optimizer#names()}. Keys: {@code rho} (ρ of SAM/MSAM), {@code epochs} (e.g. half the
+ * epochs for SAM at MSAM's cost), {@code lr} (peak learning rate), {@code base} (the base optimizer of a
+ * sharpness-aware entry: {@code msam:base=adamw} is {@code msam-adamw}). The whole entry is the row's label in the comparison table, and its run folders are
  * {@code <folder>-seed<n>} with {@link #folder()} = the label with {@code :} as {@code _} and without {@code =}
  * ({@code sam_rho0.1_epochs10-seed1}).
  */
 public final class RunSpec {
     /** The keys an entry may set. */
-    public static final List<String> KEYS = List.of("rho", "epochs", "lr");
+    public static final List<String> KEYS = List.of("rho", "epochs", "lr", "base");
 
     private final String label;
-    private final String optimizer;
+    private Optimizer optimizer;
     private Double rho;
     private Integer epochs;
     private Double lr;
 
-    private RunSpec(String label, String optimizer) {
+    private RunSpec(String label, Optimizer optimizer) {
         this.label = label;
         this.optimizer = optimizer;
     }
@@ -42,10 +43,12 @@ public final class RunSpec {
     public static RunSpec parse(String entry) {
         String e = entry == null ? "" : entry.trim();
         String[] parts = e.split(":", -1);
-        String optimizer = parts[0].toLowerCase(Locale.ROOT);
-        if (!Optimizers.NAMES.contains(optimizer)) {
+        Optimizer optimizer;
+        try {
+            optimizer = Optimizer.parse(parts[0]);
+        } catch (IllegalArgumentException x) {
             throw new IllegalArgumentException("Unknown optimizer '" + parts[0] + "' in --optimizers entry '" + e
-                    + "'; valid names: " + String.join(", ", Optimizers.NAMES));
+                    + "'; valid names: " + Optimizer.VALID_NAMES);
         }
         RunSpec spec = new RunSpec(e, optimizer);
         Set<String> given = new HashSet<>();
@@ -55,7 +58,7 @@ public final class RunSpec {
             if (eq < 0 || !KEYS.contains(key)) {
                 throw new IllegalArgumentException("Invalid setting '" + parts[i] + "' in --optimizers entry '" + e
                         + "': write key=value with key one of " + String.join(", ", KEYS)
-                        + " (for example msam:rho=0.3:epochs=10)");
+                        + " (for example msam:rho=0.3:epochs=10:base=adamw)");
             }
             String value = parts[i].substring(eq + 1).trim();
             try {
@@ -66,6 +69,9 @@ public final class RunSpec {
                     case "epochs":
                         spec.epochs = Integer.parseInt(value);
                         break;
+                    case "base":
+                        spec.optimizer = Optimizer.fromCli(optimizer.name(), value);
+                        break;
                     default:
                         spec.lr = Double.parseDouble(value);
                         break;
@@ -73,6 +79,9 @@ public final class RunSpec {
             } catch (NumberFormatException x) {
                 throw new IllegalArgumentException("Invalid " + key + " value '" + value + "' in --optimizers entry '"
                         + e + "': " + ("epochs".equals(key) ? "an integer" : "a number") + " is required");
+            } catch (IllegalArgumentException x) {
+                throw new IllegalArgumentException("Invalid base '" + value + "' in --optimizers entry '" + e + "': "
+                        + x.getMessage());
             }
             if (!given.add(key)) {
                 throw new IllegalArgumentException("Setting '" + key + "' given twice in --optimizers entry '" + e
@@ -87,8 +96,8 @@ public final class RunSpec {
         return label;
     }
 
-    /** @return the optimizer name */
-    public String optimizer() {
+    /** @return the optimizer */
+    public Optimizer optimizer() {
         return optimizer;
     }
 

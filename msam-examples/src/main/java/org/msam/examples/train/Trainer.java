@@ -12,7 +12,6 @@ import java.util.Map;
 
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.optimize.api.TrainingListener;
-import org.msam.dl4j.DecoupledWeightDecay;
 import org.msam.dl4j.GlobalGradientClipping;
 import org.msam.dl4j.MsamDiagnostics;
 import org.msam.dl4j.SharpnessAware;
@@ -39,14 +38,17 @@ public final class Trainer {
     private final Path out;
     private final PrintStream log;
     private final boolean progress;
-    /** Ends the session after this many epochs, leaving a checkpoint to resume from (tests). */
-    int stopAfterEpochs = Integer.MAX_VALUE;
+    /** Ends the session after this many epochs, leaving a checkpoint to resume from. */
+    private int stopAfterEpochs = Integer.MAX_VALUE;
+    private boolean overwrite;
+    private boolean quiet;
+    private java.util.function.Function<RunConfig, DataSource> dataLoader;
 
     /**
      * @param config   the run
      * @param out      output folder (created if needed)
      * @param log      where to print the per-epoch lines
-     * @param progress whether to draw a progress bar
+     * @param progress whether to show the progress of each epoch
      */
     public Trainer(RunConfig config, Path out, PrintStream log, boolean progress) {
         this.config = config;
@@ -56,16 +58,62 @@ public final class Trainer {
     }
 
     /**
+     * @param overwrite replace the run already in the output folder (without it such a folder is refused unless
+     *                  the run is resumed)
+     * @return this trainer
+     */
+    public Trainer overwrite(boolean overwrite) {
+        this.overwrite = overwrite;
+        return this;
+    }
+
+    /**
+     * @param epochs end this session after this many epochs, with a checkpoint to resume from
+     * @return this trainer
+     */
+    public Trainer stopAfterEpochs(int epochs) {
+        this.stopAfterEpochs = epochs;
+        return this;
+    }
+
+    /**
+     * @param quiet do not announce the resumption (for sessions of one epoch each)
+     * @return this trainer
+     */
+    public Trainer quiet(boolean quiet) {
+        this.quiet = quiet;
+        return this;
+    }
+
+    /**
+     * @param loader loads the data of a configuration (e.g. a cache shared by the runs of a comparison)
+     * @return this trainer
+     */
+    public Trainer dataLoader(java.util.function.Function<RunConfig, DataSource> loader) {
+        this.dataLoader = loader;
+        return this;
+    }
+
+    /**
      * @param resume continue from the checkpoint in the output folder
-     * @return the result
-     * @throws IOException              if data or checkpoint files cannot be read or results written
+     * @return the result; {@link RunResult#complete()} is false when the session stopped early (see
+     *     {@link #stopAfterEpochs})
+     * @throws IOException              if data or checkpoint files cannot be read or results written, if the output
+     *                                  folder is not writable, holds another run or is locked by another process
      * @throws IllegalArgumentException for an invalid configuration (every problem is named)
+     * @throws IllegalStateException    when the loss or the gradient becomes non-finite (the last checkpoint is kept)
      */
     public RunResult run(boolean resume) throws IOException {
         List<String> problems = config.problems();
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException("Invalid options: " + String.join("; ", problems));
         }
+        try (RunFolder folder = RunFolder.lock(out, "--output")) {
+            return run(folder, resume);
+        }
+    }
+
+    private RunResult run(RunFolder folder, boolean resume) throws IOException {
         Checkpoint.State state = null;
         if (resume) {
             state = Checkpoint.readState(out);
@@ -75,17 +123,28 @@ public final class Trainer {
                         + String.join("; ", diff) + "). Use the same options (the learning-rate schedule depends on "
                         + "them), or start a new run in another --output folder.");
             }
+        } else {
+            List<String> found = folder.runFiles();
+            if (!found.isEmpty() && !overwrite) {
+                throw new IOException("--output " + folder.dir() + " already holds a run (" + String.join(", ", found)
+                        + "). Fix: continue it with --resume, replace it with --overwrite, or choose another "
+                        + "--output.");
+            }
+            folder.deleteRunFiles();
         }
+        folder.deleteStaleTemporaries();
         if (config.threads > 0) {
             Nd4j.getEnvironment().setMaxMasterThreads(config.threads);
             Nd4j.getEnvironment().setMaxThreads(config.threads);
         }
-        DataSource data = DataSource.load(config);
+        DataSource data = dataLoader != null ? dataLoader.apply(config) : DataSource.load(config, log);
         int iterationsPerEpoch = iterationsPerEpoch(data);
         ComputationGraph net;
         if (state != null) {
             net = Checkpoint.readModel(out);
-            log.printf("Resuming %s after epoch %d of %d%n", out, state.epochsDone, config.epochs);
+            if (!quiet) {
+                log.printf("Resuming %s after epoch %d of %d%n", out, state.epochsDone, config.epochs);
+            }
         } else {
             state = new Checkpoint.State();
             state.config = config;
@@ -93,13 +152,16 @@ public final class Trainer {
             long[] s = data.shape();
             net = Models.builder(config.model).numClasses(data.numClasses()).inputShape(s[0], s[1], s[2])
                     .seed(config.seed).updater(updater)
-                    .l2(Optimizers.coupledDecay(config.optimizer) ? config.weightDecay : 0).dataType(DataType.FLOAT)
+                    .l2(config.optimizer.coupledDecay() ? config.weightDecay : 0).dataType(DataType.FLOAT)
                     .init();
         }
-        Files.createDirectories(out);
         Json.writeAtomically(out.resolve("config.json"), Json.write(config));
-        ProgressListener bar = new ProgressListener(progress);
+        ProgressListener bar = new ProgressListener(progress, System.console() != null, log);
         List<TrainingListener> listeners = new ArrayList<>();
+        if (!config.optimizer.sharpnessAware()) {
+            // SAM and MSAM stop at a non-finite loss themselves
+            listeners.add(new NonFiniteGuard());
+        }
         if (config.clipNorm > 0) {
             listeners.add(new GlobalGradientClipping(config.clipNorm));
         }
@@ -110,12 +172,7 @@ public final class Trainer {
                     resume ? net.getIterationCount() : 0);
             listeners.add(diagnostics.listener);
         }
-        if (Optimizers.sharpnessAware(config.optimizer)) {
-            SharpnessAware.install(net, listeners.toArray(new TrainingListener[0]));
-        } else {
-            net.setListeners(listeners);
-            DecoupledWeightDecay.install(net);
-        }
+        config.optimizer.install(net, listeners.toArray(new TrainingListener[0]));
 
         RunResult result = new RunResult();
         result.config = config;
@@ -129,6 +186,9 @@ public final class Trainer {
                     iterationsPerEpoch);
             try (PrefetchingDataSetIterator it = new PrefetchingDataSetIterator(data.train(epoch))) {
                 net.fit(it);
+            } catch (NonFiniteGuard.NonFiniteException e) {
+                bar.endEpoch();
+                throw diverged(e, epoch);
             }
             double seconds = bar.endEpoch();
             EpochMetrics m = new EpochMetrics();
@@ -151,11 +211,12 @@ public final class Trainer {
             state.metrics = new ArrayList<>(result.epochs);
             state.trainSeconds = result.trainSeconds;
             state.config = config;
-            writeMetrics(result);
+            // the checkpoint first: metrics, result and diagnostics are never ahead of it
+            Checkpoint.save(out, net, state);
             if (diagnostics != null) {
                 diagnostics.flush(out);
             }
-            Checkpoint.save(out, net, state);
+            writeMetrics(result);
         }
         EpochMetrics end = result.last();
         result.finalTestAccuracy = end.testAccuracy;
@@ -163,7 +224,7 @@ public final class Trainer {
         if (last < config.epochs) {
             return result;
         }
-        if (Optimizers.isMsam(config.optimizer) && hasBatchNorm(net)) {
+        if (config.optimizer.msam() && hasBatchNorm(net)) {
             SharpnessAware.finish(net, data.trainPlain(), config.bnRecomputeBatches);
             double[] test = evaluate(net, data.test());
             result.finalTestLoss = test[0];
@@ -172,6 +233,15 @@ public final class Trainer {
         }
         writeMetrics(result);
         return result;
+    }
+
+    private IllegalStateException diverged(NonFiniteGuard.NonFiniteException e, int epoch) {
+        String kept = epoch == 0 ? "No checkpoint was written (the first epoch did not finish)."
+                : "The checkpoint of epoch " + epoch + " in " + out.resolve(Checkpoint.FILE).toAbsolutePath()
+                        + " and its metrics are kept.";
+        return new IllegalStateException(config.optimizer + " stopped: " + e.getMessage() + ", before the step "
+                + "that would use it. " + kept + " Fix: lower --lr (now " + config.learningRate + "), add a warm-up "
+                + "(--warmup-epochs) or gradient clipping (--clip-norm), then start again with --overwrite.", e);
     }
 
     /**
@@ -224,7 +294,7 @@ public final class Trainer {
         Json.writeAtomically(out.resolve("metrics.csv"), csv.toString());
         Json.writeAtomically(out.resolve("result.json"), Json.write(r));
         Map<String, List<EpochMetrics>> one = new LinkedHashMap<>();
-        one.put(config.optimizer, r.epochs);
+        one.put(config.optimizer.name(), r.epochs);
         Plots.write(out, one);
     }
 
@@ -267,7 +337,7 @@ public final class Trainer {
         Map<?, ?> mb = Json.MAPPER.convertValue(b, Map.class);
         for (Object k : ma.keySet()) {
             if (!java.util.Objects.equals(ma.get(k), mb.get(k))) {
-                diff.add(k + ": saved " + ma.get(k) + ", now " + mb.get(k));
+                diff.add(RunConfig.option(String.valueOf(k)) + ": saved " + ma.get(k) + ", now " + mb.get(k));
             }
         }
         return diff;

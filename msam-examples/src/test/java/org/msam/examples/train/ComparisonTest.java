@@ -54,4 +54,14 @@ class ComparisonTest {
                 Files.readAllLines(dir.resolve("compare.csv")).get(2));
         assertEquals(1.5, Comparison.medianEpochSeconds(run(0, 1, 2)), 0);
     }
+
+    @Test
+    void oneRunHasNoSpread() {
+        Map<String, List<RunResult>> results = new LinkedHashMap<>();
+        results.put("sgd", List.of(run(0.8059, 2, 2)));
+        results.put("msam", List.of(run(0.848, 2, 3)));
+        String md = Comparison.markdown(Comparison.rows(results), "sgd");
+        assertTrue(md.contains("| sgd | 1 | 80.59% ± – | 0.1941 | 4.0 | 1.00 | 2.00 | 1.00 |"), md);
+        assertTrue(md.contains("| msam | 1 | 84.80% ± – |"), md);
+    }
 }

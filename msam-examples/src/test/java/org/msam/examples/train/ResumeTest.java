@@ -2,6 +2,7 @@ package org.msam.examples.train;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -21,7 +22,7 @@ class ResumeTest {
         c.dataDir = data.toString();
         c.download = false;
         c.model = "small-cnn";
-        c.optimizer = optimizer;
+        c.optimizer = Optimizer.parse(optimizer);
         c.rho = 0.3;
         c.batchSize = 8;
         c.maxBatches = 2;
@@ -41,7 +42,7 @@ class ResumeTest {
 
             Path parts = dir.resolve(optimizer + "-parts");
             Trainer first = new Trainer(config(data, optimizer), parts, quiet, false);
-            first.stopAfterEpochs = 1;
+            first.stopAfterEpochs(1);
             first.run(false);
             byte[] checkpoint = Files.readAllBytes(parts.resolve(Checkpoint.FILE));
             // a resume with other options is refused and changes nothing
@@ -49,7 +50,7 @@ class ResumeTest {
             other.learningRate = 0.1;
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> new Trainer(other, parts, quiet, false).run(true));
-            assertTrue(e.getMessage().contains("learningRate: saved 0.05, now 0.1"), e.getMessage());
+            assertTrue(e.getMessage().contains("--lr: saved 0.05, now 0.1"), e.getMessage());
             assertArrayEquals(checkpoint, Files.readAllBytes(parts.resolve(Checkpoint.FILE)));
 
             RunResult resumed = new Trainer(config(data, optimizer), parts, quiet, false).run(true);
@@ -77,7 +78,7 @@ class ResumeTest {
 
         Path parts = dir.resolve("parts");
         Trainer first = new Trainer(c, parts, quiet, false);
-        first.stopAfterEpochs = 1;
+        first.stopAfterEpochs(1);
         first.run(false);
         // a row written after the checkpoint by an interrupted session is dropped on resume
         Files.writeString(parts.resolve("diagnostics.csv"), "2,1,0.5,1,1,1,1,1\n",
@@ -89,7 +90,7 @@ class ResumeTest {
         sgd.diagnosticsEvery = 1;
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> new Trainer(sgd, dir.resolve("sgd"), quiet, false).run(false));
-        assertTrue(e.getMessage().contains("--diagnostics must be >= 0 and needs --optimizer msam or msam-adamw, "
+        assertTrue(e.getMessage().contains("--diagnostics must be >= 0 and needs --optimizer msam (any --base), "
                 + "got 1 with sgd"), e.getMessage());
     }
 
@@ -98,5 +99,78 @@ class ResumeTest {
         Exception e = assertThrows(java.io.IOException.class,
                 () -> new Trainer(config(dir, "msam"), dir.resolve("none"), System.out, false).run(true));
         assertTrue(e.getMessage().startsWith("No checkpoint to resume from"), e.getMessage());
+    }
+
+    /**
+     * A run folder written before the optimizer catalog (its saved configuration names the optimizer as a string and
+     * has no adaptiveEta) resumes with the options it was started with, now given as --optimizer msam --base adamw.
+     */
+    @Test
+    void aRunSavedBeforeTheCatalogResumes(@TempDir Path dir) throws Exception {
+        Path data = TinyCifar.write(dir.resolve("data"), 20, 40);
+        PrintStream quiet = new PrintStream(java.io.OutputStream.nullOutputStream());
+        RunConfig c = config(data, "msam-adamw");
+        c.model = "mlp";
+        c.epochs = 2;
+        c.maxBatches = 1;
+        c.testSubset = 8;
+        Path run = dir.resolve("run");
+        new Trainer(c, run, quiet, false).stopAfterEpochs(1).run(false);
+        String state = org.deeplearning4j.util.ModelSerializer.getObjectFromFile(run.resolve(Checkpoint.FILE).toFile(),
+                "msam-run-state.json");
+        assertTrue(state.contains("\"optimizer\" : \"msam-adamw\""), state);
+        // the earlier format: the same JSON without the field added since
+        String legacy = state.replaceAll("\\s*\"adaptiveEta\" : null,", "");
+        assertFalse(legacy.contains("adaptiveEta"), legacy);
+        replaceEntry(run.resolve(Checkpoint.FILE), "msam-run-state.json", legacy);
+
+        RunConfig now = new RunConfig();
+        now.optimizer = Optimizer.fromCli("msam", "adamw");
+        RunConfig again = config(data, "msam-adamw");
+        again.optimizer = now.optimizer;
+        again.model = "mlp";
+        again.epochs = 2;
+        again.maxBatches = 1;
+        again.testSubset = 8;
+        RunResult r = new Trainer(again, run, quiet, false).run(true);
+        assertEquals(2, r.epochs.size());
+        assertTrue(r.complete());
+    }
+
+    private static void replaceEntry(Path zip, String entry, String content) throws Exception {
+        Path tmp = zip.resolveSibling("rewritten.zip");
+        try (java.util.zip.ZipFile in = new java.util.zip.ZipFile(zip.toFile());
+                java.util.zip.ZipOutputStream out = new java.util.zip.ZipOutputStream(Files.newOutputStream(tmp))) {
+            for (java.util.zip.ZipEntry e : java.util.Collections.list(in.entries())) {
+                out.putNextEntry(new java.util.zip.ZipEntry(e.getName()));
+                if (e.getName().equals(entry)) {
+                    out.write(content.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                } else {
+                    in.getInputStream(e).transferTo(out);
+                }
+                out.closeEntry();
+            }
+        }
+        Files.move(tmp, zip, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    /** The checkpoint is written before the metrics: when writing the results fails, they are not ahead of it. */
+    @Test
+    void metricsAreNeverAheadOfTheCheckpoint(@TempDir Path dir) throws Exception {
+        Path data = TinyCifar.write(dir.resolve("data"), 20, 40);
+        PrintStream quiet = new PrintStream(java.io.OutputStream.nullOutputStream());
+        RunConfig c = config(data, "sgd");
+        c.model = "mlp";
+        c.epochs = 1;
+        c.maxBatches = 1;
+        c.testSubset = 8;
+        Path run = dir.resolve("run");
+        // a folder where the plot should go: writing the results fails after metrics.csv
+        Files.createDirectories(run.resolve("loss.png").resolve("blocked"));
+        assertThrows(java.io.IOException.class, () -> new Trainer(c, run, quiet, false).run(false));
+        int metricsEpochs = Files.readAllLines(run.resolve("metrics.csv")).size() - 1;
+        assertEquals(1, metricsEpochs);
+        assertTrue(Checkpoint.exists(run), "the checkpoint of the epoch the metrics show");
+        assertEquals(metricsEpochs, Checkpoint.readState(run).epochsDone);
     }
 }

@@ -1,0 +1,99 @@
+package org.msam.examples.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.msam.config.AdamW;
+import org.msam.config.Msam;
+import org.msam.config.Sam;
+import org.msam.config.SgdMomentum;
+import org.msam.schedule.ConstantSchedule;
+
+/** The optimizer catalog: names, composition of method and base, and what each one builds. */
+class OptimizerTest {
+    private static Optimizer.Hyper hyper(double momentum) {
+        return new Optimizer.Hyper(new ConstantSchedule(0.1), momentum, 0.01);
+    }
+
+    @Test
+    void theExistingNamesAreStable() {
+        assertEquals(List.of("sgd", "nag", "adamw", "sam", "sam-nag", "sam-adamw", "asam", "asam-nag", "asam-adamw",
+                "msam", "msam-nag", "msam-adamw"), Optimizer.names());
+        assertEquals(Optimizer.MSAM_ADAMW, Optimizer.parse("msam-adamw"));
+        assertEquals("msam-adamw", Optimizer.MSAM_ADAMW.name());
+        // the benchmarks' earlier spellings
+        assertEquals(Optimizer.MSAM_ADAMW, Optimizer.parse("msamAdamW"));
+        assertEquals(Optimizer.MSAM, Optimizer.parse("msamSgd"));
+        assertEquals(Optimizer.SGD, Optimizer.parse("sgdMomentum"));
+        assertEquals(Optimizer.NAG, Optimizer.parse("sgdNesterov"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Optimizer.parse("lion"));
+        assertTrue(e.getMessage().startsWith("Unknown optimizer 'lion'; valid names: sgd, nag, adamw, sam, asam, msam"),
+                e.getMessage());
+    }
+
+    @Test
+    void theCommandLineComposesMethodAndBase() {
+        assertEquals(Optimizer.MSAM_ADAMW, Optimizer.fromCli("msam", "adamw"));
+        assertEquals(Optimizer.MSAM_ADAMW, Optimizer.fromCli("msam-adamw", null));
+        assertEquals(Optimizer.MSAM_ADAMW, Optimizer.fromCli("msam-adamw", "adamw"));
+        assertEquals(Optimizer.of(Optimizer.Method.SAM, Optimizer.Base.ADAMW), Optimizer.fromCli("sam", "adamw"));
+        assertEquals(Optimizer.ASAM, Optimizer.fromCli("asam", null));
+        assertEquals(Optimizer.ASAM, Optimizer.fromCli("asam", "sgd"));
+        assertEquals(Optimizer.NAG, Optimizer.fromCli("nag", "nag"));
+        assertEquals("--base adamw contradicts --optimizer sgd: --base applies to sam, asam and msam; for a plain "
+                + "optimizer write --optimizer adamw alone",
+                assertThrows(IllegalArgumentException.class, () -> Optimizer.fromCli("sgd", "adamw")).getMessage());
+        assertEquals("--base nag contradicts --optimizer msam-adamw: write --optimizer msam --base nag",
+                assertThrows(IllegalArgumentException.class, () -> Optimizer.fromCli("msam-adamw", "nag"))
+                        .getMessage());
+        assertEquals("Unknown --base 'lion'; valid names: sgd, nag, adamw",
+                assertThrows(IllegalArgumentException.class, () -> Optimizer.fromCli("msam", "lion")).getMessage());
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> Optimizer.fromCli("lion", null)).getMessage()
+                .startsWith("Unknown --optimizer 'lion'"));
+    }
+
+    @Test
+    void behaviourFollowsTheTypedValues() {
+        assertFalse(Optimizer.SGD.sharpnessAware());
+        assertTrue(Optimizer.ASAM.sharpnessAware() && Optimizer.ASAM.samFamily() && !Optimizer.ASAM.msam());
+        assertTrue(Optimizer.MSAM_ADAMW.msam() && !Optimizer.MSAM_ADAMW.coupledDecay());
+        assertTrue(Optimizer.SAM.coupledDecay());
+        assertFalse(Optimizer.ADAMW.coupledDecay());
+        assertEquals(Sam.DEFAULT_RHO, Optimizer.SAM.defaultRho(), 0);
+        assertEquals(Msam.DEFAULT_RHO, Optimizer.MSAM.defaultRho(), 0);
+    }
+
+    @Test
+    void eachBuildsOnlyItsOwnUpdater() {
+        // momentum 1 is valid for SGD: no AdamW is built to refuse it as beta1
+        SgdMomentum sgd = assertInstanceOf(SgdMomentum.class, Optimizer.SGD.updater(hyper(1.0)));
+        assertEquals(1.0, sgd.getMomentum(), 0);
+        assertTrue(assertInstanceOf(SgdMomentum.class, Optimizer.NAG.updater(hyper(0.9))).isNesterov());
+        assertInstanceOf(AdamW.class, Optimizer.ADAMW.updater(hyper(0.9)));
+        Sam asam = assertInstanceOf(Sam.class, Optimizer.ASAM.updater(hyper(0.9).adaptiveEta(0.2).rho(0.7)));
+        assertTrue(asam.isAdaptive());
+        assertEquals(0.2, asam.getAdaptiveEta(), 0);
+        assertEquals(0.7, asam.getRho(), 0);
+        Sam samAdamW = assertInstanceOf(Sam.class, Optimizer.fromCli("sam", "adamw").updater(hyper(0.9)));
+        assertInstanceOf(AdamW.class, samAdamW.getBase());
+        assertFalse(samAdamW.isAdaptive());
+        Msam msam = assertInstanceOf(Msam.class, Optimizer.MSAM_ADAMW.updater(hyper(0.9)));
+        assertInstanceOf(AdamW.class, msam.getBase());
+    }
+
+    @Test
+    void runConfigWritesTheOptimizerByName() throws Exception {
+        RunConfig c = new RunConfig();
+        c.optimizer = Optimizer.MSAM_ADAMW;
+        String json = Json.write(c);
+        assertTrue(json.contains("\"optimizer\" : \"msam-adamw\""), json);
+        assertEquals(Optimizer.MSAM_ADAMW, Json.read(json, RunConfig.class).optimizer);
+        assertEquals(Optimizer.MSAM_ADAMW, c.copy().optimizer);
+    }
+}
