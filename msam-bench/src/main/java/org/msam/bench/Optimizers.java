@@ -13,7 +13,7 @@ import org.nd4j.linalg.learning.config.Nesterovs;
 /**
  * The optimizers the training-iteration and memory benchmarks compare. The names are those of the examples'
  * optimizer catalog ({@link Optimizer}), which also decides what each one builds and installs; the benchmarks only
- * add two ND4J baselines and fix the reference hyper-parameters of ALGORITHMS.md (the speed does not depend on the
+ * add two ND4J baselines and fix the reference hyper-parameters of docs/ALGORITHMS.md (the speed does not depend on the
  * values, only on the work):
  * <table>
  *   <caption>Optimizers</caption>

@@ -45,7 +45,7 @@ class BenchmarkSmokeTest {
                 .build();
         Collection<RunResult> results = new Runner(options).run();
 
-        assertEquals(8 + 6 + 9, results.size());
+        assertEquals(8 + 11 + 9, results.size());
         for (RunResult r : results) {
             double score = r.getPrimaryResult().getScore();
             assertTrue(score > 0 && Double.isFinite(score), r.getParams() + ": " + score);
@@ -53,7 +53,7 @@ class BenchmarkSmokeTest {
         }
 
         List<Report.Result> parsed = Report.read(List.of(json));
-        assertEquals(23, parsed.size());
+        assertEquals(results.size(), parsed.size());
         String md = Report.markdown(parsed);
         assertTrue(md.contains("### OptimizerStepBenchmark.step (avgt)"), md);
         assertTrue(md.contains("### TrainingIterationBenchmark.fit (avgt)"), md);

@@ -22,7 +22,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * registered as biases: no {@code l2}, and no AdamW decay unless its scope is
  * {@link org.msam.config.DecayScope#ALL_TRAINABLE}.
  */
-public final class LayerNormalization extends VitLayer {
+public final class LayerNormalization extends VitLayer implements org.msam.dl4j.NormalizationLayer {
     /** Default ε added to the variance: {@value}. */
     public static final double DEFAULT_EPSILON = 1e-6;
     /** Name of the gain γ. */
@@ -111,5 +111,11 @@ public final class LayerNormalization extends VitLayer {
     @Override
     public int hashCode() {
         return (31 * super.hashCode() + Long.hashCode(size)) * 31 + Double.hashCode(epsilon);
+    }
+
+    /** γ and β are the normalisation's affine parameters: BN-only SAM and MSAM perturb them. */
+    @Override
+    public boolean isNormalizationParam(String paramName) {
+        return GAIN.equals(paramName) || OFFSET.equals(paramName);
     }
 }

@@ -12,6 +12,7 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.optimize.api.TrainingListener;
 import org.msam.config.AdamW;
+import org.msam.config.LookSam;
 import org.msam.config.Msam;
 import org.msam.config.Sam;
 import org.msam.config.SgdMomentum;
@@ -31,7 +32,8 @@ import org.nd4j.shade.jackson.annotation.JsonValue;
  * follows from these two typed values.
  *
  * <p>Names: a plain optimizer is named by its base ({@code sgd}, {@code nag}, {@code adamw}); a sharpness-aware
- * one by its method over SGD ({@code sam}, {@code asam}, {@code msam}) and by {@code <method>-<base>} otherwise
+ * one by its method over SGD ({@code sam}, {@code asam}, {@code msam}, {@code amsam} adaptive MSAM, {@code bnsam}
+ * and {@code bnmsam} BN-only SAM and MSAM, {@code looksam}) and by {@code <method>-<base>} otherwise
  * ({@code msam-adamw}, {@code sam-adamw}, {@code asam-nag}, ...). {@link #parse} also reads the benchmarks' earlier
  * spellings ({@code msamAdamW}, {@code msamSgd}, {@code sgdMomentum}, {@code sgdNesterov}), so that results
  * recorded under them stay readable.
@@ -81,7 +83,15 @@ public final class Optimizer {
         /** Adaptive SAM (Kwon et al. 2021): SAM with a perturbation scaled by |θ| + η_a. */
         ASAM("asam"),
         /** Momentum-SAM: the gradient at θ − ρ·v/‖v‖, one pass per step. */
-        MSAM("msam");
+        MSAM("msam"),
+        /** Adaptive MSAM: MSAM with a perturbation scaled by (|θ| + η_a)², one pass per step. */
+        AMSAM("amsam"),
+        /** BN-only SAM (Mueller et al. 2023): SAM's perturbation on the normalisation layers' γ and β only. */
+        BNSAM("bnsam"),
+        /** BN-only MSAM: MSAM's perturbation on the normalisation layers' γ and β only. */
+        BNMSAM("bnmsam"),
+        /** LookSAM (Liu et al. 2022): a SAM step every 5 iterations, the last one's g_v in between (α 0.7). */
+        LOOKSAM("looksam");
 
         private final String cliName;
 
@@ -145,9 +155,12 @@ public final class Optimizer {
         return Collections.unmodifiableList(new ArrayList<>(BY_NAME.values()));
     }
 
+    /** The methods' names, for messages. */
+    static final String METHODS = "sam, asam, msam, amsam, bnsam, bnmsam, looksam";
+
     /** The valid names, in words, for messages. */
-    public static final String VALID_NAMES = "sgd, nag, adamw, sam, asam, msam, or sam|asam|msam over another base "
-            + "as <method>-nag or <method>-adamw (e.g. msam-adamw)";
+    public static final String VALID_NAMES = "sgd, nag, adamw, " + METHODS + ", or a method over another base as "
+            + "<method>-nag or <method>-adamw (e.g. msam-adamw)";
 
     /** @return the names {@link #parse} accepts (without the earlier spellings) */
     public static List<String> names() {
@@ -187,8 +200,8 @@ public final class Optimizer {
             o = parse(optimizer);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("Unknown --optimizer '" + optimizer + "'; valid names: sgd, nag, "
-                    + "adamw, sam, asam, msam (with --base sgd|nag|adamw for sam, asam and msam), or a combined name "
-                    + "such as msam-adamw");
+                    + "adamw, " + METHODS + " (with --base sgd|nag|adamw for the methods), or a combined name such as "
+                    + "msam-adamw");
         }
         if (base == null) {
             return o;
@@ -233,14 +246,14 @@ public final class Optimizer {
         return method != Method.PLAIN;
     }
 
-    /** @return true for SAM and adaptive SAM, the two-pass methods */
+    /** @return true for SAM, adaptive SAM, BN-only SAM and LookSAM, the methods that take SAM steps */
     public boolean samFamily() {
-        return method == Method.SAM || method == Method.ASAM;
+        return method == Method.SAM || method == Method.ASAM || method == Method.BNSAM || method == Method.LOOKSAM;
     }
 
-    /** @return true for MSAM, which keeps the perturbed weights between steps */
+    /** @return true for MSAM and its adaptive and BN-only forms, which keep the perturbed weights between steps */
     public boolean msam() {
-        return method == Method.MSAM;
+        return method == Method.MSAM || method == Method.AMSAM || method == Method.BNMSAM;
     }
 
     /** @return true when the weight decay is DL4J's coupled l2 (SGD bases); false for AdamW's decoupled decay */
@@ -248,13 +261,21 @@ public final class Optimizer {
         return base != Base.ADAMW;
     }
 
-    /** @return the papers' ρ when none is given: 0.05 for SAM (Foret et al.), 0.5 for ASAM (Kwon et al.), 3 for MSAM */
+    /**
+     * @return the papers' ρ when none is given: 0.05 for SAM (Foret et al.), BN-only SAM and LookSAM, 0.5 for ASAM
+     *     (Kwon et al.), 3 for MSAM and its forms (tune it for adaptive and BN-only MSAM: their perturbations are
+     *     scaled differently)
+     */
     public double defaultRho() {
         switch (method) {
             case SAM:
                 return Sam.DEFAULT_RHO;
             case ASAM:
                 return 0.5;
+            case BNSAM:
+                return Sam.DEFAULT_RHO;
+            case LOOKSAM:
+                return LookSam.DEFAULT_RHO;
             default:
                 return Msam.DEFAULT_RHO;
         }
@@ -283,8 +304,17 @@ public final class Optimizer {
             case ASAM:
                 return Sam.builder().base(b).rho(rho).adaptive(true)
                         .adaptiveEta(h.adaptiveEta == null ? Sam.DEFAULT_ADAPTIVE_ETA : h.adaptiveEta).build();
+            case BNSAM:
+                return Sam.builder().base(b).rho(rho).normalizationOnly(true).build();
+            case LOOKSAM:
+                return LookSam.builder().base(b).rho(rho).build();
             case MSAM:
-                Msam.Builder m = Msam.builder().base(b).rho(rho);
+            case AMSAM:
+            case BNMSAM:
+                Msam.Builder m = Msam.builder().base(b).rho(rho).normalizationOnly(method == Method.BNMSAM);
+                if (method == Method.AMSAM) {
+                    m.adaptive(true).adaptiveEta(h.adaptiveEta == null ? Msam.DEFAULT_ADAPTIVE_ETA : h.adaptiveEta);
+                }
                 if (h.rhoOffEpochs > 0) {
                     m.rhoSchedule(new OffThenOnSchedule(ScheduleType.EPOCH, h.rhoOffEpochs, rho));
                 }

@@ -5,7 +5,7 @@ import java.util.Map;
 import java.util.function.Consumer;
 
 /**
- * The paper's recipes (ALGORITHMS.md, "Schedules") as named presets. A preset sets the recipe's values; options
+ * The paper's recipes (docs/ALGORITHMS.md, "Schedules") as named presets. A preset sets the recipe's values; options
  * given explicitly on the command line override them.
  *
  * <table>

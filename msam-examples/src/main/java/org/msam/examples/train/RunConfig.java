@@ -153,8 +153,9 @@ public final class RunConfig {
         if (adaptiveEta != null && !(adaptiveEta >= 0 && Double.isFinite(adaptiveEta))) {
             p.add("--adaptive-eta must be finite and >= 0, got " + adaptiveEta);
         }
-        if (adaptiveEta != null && optimizer.method() != Optimizer.Method.ASAM) {
-            p.add("--adaptive-eta applies to --optimizer asam only, got it with " + optimizer);
+        if (adaptiveEta != null && optimizer.method() != Optimizer.Method.ASAM
+                && optimizer.method() != Optimizer.Method.AMSAM) {
+            p.add("--adaptive-eta applies to --optimizer asam and amsam only, got it with " + optimizer);
         }
         if (diagnosticsEvery < 0 || diagnosticsEvery > 0 && !optimizer.msam()) {
             p.add("--diagnostics must be >= 0 and needs --optimizer msam (any --base), got " + diagnosticsEvery

@@ -116,7 +116,7 @@ class RunFolderTest {
         assertEquals(List.of("--rho must be >= 0 for sam, got -1.0 (only MSAM takes a negative rho)"), c.problems());
         c.rho = null;
         c.adaptiveEta = 0.1;
-        assertEquals(List.of("--adaptive-eta applies to --optimizer asam only, got it with sam"), c.problems());
+        assertEquals(List.of("--adaptive-eta applies to --optimizer asam and amsam only, got it with sam"), c.problems());
         c.optimizer = Optimizer.ASAM;
         assertEquals(List.of(), c.problems());
     }
