@@ -45,11 +45,12 @@ public final class Norms {
         if (n <= CHUNK) {
             return n == 0 ? 0 : Nd4j.getBlasWrapper().dot(a, b);
         }
+        boolean same = x == y;
         double s = 0;
         for (long from = 0; from < n; from += CHUNK) {
             long len = Math.min(CHUNK, n - from);
-            s += Nd4j.getBlasWrapper().dot(a.get(NDArrayIndex.interval(from, from + len)),
-                    b.get(NDArrayIndex.interval(from, from + len)));
+            INDArray part = a.get(NDArrayIndex.interval(from, from + len));
+            s += Nd4j.getBlasWrapper().dot(part, same ? part : b.get(NDArrayIndex.interval(from, from + len)));
         }
         return s;
     }
