@@ -26,6 +26,7 @@ import org.nd4j.shade.jackson.databind.ObjectMapper;
  * measured in the same file with the same other parameters ({@code OptimizerStepBenchmark}: ND4J's
  * {@code nd4jNesterovs} and our {@code sgd}; {@code TrainingIterationBenchmark}: {@code sgd};
  * {@code Nd4jOpBenchmark}: {@code axpy}), then
+ * the analogue of the paper's Table 1 speed row (SGD's time over each optimizer's, next to the paper's figures), and
  * the project's speed targets and whether each is met. "Best" is the fastest measurement iteration: on a
  * shared machine its ratios are less disturbed by other processes than those of the means.
  *
@@ -304,8 +305,68 @@ public final class Report {
         for (Map.Entry<String, List<Result>> e : byBenchmark.entrySet()) {
             table(sb, e.getKey(), e.getValue());
         }
+        speed(sb, results);
         targets(sb, results);
         return sb.toString();
+    }
+
+    /** The paper's Table 1 (one A100): SGD's runtime divided by each optimizer's. */
+    static final Map<String, Double> PAPER_SPEED = paperSpeed();
+
+    private static Map<String, Double> paperSpeed() {
+        Map<String, Double> m = new LinkedHashMap<>();
+        m.put("sgd", 1.00);
+        m.put("nag", 0.99);
+        m.put("msam", 0.99);
+        m.put("looksam", 0.84);
+        m.put("mesa", 0.77);
+        m.put("esam", 0.62);
+        m.put("sam", 0.52);
+        return m;
+    }
+
+    /**
+     * The analogue of the paper's Table 1 row from {@code TrainingIterationBenchmark}: SGD's time over each
+     * optimizer's (above 1: faster than SGD), ± the propagated error, next to the paper's figures.
+     */
+    private static void speed(StringBuilder sb, List<Result> results) {
+        Map<String, List<Result>> groups = new LinkedHashMap<>();
+        for (Result r : results) {
+            if (r.benchmarkClass().equals("TrainingIterationBenchmark")) {
+                groups.computeIfAbsent(r.group(), k -> new ArrayList<>()).add(r);
+            }
+        }
+        StringBuilder rows = new StringBuilder();
+        for (List<Result> group : groups.values()) {
+            Result sgd = find(group, "sgd");
+            if (sgd == null) {
+                continue;
+            }
+            rows.append("| ").append(group.get(0).otherParams()).append(" |");
+            for (String o : PAPER_SPEED.keySet()) {
+                Result r = find(group, o);
+                if (r == null) {
+                    rows.append(" — |");
+                    continue;
+                }
+                double[] q = r.timeRatio(sgd);
+                double speed = 1 / q[0];
+                rows.append(' ').append(ratio(new double[] {speed, q[1] * speed * speed})).append(" |");
+            }
+            rows.append('\n');
+        }
+        if (rows.length() == 0) {
+            return;
+        }
+        sb.append("### Speed (the paper's Table 1: SGD's time / the optimizer's)\n\n| Parameters |");
+        for (String o : PAPER_SPEED.keySet()) {
+            sb.append(' ').append(o).append(" |");
+        }
+        sb.append("\n|---|").append("---:|".repeat(PAPER_SPEED.size())).append("\n| paper (one A100) |");
+        for (double v : PAPER_SPEED.values()) {
+            sb.append(String.format(Locale.ROOT, " %.2f |", v));
+        }
+        sb.append('\n').append(rows).append('\n');
     }
 
     private static void table(StringBuilder sb, String title, List<Result> rows) {

@@ -57,6 +57,11 @@ class BenchmarkSmokeTest {
         String md = Report.markdown(parsed);
         assertTrue(md.contains("### OptimizerStepBenchmark.step (avgt)"), md);
         assertTrue(md.contains("### TrainingIterationBenchmark.fit (avgt)"), md);
+        assertTrue(md.contains("### Speed (the paper's Table 1: SGD's time / the optimizer's)"), md);
+        assertTrue(md.contains("| paper (one A100) | 1.00 | 0.99 | 0.99 | 0.84 | 0.77 | 0.62 | 0.52 |"), md);
+        // Our row: SGD over itself is 1, and the optimizers the paper has but we lack are "—".
+        assertTrue(java.util.regex.Pattern.compile("\\n\\| [^|\\n]+ \\| 1\\.00( ± [0-9.]+)? \\|([^|\\n]+\\|){3} — \\| — \\|")
+                .matcher(md).find(), md);
         assertTrue(md.contains("| size=300000 | msam |"), md);
         assertTrue(md.contains("| model=smallCnn, batch=4 | msam |") || md.contains("| batch=4, model=smallCnn | msam |"),
                 md);
