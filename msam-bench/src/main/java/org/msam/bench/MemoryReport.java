@@ -7,25 +7,31 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 
+import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.graph.vertex.impl.LayerVertex;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.updater.BaseMultiLayerUpdater;
 import org.deeplearning4j.nn.updater.UpdaterBlock;
+import org.msam.examples.train.Optimizer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.learning.config.NoOp;
 
 /**
  * The memory each optimizer adds to a model, as a Markdown table: the updater state DL4J allocates
  * ({@code getUpdater(true).getStateViewArray()}: length × element size, measured on the initialised network)
- * plus the parameter-sized buffers the training listener keeps, <em>computed</em> from the model:
+ * plus the parameter-sized buffers the rule and its driver keep, <em>computed</em> from the model (n: trainable
+ * parameters; N: BatchNorm γ and β; S: the NoOp-updater parameters, BatchNorm's running statistics):
  * <ul>
- *   <li>SAM: msam-core's SamRule holds one backup of every parameter (θ, restored after the second pass)
- *       and one copy of the BatchNorm running-statistic updates of the first pass (the NoOp-updater
- *       parameters); adaptive SAM would add one more parameter-sized buffer.</li>
- *   <li>MSAM: no buffer; its state is the base optimizer's plus two numbers (c and a flag) for each variable
- *       of an updater block (DL4J sizes a block's state as the sum of {@code stateSize(n)} over its variables;
- *       only the last pair is used), which the state column already includes.</li>
+ *   <li>SAM: a copy of θ (n) and of the first pass's running-statistic updates (S); adaptive SAM: and T (n);
+ *       BN-only SAM: a copy of γ and β only (N + S);</li>
+ *   <li>LookSAM: SAM's, plus a copy of the first gradient (n); its g_v (n) is updater state, in the state
+ *       column;</li>
+ *   <li>MSAM and BN-only MSAM: none; the state is the base optimizer's plus two numbers (c and a flag) for each
+ *       variable of an updater block (DL4J sizes a block's state as the sum of {@code stateSize(n)} over its
+ *       variables; only the last pair is used); adaptive MSAM: its e (n) is state, and T (n) a buffer;</li>
  *   <li>the others: none (AdamW's decay listener holds only views).</li>
  * </ul>
  * Activations and gradients are the same for every optimizer and not counted. Run:
@@ -38,7 +44,7 @@ import org.nd4j.linalg.learning.config.NoOp;
 public final class MemoryReport {
     /** The optimizers of the table, in order. */
     static final List<String> OPTIMIZERS = List.of("sgd", "nag", "nd4jNesterovs", "adamw", "nd4jAdam", "sam", "msam",
-            "msam-adamw");
+            "msam-adamw", "asam", "amsam", "bnsam", "bnmsam", "looksam");
 
 
     private MemoryReport() {
@@ -132,19 +138,53 @@ public final class MemoryReport {
         INDArray state = updater.getStateViewArray();
         long parameters = net.numParams();
         long noOp = 0;
+        long normalization = 0;
         int trainable = 0;
         for (UpdaterBlock b : updater.getUpdaterBlocks()) {
             if (b.getGradientUpdater().getConfig() instanceof NoOp) {
                 noOp += b.getParamOffsetEnd() - b.getParamOffsetStart();
-            } else {
-                trainable++;
+                continue;
+            }
+            trainable++;
+            for (UpdaterBlock.ParamState ps : b.getLayersAndVariablesInBlock()) {
+                Object layer = ps.getLayer() instanceof LayerVertex ? ((LayerVertex) ps.getLayer()).getLayer()
+                        : ps.getLayer();
+                if (layer instanceof Layer && ((Layer) layer).conf().getLayer() instanceof BatchNormalization) {
+                    normalization += ps.getParamOffsetEnd() - ps.getParamOffsetStart();
+                }
             }
         }
-        long listener = Optimizers.keepsParameterCopy(optimizer) ? parameters + noOp : 0;
+        long listener = ruleBuffers(optimizer, parameters - noOp, normalization, noOp);
         Row row = new Row(model, optimizer, parameters, net.params().dataType().width(), trainable,
                 state == null ? 0 : state.length(), listener);
         net.clear();
         return row;
+    }
+
+    /**
+     * @param optimizer     the optimizer's name
+     * @param trainable     n, the trainable parameters
+     * @param normalization N, BatchNorm's γ and β
+     * @param noOp          S, the NoOp-updater parameters
+     * @return the elements of the buffers the rule and its driver keep (see the class description)
+     */
+    static long ruleBuffers(String optimizer, long trainable, long normalization, long noOp) {
+        if (Optimizers.ND4J_NESTEROVS.equals(optimizer) || Optimizers.ND4J_ADAM.equals(optimizer)) {
+            return 0;
+        }
+        switch (Optimizer.parse(optimizer).method()) {
+            case SAM:
+                return trainable + noOp;
+            case ASAM:
+            case LOOKSAM:
+                return 2 * trainable + noOp;
+            case BNSAM:
+                return normalization + noOp;
+            case AMSAM:
+                return trainable;
+            default:
+                return 0;
+        }
     }
 
     /**
@@ -169,10 +209,11 @@ public final class MemoryReport {
                     r.perParameterMemory(), over));
         }
         sb.append("\nUpdater state: `getUpdater(true).getStateViewArray()` length × element size, measured (it "
-                + "includes MSAM's two numbers per variable). Listener buffers: computed, not measured: SAM's "
-                + "backup of all parameters plus the copy of the BatchNorm statistics' updates; MSAM and the others "
-                + "keep none. Parameters include BatchNorm's running statistics (DL4J stores them as "
-                + "parameters with a NoOp updater).\n");
+                + "includes MSAM's two numbers per variable, LookSAM's g_v and adaptive MSAM's e). Listener buffers: "
+                + "computed, not measured: SAM's copy of the trainable parameters plus the copy of the BatchNorm "
+                + "statistics' updates (adaptive SAM and LookSAM one more parameter-sized buffer, BN-only SAM a copy "
+                + "of γ and β only; adaptive MSAM its T); MSAM, BN-only MSAM and the others keep none. Parameters "
+                + "include BatchNorm's running statistics (DL4J stores them as parameters with a NoOp updater).\n");
         return sb.toString();
     }
 

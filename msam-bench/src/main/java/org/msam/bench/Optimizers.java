@@ -102,14 +102,6 @@ public final class Optimizers {
         }
     }
 
-    /**
-     * @param name a name of the catalog, or one of the ND4J baselines
-     * @return true for SAM and adaptive SAM, whose listener keeps a copy of the parameters
-     */
-    public static boolean keepsParameterCopy(String name) {
-        return !ND4J_NESTEROVS.equals(name) && !ND4J_ADAM.equals(name) && catalog(name).samFamily();
-    }
-
     /** @return the coupled weight decay (DL4J's .l2) the optimizer trains with: SGD bases only */
     public static double l2(String name) {
         if (ND4J_ADAM.equals(name)) {

@@ -33,7 +33,20 @@ class MemoryReportTest {
 
         MemoryReport.Row sam = by.get("sam");
         assertEquals(sgd.stateElements, sam.stateElements);
-        assertTrue(sam.listenerElements > params, "backup of every parameter plus the BatchNorm statistics");
+        long noOp = params - trainable;
+        assertTrue(noOp > 0, "BatchNorm statistics");
+        assertEquals(trainable + noOp, sam.listenerElements, "a copy of θ plus the BatchNorm statistics' updates");
+        assertEquals(2 * trainable + noOp, by.get("asam").listenerElements, "and T");
+        // smallCnn: BatchNorm over 16 and 32 channels, γ and β each.
+        assertEquals(2 * (16 + 32) + noOp, by.get("bnsam").listenerElements, "a copy of γ and β only");
+        MemoryReport.Row look = by.get("looksam");
+        assertEquals(sgd.stateElements + trainable, look.stateElements, "g_v is state");
+        assertEquals(2 * trainable + noOp, look.listenerElements, "θ and the first gradient");
+        MemoryReport.Row amsam = by.get("amsam");
+        assertEquals(by.get("msam").stateElements + trainable, amsam.stateElements, "e is state");
+        assertEquals(trainable, amsam.listenerElements, "T");
+        assertEquals(0, by.get("bnmsam").listenerElements);
+        assertEquals(by.get("msam").stateElements, by.get("bnmsam").stateElements);
 
         MemoryReport.Row msam = by.get("msam");
         long extra = msam.stateElements - sgd.stateElements;
