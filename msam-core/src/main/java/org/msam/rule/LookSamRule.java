@@ -5,6 +5,7 @@ import java.util.List;
 import org.msam.config.LookSam;
 import org.msam.updater.LookSamUpdater;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.scalar.ScalarMultiplication;
 import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.Axpy;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -92,11 +93,7 @@ public final class LookSamRule implements SharpnessRule {
         }
         double hostNorm = Math.sqrt(sq);
         double norm = hostNorm * s;
-        if (!Double.isFinite(norm)) {
-            throw new ArithmeticException("LookSAM: non-finite gradient at iteration " + iteration + " (epoch " + epoch
-                    + "): its norm is " + norm + ". The step was not applied and the optimizer state is unchanged. "
-                    + "Lower the learning rate or rho, or check the inputs for NaN/Inf.");
-        }
+        RuleChecks.requireFiniteGradientNorm(name(), norm, iteration, epoch);
         if (!refresh) {
             double gvNorm = Math.sqrt(Norms.squaredNorm(List.of(gv)));
             lookAhead = config.getAlpha() * norm / (gvNorm + MsamRule.DELTA) / s;
@@ -109,7 +106,7 @@ public final class LookSamRule implements SharpnessRule {
                 continue;
             }
             INDArray copy = Ascent.buffer(g, i, variables.get(i).value());
-            Nd4j.exec(new org.nd4j.linalg.api.ops.impl.scalar.ScalarMultiplication(grads[i], null, copy, s));
+            Nd4j.exec(new ScalarMultiplication(grads[i], null, copy, s));
             if (config.getRho() > 0) {
                 ascent.move(i, grads[i], scale);
             }
@@ -126,8 +123,7 @@ public final class LookSamRule implements SharpnessRule {
         }
         if (refresh) {
             // g_v starts as the mean second-pass gradient; the part along g is removed once ⟨ḡ_s, ḡ⟩ is known.
-            Nd4j.exec(new org.nd4j.linalg.api.ops.impl.scalar.ScalarMultiplication(step, null, gv[i],
-                    host.gradientScale()));
+            Nd4j.exec(new ScalarMultiplication(step, null, gv[i], host.gradientScale()));
             if (g[i] != null) {
                 dot += Norms.dot(gv[i], g[i]);
             }

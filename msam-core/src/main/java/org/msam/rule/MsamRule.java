@@ -9,6 +9,10 @@ import java.util.Map;
 import org.msam.config.Msam;
 import org.msam.updater.MsamUpdater;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.ops.transforms.Transforms;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Momentum-SAM (Becker et al. 2024, Algorithm 1) over every updater block of a model: docs/ALGORITHMS.md, section
@@ -26,7 +30,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * no parameter-sized buffer.
  */
 public final class MsamRule implements SharpnessRule {
-    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(MsamRule.class);
+    private static final Logger LOG = LoggerFactory.getLogger(MsamRule.class);
     /** δ added to the norm before dividing: {@value}. */
     public static final double DELTA = 1e-12;
 
@@ -73,7 +77,7 @@ public final class MsamRule implements SharpnessRule {
             throw new IllegalStateException("MSAM found no trainable parameter in the model");
         }
         if (ms.isEmpty()) {
-            throw new IllegalStateException(RuleChecks.NO_NORMALIZATION_PARAMETERS.replace("{rule}", "MSAM"));
+            throw new IllegalStateException(RuleChecks.noNormalizationParameters("MSAM"));
         }
         this.updaters = Collections.unmodifiableList(us);
         this.momenta = Collections.unmodifiableList(ms);
@@ -82,11 +86,6 @@ public final class MsamRule implements SharpnessRule {
             LOG.warn("Msam rho = {} < 0 perturbs along the positive momentum; the paper finds this lowers test accuracy",
                     config.getRho());
         }
-    }
-
-    /** @return the configuration */
-    public Msam config() {
-        return config;
     }
 
     /** @return the distinct MSAM updaters (one per DL4J block, or per SameDiff variable) */
@@ -155,11 +154,11 @@ public final class MsamRule implements SharpnessRule {
         double sq = 0;
         for (INDArray[] a : adaptive) {
             if (a[3] == null) {
-                a[3] = org.nd4j.linalg.factory.Nd4j.createUninitialized(a[0].dataType(), a[0].length());
+                a[3] = Nd4j.createUninitialized(a[0].dataType(), a[0].length());
             }
             INDArray t = a[3];
             t.assign(a[0]);
-            org.nd4j.linalg.ops.transforms.Transforms.abs(t, false);
+            Transforms.abs(t, false);
             t.addi(config.getAdaptiveEta());
             a[2].assign(t).muli(a[1]);
             sq += Norms.squaredNorm(a[2]);

@@ -2,10 +2,27 @@ package org.msam.rule;
 
 /** Messages the rules share. */
 final class RuleChecks {
-    /** A BN-only rule on a model without normalisation parameters; {rule} is replaced by the rule's name. */
-    static final String NO_NORMALIZATION_PARAMETERS = "BN-only {rule} (normalizationOnly(true)) perturbs the γ and β of"
-            + " normalisation layers, and this model has none: add BatchNormalization (or LayerNorm) layers, or build"
-            + " the optimizer with normalizationOnly(false).";
+    /** @return the message for a BN-only rule on a model without normalisation parameters */
+    static String noNormalizationParameters(String rule) {
+        return "BN-only " + rule + " (normalizationOnly(true)) perturbs the γ and β of normalisation layers, and this "
+                + "model has none: add BatchNormalization (or LayerNorm) layers, or build the optimizer with "
+                + "normalizationOnly(false).";
+    }
+
+    /**
+     * @param rule      the rule's name
+     * @param norm      the global norm of the gradient the rule is about to use
+     * @param iteration the iteration
+     * @param epoch     its epoch
+     * @throws ArithmeticException when the norm is not finite: the rule has changed nothing yet
+     */
+    static void requireFiniteGradientNorm(String rule, double norm, int iteration, int epoch) {
+        if (!Double.isFinite(norm)) {
+            throw new ArithmeticException(rule + ": non-finite gradient at iteration " + iteration + " (epoch " + epoch
+                    + "): its norm is " + norm + ". The step was not applied and the optimizer state is unchanged. "
+                    + "Lower the learning rate or rho, or check the inputs for NaN/Inf.");
+        }
+    }
 
     private RuleChecks() {
     }

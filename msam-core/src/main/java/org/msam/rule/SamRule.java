@@ -56,7 +56,7 @@ public final class SamRule implements SharpnessRule {
         }
         if (idx.isEmpty()) {
             throw new IllegalStateException(variables.isEmpty() ? "SAM found no trainable parameter in the model"
-                    : RuleChecks.NO_NORMALIZATION_PARAMETERS.replace("{rule}", "SAM"));
+                    : RuleChecks.noNormalizationParameters("SAM"));
         }
         this.perturbed = idx.stream().mapToInt(Integer::intValue).toArray();
         this.ascent = new Ascent(this.variables);
@@ -97,11 +97,7 @@ public final class SamRule implements SharpnessRule {
             sq += Norms.squaredNorm(g[i]);
         }
         double norm = Math.sqrt(sq);
-        if (!Double.isFinite(norm)) {
-            throw new ArithmeticException("SAM: non-finite gradient at iteration " + iteration + " (epoch " + epoch
-                    + "): its norm is " + norm + ". The step was not applied and the optimizer state is unchanged. "
-                    + "Lower the learning rate or rho, or check the inputs for NaN/Inf.");
-        }
+        RuleChecks.requireFiniteGradientNorm(name(), norm, iteration, epoch);
         double scale = config.getRho() / (norm + MsamRule.DELTA / host.gradientScale());
         for (int i : perturbed) {
             if (g[i] == null) {

@@ -1,5 +1,6 @@
 package org.msam.updater;
 
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
@@ -106,7 +107,7 @@ public final class AdamWUpdater implements GradientUpdater<AdamW>, MomentumUpdat
      */
     @Override
     public void bind(List<Variable> variables, IntPredicate prepared) {
-        List<INDArray> views = new java.util.ArrayList<>();
+        List<INDArray> views = new ArrayList<>();
         for (Variable v : variables) {
             if (config.getDecayScope() == DecayScope.ALL_TRAINABLE || v.kind() == ParamKind.WEIGHT) {
                 views.add(v.value());
@@ -116,8 +117,8 @@ public final class AdamWUpdater implements GradientUpdater<AdamW>, MomentumUpdat
         this.prepared = prepared;
     }
 
-    @Override
-    public boolean requiresDriver() {
+    /** @return true when the decoupled decay needs the driver (λ &gt; 0) */
+    private boolean requiresDriver() {
         return config.getWeightDecay() > 0;
     }
 

@@ -157,11 +157,6 @@ public final class LookSamUpdater implements GradientUpdater<LookSam>, MomentumU
     }
 
     @Override
-    public boolean requiresDriver() {
-        return true;
-    }
-
-    @Override
     public void applyUpdater(INDArray gradient, int iteration, int epoch) {
         ParameterBoundUpdater.requirePrepared(prepared, iteration, "LookSam updater (its SAM steps and g_v are run by "
                 + "the driver)");

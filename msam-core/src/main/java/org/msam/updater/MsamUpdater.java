@@ -201,11 +201,6 @@ public final class MsamUpdater implements GradientUpdater<Msam>, MomentumUpdater
         return n;
     }
 
-    @Override
-    public boolean requiresDriver() {
-        return true;
-    }
-
     /**
      * Removes the perturbation from the block (if present) and runs the base step on θ.
      *

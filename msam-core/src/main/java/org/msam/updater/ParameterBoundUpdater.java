@@ -22,9 +22,6 @@ public interface ParameterBoundUpdater {
      */
     void bind(List<Variable> variables, IntPredicate prepared);
 
-    /** @return true when this updater cannot run without its driver */
-    boolean requiresDriver();
-
     /**
      * @param updater   the updater to bind, if it needs binding
      * @param variables its variables

@@ -61,11 +61,6 @@ public final class SamUpdater implements GradientUpdater<Sam>, ParameterBoundUpd
     }
 
     @Override
-    public boolean requiresDriver() {
-        return true;
-    }
-
-    @Override
     public void applyUpdater(INDArray gradient, int iteration, int epoch) {
         ParameterBoundUpdater.requirePrepared(prepared, iteration, "Sam updater (SAM's second forward/backward "
                 + "pass is run by the driver)");
