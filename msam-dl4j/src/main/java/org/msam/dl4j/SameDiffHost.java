@@ -296,6 +296,10 @@ final class SameDiffHost implements Host {
             g.put(e.getKey(), arr.ordering() == 'c' && Shape.hasDefaultStridesForShape(arr) ? arr : arr.dup('c'));
         }
         gradients = g;
+        if (firstPassLoss != null) {
+            // A second pass (clipping's, after SAM's ascent) leaves the iteration's reported loss as the first set it.
+            return;
+        }
         double[] l = new double[losses.size()];
         for (int j = 0; j < l.length; j++) {
             INDArray arr = og.getOutputs().get(losses.get(j));

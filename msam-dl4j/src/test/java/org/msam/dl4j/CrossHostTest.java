@@ -285,13 +285,34 @@ class CrossHostTest {
         });
         sd.fit(Nets.iterator(batches), 1);
 
+        // With clipping, SameDiff runs one more pass at θ + e; the loss reported is still the first pass's.
+        List<Double> clipped = new ArrayList<>();
+        SameDiff sdClipped = SdMlp.build(theta0, r.updater, 0);
+        SharpnessAware.install(sdClipped, new GlobalGradientClipping(1e3));
+        sdClipped.addListeners(new org.nd4j.autodiff.listeners.BaseListener() {
+            @Override
+            public boolean isActive(org.nd4j.autodiff.listeners.Operation operation) {
+                return true;
+            }
+
+            @Override
+            public void iterationDone(SameDiff s, org.nd4j.autodiff.listeners.At at,
+                                      org.nd4j.linalg.dataset.api.MultiDataSet data,
+                                      org.nd4j.autodiff.listeners.Loss loss) {
+                clipped.add(loss.getLosses()[0]);
+            }
+        });
+        sdClipped.fit(Nets.iterator(batches), 1);
+
         SdMlp.Oracle oracle = new SdMlp.Oracle();
+        assertEquals(batches.size(), clipped.size());
         assertEquals(batches.size(), network.size());
         assertEquals(batches.size(), sameDiff.size());
         double first = oracle.loss(theta0, batches.get(0));
         assertEquals(first, sameDiff.get(0), 1e-12, "SameDiff: loss at θ0 on the first batch");
         for (int i = 0; i < batches.size(); i++) {
             assertEquals(network.get(i), sameDiff.get(i), 1e-12, "iteration " + i);
+            assertEquals(sameDiff.get(i), clipped.get(i), 1e-12, "iteration " + i + " with clipping (not acting)");
         }
     }
 
