@@ -56,6 +56,8 @@ public final class SharpnessAwareListener extends BaseTrainingListener {
     private boolean inEpoch;
     private boolean warnedManualLoop;
     private transient INDArray[] labels;
+    /** Whether a user listener reads the mini-batch's labels after the pass ({@link MsamDiagnostics}). */
+    private boolean keepLabels;
 
     SharpnessAwareListener() {
     }
@@ -67,6 +69,7 @@ public final class SharpnessAwareListener extends BaseTrainingListener {
 
     void setUserListeners(List<TrainingListener> listeners) {
         this.userListeners = Collections.unmodifiableList(new ArrayList<>(listeners));
+        this.keepLabels = listeners.stream().anyMatch(l -> l instanceof MsamDiagnostics);
     }
 
     /** @return the rule this driver runs (null before the first {@link SharpnessAware#install}) */
@@ -268,7 +271,9 @@ public final class SharpnessAwareListener extends BaseTrainingListener {
     @Override
     public void onBackwardPass(Model model) {
         if (!internal()) {
-            labels = NetworkHost.currentLabels(Net.of(model));
+            if (keepLabels) {
+                labels = NetworkHost.currentLabels(Net.of(model));
+            }
             for (TrainingListener l : userListeners) {
                 l.onBackwardPass(model);
             }
