@@ -38,7 +38,7 @@ for block in $BLOCKS; do
         python3 docs/study/paired.py "$OUT/noisy30" msam:rho=1 sam:rho=0.1 >> "$OUT/noisy30/paired.md" ;;
     3)  # on 2,000 training images (class-balanced), at the true weights, in double precision
         run analyze $MODELS --data-dir "$DATA_DIR" --no-download --train-subset 2000 --batch-size 500 --hessian 5 \
-            --directions none --feature-rank layer1 --no-progress --output "$OUT/hessian" ;;
+            --directions none --feature-rank fc2 --no-progress --output "$OUT/hessian" ;;
     4)  run analyze $MODELS --data-dir "$DATA_DIR" --no-download --train-subset 2000 --batch-size 500 \
             --directions gradient,momentum,random --radii -1,-0.75,-0.5,-0.25,-0.1,0,0.1,0.25,0.5,0.75,1 \
             --no-progress --output "$OUT/sharpness" ;;
