@@ -7,7 +7,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
 
+import org.msam.examples.analysis.AnalysisOptions;
 import org.msam.examples.analysis.Analyze;
 import org.msam.examples.train.Checkpoint;
 import org.msam.examples.train.Comparison;
@@ -170,6 +172,15 @@ public final class Main implements Callable<Integer> {
         boolean overwrite;
         @Option(names = "--no-progress", description = "No progress bar")
         boolean noProgress;
+        @Option(names = "--analyze", description = "After training, measure every run's final model at its true "
+                + "weights (the options of 'analyze': --hessian, --directions, --radii, --feature-rank, ...) into "
+                + "OUTPUT/analysis and add the means per optimizer to compare.md")
+        boolean analyze;
+        @Mixin
+        AnalysisOptions analysis = new AnalysisOptions();
+        @Option(names = "--analysis-subset", description = "With --analyze: measure on at most this many training "
+                + "images, class-balanced (default: each run's training set)")
+        Integer analysisSubset;
         @picocli.CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
@@ -195,6 +206,7 @@ public final class Main implements Callable<Integer> {
                 throw new IllegalArgumentException("--resume and --overwrite exclude each other: --resume continues "
                         + "the runs in --output, --overwrite replaces them");
             }
+            checkAnalysisOptions();
             List<RunSpec> specs = new ArrayList<>();
             for (String o : optimizers) {
                 RunSpec spec = RunSpec.parse(o);
@@ -242,14 +254,46 @@ public final class Main implements Callable<Integer> {
             Map<String, List<RunResult>> results = Comparison.interleaved(jobs, replace, out, !noProgress);
             String reference = specs.stream().filter(x -> x.optimizer().equals(Optimizer.SGD)).map(RunSpec::label)
                     .findFirst().orElse(specs.get(0).label());
-            List<Comparison.Row> rows = Comparison.write(dir, results, reference, commandLine());
+            List<String> headers = new ArrayList<>();
+            Map<String, List<String>> cells = Map.of();
+            String note = "";
+            if (analyze) {
+                Analyze a = Analyze.of(out, analysis, jobs.stream().map(j -> j.dir).collect(Collectors.toList()),
+                        dir.resolve("analysis"), analysisSubset, !noProgress);
+                List<Analyze.Result> measured = a.run();
+                cells = a.columns(jobs.stream().map(Comparison.Job::label).collect(Collectors.toList()), measured,
+                        headers);
+                note = "The columns from L(θ) on are means over each optimizer's runs of the loss-landscape analysis "
+                        + "of its final model at the true weights θ (analysis/analysis.md has every run; "
+                        + "docs/ALGORITHMS.md, \"Loss-landscape measurements\", the definitions).";
+            }
+            List<Comparison.Row> rows = Comparison.write(dir, results, reference, commandLine(), headers, cells,
+                    note);
             out.println();
-            out.print(Comparison.markdown(rows, reference));
+            out.print(Comparison.markdown(rows, reference, headers, cells));
             out.println();
             out.println("Table: " + dir.resolve("compare.md").toAbsolutePath());
             out.println("Plots: " + dir.resolve("accuracy.png").toAbsolutePath() + ", "
                     + dir.resolve("loss.png").toAbsolutePath());
             return 0;
+        }
+
+        /** Analysis options mean nothing without --analyze: say so instead of ignoring them. */
+        private void checkAnalysisOptions() {
+            CommandLine.ParseResult p = spec == null ? null : spec.commandLine().getParseResult();
+            if (p == null || analyze) {
+                if (analyze) {
+                    analysis.checked();
+                }
+                return;
+            }
+            for (String o : List.of("--hessian", "--lanczos-steps", "--directions", "--radii", "--landscape-2d",
+                    "--plane", "--feature-rank", "--rank-fraction", "--analysis-subset")) {
+                if (p.hasMatchedOption(o)) {
+                    throw new IllegalArgumentException(o + " is an option of the analysis after training: add "
+                            + "--analyze, or leave " + o + " out");
+                }
+            }
         }
 
         String commandLine() {

@@ -87,4 +87,56 @@ class AnalyzeCommandTest {
         assertEquals(3L, c.labelNoiseSeed);
         assertEquals(0.0, new TrainOptions().toConfig(org.msam.examples.train.Optimizer.SGD, 1L).labelNoise);
     }
+
+    @Test
+    void compareAnalyzeAddsTheMeansPerOptimizer() throws Exception {
+        Path out = dir.resolve("compare");
+        MainTest.Run r = MainTest.run("compare", "--dataset", "fashion-mnist", "--model", "mlp", "--train-subset", "32",
+                "--test-subset", "16", "--batch-size", "16", "--epochs", "1", "--lr", "0.01", "--optimizers",
+                "sgd,msam", "--seeds", "2", "--no-progress", "--output", out.toString(), "--analyze",
+                "--analysis-subset", "10", "--hessian", "2", "--lanczos-steps", "3", "--directions", "gradient,random",
+                "--radii", "0,0.5", "--feature-rank", "fc2");
+        assertEquals(0, r.code, r.err + r.out);
+        List<String> md = Files.readAllLines(out.resolve("compare.md"), StandardCharsets.UTF_8);
+        String header = md.stream().filter(l -> l.startsWith("| optimizer |")).findFirst().orElse("");
+        assertTrue(header.endsWith("| L(θ) train | λ1 (mean ± std) | λ2 | S(0.5) gradient | S(0.5) random "
+                + "| feature rank fc2 |"), header);
+        // every run measured on 10 training images, one row each
+        List<String> runs = Files.readAllLines(out.resolve("analysis").resolve("analysis.md"), StandardCharsets.UTF_8);
+        assertEquals(4, runs.stream().filter(l -> l.matches("\\| (sgd|msam)-seed[12] \\| \\w+ \\| 10 \\|.*")).count(),
+                String.join("\n", runs));
+        // the λ1 cell of each optimizer is the mean of its two runs' largest eigenvalue in hessian.csv
+        java.util.Map<String, Double> sum = new java.util.HashMap<>();
+        for (String line : Files.readAllLines(out.resolve("analysis").resolve("hessian.csv"))) {
+            String[] f = line.split(",");
+            if (f[1].equals("1")) {
+                sum.merge(f[0].substring(0, f[0].indexOf("-seed")), Double.parseDouble(f[2]) / 2, Double::sum);
+            }
+        }
+        assertEquals(2, sum.size(), sum.toString());
+        for (java.util.Map.Entry<String, Double> e : sum.entrySet()) {
+            String row = md.stream().filter(l -> l.startsWith("| " + e.getKey() + " | 2 |")).findFirst().orElse("");
+            String[] cells = row.split("\\|");
+            String lambda1 = cells[cells.length - 5].trim();
+            assertEquals(e.getValue(), Double.parseDouble(lambda1.split(" ")[0]), 5e-4 * Math.abs(e.getValue()) + 1e-12,
+                    row);
+            assertTrue(lambda1.contains(" ± "), row);
+            assertTrue(Integer.parseInt(cells[cells.length - 1].trim().split("\\.")[0]) >= 1, row);
+        }
+        assertTrue(md.stream().anyMatch(l -> l.contains("analysis/analysis.md")), String.join("\n", md));
+    }
+
+    @Test
+    void compareRefusesAnalysisOptionsWithoutAnalyze() {
+        MainTest.Run r = MainTest.run("compare", "--dataset", "fashion-mnist", "--model", "mlp", "--hessian", "5",
+                "--output", dir.resolve("no-analyze").toString());
+        assertEquals(1, r.code);
+        assertTrue(r.err.contains("--hessian is an option of the analysis after training: add --analyze"), r.err);
+        // a bad analysis option is refused before any training
+        r = MainTest.run("compare", "--dataset", "fashion-mnist", "--model", "mlp", "--analyze", "--directions",
+                "up", "--output", dir.resolve("bad-analyze").toString());
+        assertEquals(1, r.code);
+        assertTrue(r.err.contains("Unknown direction 'up' in --directions"), r.err);
+        assertTrue(!Files.exists(dir.resolve("bad-analyze").resolve("sgd-seed1")), "no run was started");
+    }
 }

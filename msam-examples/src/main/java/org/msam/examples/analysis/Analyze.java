@@ -25,6 +25,7 @@ import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 import org.nd4j.linalg.factory.Nd4j;
 
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -49,9 +50,6 @@ import picocli.CommandLine.Parameters;
         description = "Loss-landscape analysis of trained runs: Hessian eigenvalues, sharpness curves, 2-D loss "
                 + "surface, feature rank.")
 public final class Analyze implements Callable<Integer> {
-    /** Direction names. */
-    public static final List<String> DIRECTIONS = List.of("gradient", "momentum", "random", "random2");
-
     private final PrintStream out;
 
     @Parameters(paramLabel = "RUN", arity = "0..*", description = "Run folders (holding checkpoint.zip)")
@@ -77,25 +75,8 @@ public final class Analyze implements Callable<Integer> {
     Integer testSubset;
     @Option(names = "--threads", description = "ND4J threads (default: ND4J's choice)")
     Integer threads;
-    @Option(names = "--hessian", description = "Number of top Hessian eigenvalues (0: none; default 0)")
-    int hessian;
-    @Option(names = "--lanczos-steps", description = "Lanczos steps (Hessian-vector products, 2 passes each; "
-            + "default " + LossLandscape.DEFAULT_LANCZOS_STEPS + ")")
-    int lanczosSteps = LossLandscape.DEFAULT_LANCZOS_STEPS;
-    @Option(names = "--directions", split = ",", description = "Sharpness directions: gradient, momentum, random, "
-            + "random2 (default gradient,momentum,random; 'none' for no curves)")
-    List<String> directions = new ArrayList<>(List.of("gradient", "momentum", "random"));
-    @Option(names = "--radii", split = ",", description = "Radii r of S(r) (default -1 to 1 in steps of 0.1)")
-    List<Double> radii;
-    @Option(names = "--landscape-2d", description = "Grid points per axis of the 2-D loss surface (0: none; default 0)")
-    int grid;
-    @Option(names = "--plane", split = ",", description = "The two directions of the 2-D surface (default "
-            + "random,random2)")
-    List<String> plane = new ArrayList<>(List.of("random", "random2"));
-    @Option(names = "--feature-rank", description = "Layer or vertex whose activations' feature rank to measure")
-    String featureLayer;
-    @Option(names = "--rank-fraction", description = "Share of the sum of singular values (default 0.99)")
-    double rankFraction = 0.99;
+    @Mixin
+    AnalysisOptions m = new AnalysisOptions();
     @Option(names = "--seed", description = "Seed of the random directions (random2 uses seed + 1; default 1)")
     long seed = 1;
     @Option(names = "--output", description = "Output folder (default: RUN/analysis for one run, runs/analysis "
@@ -107,6 +88,112 @@ public final class Analyze implements Callable<Integer> {
     /** @param out where messages go */
     public Analyze(PrintStream out) {
         this.out = out;
+    }
+
+    /**
+     * The analysis {@code compare --analyze} runs: every run on its own training data (optionally a class-balanced
+     * subset of it), with the given measurements.
+     *
+     * @param out         where messages go
+     * @param measure     what to measure
+     * @param runs        the run folders
+     * @param output      where the files go
+     * @param trainSubset at most this many training images, or null for the runs' own training sets
+     * @param progress    whether to show progress bars
+     * @return the command, ready to {@link #run()}
+     */
+    public static Analyze of(PrintStream out, AnalysisOptions measure, List<Path> runs, Path output,
+                             Integer trainSubset, boolean progress) {
+        Analyze a = new Analyze(out);
+        a.m = measure;
+        a.runs = new ArrayList<>(runs);
+        a.output = output;
+        a.trainSubset = trainSubset;
+        a.noProgress = !progress;
+        return a;
+    }
+
+    /**
+     * The columns a comparison table gains from an analysis: for each row label, the means over its runs of L(θ),
+     * the largest Hessian eigenvalue (± the sample standard deviation over runs) and the K-th, S(r) at the largest
+     * radius along each direction, and the feature rank.
+     *
+     * @param labels  the row label of each result, in the order of {@code results}
+     * @param results the results of {@link #run()}
+     * @param headers receives the column headers
+     * @return the cells of each label's row, in the order of the headers
+     */
+    public Map<String, List<String>> columns(List<String> labels, List<Result> results, List<String> headers) {
+        double[] r = m.radiiOrDefault();
+        double rMax = Double.NEGATIVE_INFINITY;
+        int iMax = 0;
+        for (int i = 0; i < r.length; i++) {
+            if (r[i] > rMax) {
+                rMax = r[i];
+                iMax = i;
+            }
+        }
+        List<String> dirs = m.checked();
+        headers.add("L(θ) " + on);
+        if (m.hessian > 0) {
+            headers.add("λ1 (mean ± std)");
+            if (m.hessian > 1) {
+                headers.add("λ" + m.hessian);
+            }
+        }
+        for (String d : dirs) {
+            headers.add("S(" + num(rMax) + ") " + d);
+        }
+        if (m.featureLayer != null) {
+            headers.add("feature rank " + m.featureLayer);
+        }
+        Map<String, List<Result>> byLabel = new LinkedHashMap<>();
+        for (int i = 0; i < results.size(); i++) {
+            byLabel.computeIfAbsent(labels.get(i), k -> new ArrayList<>()).add(results.get(i));
+        }
+        Map<String, List<String>> cells = new LinkedHashMap<>();
+        for (Map.Entry<String, List<Result>> e : byLabel.entrySet()) {
+            List<Result> rs = e.getValue();
+            List<String> row = new ArrayList<>();
+            row.add(String.format(Locale.ROOT, "%.4f", mean(rs.stream().mapToDouble(x -> x.loss).toArray())));
+            if (m.hessian > 0) {
+                double[] top = rs.stream().mapToDouble(x -> x.eigenvalues[0]).toArray();
+                row.add(String.format(Locale.ROOT, "%.4g", mean(top))
+                        + (top.length > 1 ? String.format(Locale.ROOT, " ± %.2g", std(top)) : ""));
+                if (m.hessian > 1) {
+                    row.add(String.format(Locale.ROOT, "%.4g",
+                            mean(rs.stream().mapToDouble(x -> x.eigenvalues[m.hessian - 1]).toArray())));
+                }
+            }
+            final int at = iMax;
+            for (String d : dirs) {
+                row.add(String.format(Locale.ROOT, "%.4f",
+                        mean(rs.stream().mapToDouble(x -> x.sharpness.get(d)[at]).toArray())));
+            }
+            if (m.featureLayer != null) {
+                row.add(String.format(Locale.ROOT, "%.1f", mean(rs.stream().mapToDouble(x -> x.featureRank)
+                        .toArray())));
+            }
+            cells.put(e.getKey(), row);
+        }
+        return cells;
+    }
+
+    private static double mean(double[] x) {
+        double s = 0;
+        for (double v : x) {
+            s += v;
+        }
+        return s / x.length;
+    }
+
+    private static double std(double[] x) {
+        double mu = mean(x);
+        double s = 0;
+        for (double v : x) {
+            s += (v - mu) * (v - mu);
+        }
+        return Math.sqrt(s / (x.length - 1));
     }
 
     /** What was measured on one run. */
@@ -153,34 +240,6 @@ public final class Analyze implements Callable<Integer> {
         return r.size() == 1 ? r.get(0).resolve("analysis") : Paths.get("runs", "analysis");
     }
 
-    private double[] radii() {
-        if (radii == null || radii.isEmpty()) {
-            double[] r = new double[21];
-            for (int i = 0; i < r.length; i++) {
-                r[i] = -1 + i * 0.1;
-            }
-            r[10] = 0;
-            return r;
-        }
-        return radii.stream().mapToDouble(Double::doubleValue).toArray();
-    }
-
-    private List<String> checkedDirections() {
-        List<String> d = new ArrayList<>();
-        for (String s : directions) {
-            String t = s.trim();
-            if (t.equals("none")) {
-                continue;
-            }
-            if (!DIRECTIONS.contains(t)) {
-                throw new IllegalArgumentException("Unknown direction '" + t + "' in --directions; valid: "
-                        + String.join(", ", DIRECTIONS) + " (or none)");
-            }
-            d.add(t);
-        }
-        return d;
-    }
-
     /**
      * Measures every run and writes the files.
      *
@@ -196,18 +255,8 @@ public final class Analyze implements Callable<Integer> {
         if (!on.equals("train") && !on.equals("test")) {
             throw new IllegalArgumentException("--on must be train or test, got " + on);
         }
-        List<String> dirs = checkedDirections();
-        if (grid < 0 || grid == 1) {
-            throw new IllegalArgumentException("--landscape-2d must be 0 (off) or at least 2 grid points, got " + grid);
-        }
-        if (grid > 0 && (plane.size() != 2 || !DIRECTIONS.containsAll(plane) || plane.get(0).equals(plane.get(1)))) {
-            throw new IllegalArgumentException("--plane needs two different directions out of "
-                    + String.join(", ", DIRECTIONS) + ", got " + plane);
-        }
-        if (hessian < 0) {
-            throw new IllegalArgumentException("--hessian must be >= 0, got " + hessian);
-        }
-        double[] r = radii();
+        List<String> dirs = m.checked();
+        double[] r = m.radiiOrDefault();
         Path dir = outputDir();
         Files.createDirectories(dir);
         List<Result> results = new ArrayList<>();
@@ -263,7 +312,7 @@ public final class Analyze implements Callable<Integer> {
         res.run = name;
         res.optimizer = c.optimizer.name();
         try (AnalysisProgress progress = new AnalysisProgress(out, !noProgress, false, name)) {
-            LossLandscape ll = LossLandscape.defaults().withLanczosSteps(lanczosSteps).withProgress(progress);
+            LossLandscape ll = LossLandscape.defaults().withLanczosSteps(m.lanczosSteps).withProgress(progress);
             boolean sharpnessAware = c.optimizer.sharpnessAware();
             if (sharpnessAware) {
                 SharpnessAware.install(net);
@@ -274,32 +323,32 @@ public final class Analyze implements Callable<Integer> {
                 res.loss = ll.loss(net, data);
                 out.printf(Locale.ROOT, "%s: %s, %d %s samples, L(θ) = %.6f%n", name, c.optimizer, res.samples, on,
                         res.loss);
-                if (hessian > 0) {
-                    res.eigenvalues = ll.hessianEigenvalues(net, data, hessian);
+                if (m.hessian > 0) {
+                    res.eigenvalues = ll.hessianEigenvalues(net, data, m.hessian);
                     out.printf(Locale.ROOT, "%s: top Hessian eigenvalues %s%n", name, join(res.eigenvalues));
                 }
                 Map<String, INDArray> cache = new LinkedHashMap<>();
                 for (String d : dirs) {
                     res.sharpness.put(d, ll.sharpness(net, data, direction(ll, net, data, d, cache), r));
                 }
-                if (grid > 0) {
+                if (m.grid > 0) {
                     double extent = 0;
                     for (double x : r) {
                         extent = Math.max(extent, Math.abs(x));
                     }
-                    double[] axis = new double[grid];
-                    for (int i = 0; i < grid; i++) {
-                        axis[i] = -extent + 2 * extent * i / (grid - 1);
+                    double[] axis = new double[m.grid];
+                    for (int i = 0; i < m.grid; i++) {
+                        axis[i] = -extent + 2 * extent * i / (m.grid - 1);
                     }
-                    INDArray d1 = unit(direction(ll, net, data, plane.get(0), cache));
-                    INDArray d2 = unit(direction(ll, net, data, plane.get(1), cache));
+                    INDArray d1 = unit(direction(ll, net, data, m.plane.get(0), cache));
+                    INDArray d2 = unit(direction(ll, net, data, m.plane.get(1), cache));
                     res.surface = ll.landscape2d(net, data, d1, d2, axis, axis);
                     writeSurface(outDir, name, axis, res.surface);
                 }
-                if (featureLayer != null) {
-                    res.featureRank = ll.featureRank(net, data, featureLayer, rankFraction);
+                if (m.featureLayer != null) {
+                    res.featureRank = ll.featureRank(net, data, m.featureLayer, m.rankFraction);
                     out.printf("%s: feature rank of %s (%s of the sum of singular values) = %d%n", name,
-                            featureLayer, num(rankFraction), res.featureRank);
+                            m.featureLayer, num(m.rankFraction), res.featureRank);
                 }
             } finally {
                 if (scope != null) {
@@ -356,7 +405,7 @@ public final class Analyze implements Callable<Integer> {
         Files.write(dir.resolve("landscape-2d-" + name + ".csv"), csv.toString().getBytes(StandardCharsets.UTF_8));
         AnalysisPlots.heatMap(dir.resolve("landscape-2d-" + name + ".png"),
                 "Loss of " + name + " on L(θ + a·d1 + b·d2)", axis, axis, loss,
-                "a (along " + plane.get(0) + ", unit length)", "b (along " + plane.get(1) + ", unit length)");
+                "a (along " + m.plane.get(0) + ", unit length)", "b (along " + m.plane.get(1) + ", unit length)");
     }
 
     private void write(Path dir, List<Result> results, double[] r, List<String> dirs) throws IOException {
@@ -375,7 +424,7 @@ public final class Analyze implements Callable<Integer> {
                 curves.put(results.size() == 1 ? e.getKey() : res.run + " " + e.getKey(), e.getValue());
             }
         }
-        if (hessian > 0) {
+        if (m.hessian > 0) {
             Files.write(dir.resolve("hessian.csv"), hess.toString().getBytes(StandardCharsets.UTF_8));
         }
         if (!dirs.isEmpty()) {
@@ -401,44 +450,44 @@ public final class Analyze implements Callable<Integer> {
                 + "statistics.%n%n", on));
         md.append("| run | optimizer | samples | L(θ) |");
         StringBuilder rule = new StringBuilder("|---|---|---|---|");
-        if (hessian > 0) {
-            md.append(" top ").append(hessian).append(" Hessian eigenvalues |");
+        if (m.hessian > 0) {
+            md.append(" top ").append(m.hessian).append(" Hessian eigenvalues |");
             rule.append("---|");
         }
         for (String d : dirs) {
             md.append(" S(").append(num(rMax)).append(") ").append(d).append(" |");
             rule.append("---|");
         }
-        if (featureLayer != null) {
-            md.append(" feature rank (").append(featureLayer).append(", ").append(num(rankFraction)).append(") |");
+        if (m.featureLayer != null) {
+            md.append(" feature rank (").append(m.featureLayer).append(", ").append(num(m.rankFraction)).append(") |");
             rule.append("---|");
         }
         md.append('\n').append(rule).append('\n');
         for (Result res : results) {
             md.append(String.format(Locale.ROOT, "| %s | %s | %d | %.6f |", res.run, res.optimizer, res.samples,
                     res.loss));
-            if (hessian > 0) {
+            if (m.hessian > 0) {
                 md.append(' ').append(join(res.eigenvalues)).append(" |");
             }
             for (String d : dirs) {
                 md.append(String.format(Locale.ROOT, " %.6f |", res.sharpness.get(d)[iMax]));
             }
-            if (featureLayer != null) {
+            if (m.featureLayer != null) {
                 md.append(' ').append(res.featureRank).append(" |");
             }
             md.append('\n');
         }
         md.append("\nFiles: ");
         List<String> files = new ArrayList<>();
-        if (hessian > 0) {
+        if (m.hessian > 0) {
             files.add("hessian.csv");
         }
         if (!dirs.isEmpty()) {
             files.add("sharpness.csv");
             files.add("sharpness.png");
         }
-        if (grid > 0) {
-            files.add("landscape-2d-RUN.csv/.png (plane " + String.join(", ", plane) + ", " + grid + "×" + grid + ")");
+        if (m.grid > 0) {
+            files.add("landscape-2d-RUN.csv/.png (plane " + String.join(", ", m.plane) + ", " + m.grid + "×" + m.grid + ")");
         }
         md.append(String.join(", ", files)).append('\n');
         return md.toString();

@@ -63,6 +63,11 @@ public final class Comparison {
             this.dir = dir;
             this.resume = resume;
         }
+
+        /** @return the row it belongs to */
+        public String label() {
+            return label;
+        }
     }
 
     /**
@@ -191,16 +196,36 @@ public final class Comparison {
 
     /** @return the Markdown table */
     public static String markdown(List<Row> rows, String reference) {
+        return markdown(rows, reference, List.of(), Map.of());
+    }
+
+    /**
+     * @param rows      the rows
+     * @param reference the label the time ratios are relative to
+     * @param headers   further columns' headers (the analysis of {@code compare --analyze})
+     * @param cells     their cells by row label, in the order of {@code headers}
+     * @return the Markdown table
+     */
+    public static String markdown(List<Row> rows, String reference, List<String> headers,
+                                  Map<String, List<String>> cells) {
         StringBuilder sb = new StringBuilder();
         sb.append("| optimizer | runs | test accuracy (mean ± std) | test loss | train time (s) | time / ")
-                .append(reference).append(" | median epoch (s) | epoch time / ").append(reference)
-                .append(" |\n|---|---|---|---|---|---|---|---|\n");
+                .append(reference).append(" | median epoch (s) | epoch time / ").append(reference).append(" |");
+        for (String h : headers) {
+            sb.append(' ').append(h).append(" |");
+        }
+        sb.append("\n|---|---|---|---|---|---|---|---|").append("---|".repeat(headers.size())).append('\n');
         for (Row r : rows) {
             // one run has no spread: "–", not "± 0.00"
             String std = r.runs < 2 ? "–" : String.format(Locale.ROOT, "%.2f", 100 * r.accuracyStd);
-            sb.append(String.format(Locale.ROOT, "| %s | %d | %.2f%% ± %s | %.4f | %.1f | %.2f | %.2f | %.2f |%n",
+            sb.append(String.format(Locale.ROOT, "| %s | %d | %.2f%% ± %s | %.4f | %.1f | %.2f | %.2f | %.2f |",
                     r.optimizer, r.runs, 100 * r.accuracyMean, std, r.lossMean, r.seconds,
                     r.timeRatio, r.epochSeconds, r.epochTimeRatio));
+            List<String> extra = cells.getOrDefault(r.optimizer, List.of());
+            for (int i = 0; i < headers.size(); i++) {
+                sb.append(' ').append(i < extra.size() ? extra.get(i) : "").append(" |");
+            }
+            sb.append('\n');
         }
         return sb.toString();
     }
@@ -230,13 +255,35 @@ public final class Comparison {
      */
     public static List<Row> write(Path dir, Map<String, List<RunResult>> results, String reference, String command)
             throws IOException {
+        return write(dir, results, reference, command, List.of(), Map.of(), "");
+    }
+
+    /**
+     * Writes compare.md, compare.csv, loss.png and accuracy.png into {@code dir}, with further columns.
+     *
+     * @param dir       output folder
+     * @param results   runs by optimizer
+     * @param reference the label the time ratios are relative to
+     * @param command   the command line that produced them, recorded in compare.md
+     * @param headers   further columns' headers
+     * @param cells     their cells by row label, in the order of {@code headers}
+     * @param note      a paragraph on the further columns for compare.md ("" for none)
+     * @return the rows
+     * @throws IOException if writing fails
+     */
+    public static List<Row> write(Path dir, Map<String, List<RunResult>> results, String reference, String command,
+                                  List<String> headers, Map<String, List<String>> cells, String note)
+            throws IOException {
         List<Row> rows = rows(results, reference);
         StringBuilder md = new StringBuilder("# Comparison\n\nCommand: `").append(command).append("`\n\n");
-        md.append(markdown(rows, reference));
+        md.append(markdown(rows, reference, headers, cells));
         md.append("\nTest accuracy at the true weights θ after the last epoch (for MSAM with BatchNorm after "
                 + "recomputing the statistics at θ); training time excludes evaluation. The runs were trained "
                 + "interleaved, epoch 1 of each, then epoch 2 of each, ..., so that a change in the machine's load "
                 + "falls on all of them alike.\n");
+        if (!note.isEmpty()) {
+            md.append('\n').append(note).append('\n');
+        }
         Json.writeAtomically(dir.resolve("compare.md"), md.toString());
         StringBuilder csv = new StringBuilder(
                 "optimizer,runs,test_accuracy_mean,test_accuracy_std,test_loss_mean,train_seconds,time_ratio,"
