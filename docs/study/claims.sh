@@ -4,7 +4,8 @@
 # Run from the repository root; rerunning resumes or skips finished runs. Blocks (BLOCKS, default "1 2 3 4"):
 #   1  SGD, NAG, SAM (rho 0.1) and MSAM (rho 1), seeds 1-10, clean labels           (about 100 min on 2 cores)
 #   2  the same four, seeds 1-5, 30 % of the training labels replaced                (about 50 min)
-#   3  top-5 Hessian eigenvalues and feature rank of SGD, SAM, MSAM, seeds 1-3       (from block 1's models)
+#   3  top-5 Hessian eigenvalues and feature rank of SGD, SAM, MSAM, seeds 1-3       (block 1's models, trained
+#      first if absent: blocks "3 4 1 2" give the landscape before the last seeds)
 #   4  sharpness along the gradient, the momentum and random directions, same models
 #   DATA_DIR  folder with the CIFAR-10 binary files (default: the copy in ../shared; empty: download)
 #   OUT       output folder (default runs/claims)
@@ -36,10 +37,12 @@ for block in $BLOCKS; do
     2)  run compare $RECIPE --label-noise 0.3 --optimizers $FOUR --seeds 5 --output "$OUT/noisy30" --resume
         python3 docs/study/paired.py "$OUT/noisy30" ${FOUR//,/ } > "$OUT/noisy30/paired.md"
         python3 docs/study/paired.py "$OUT/noisy30" msam:rho=1 sam:rho=0.1 >> "$OUT/noisy30/paired.md" ;;
-    3)  # on 2,000 training images (class-balanced), at the true weights, in double precision
+    3)  run compare $RECIPE --optimizers $FOUR --seeds 3 --output "$OUT/clean" --resume
+        # on 2,000 training images (class-balanced), at the true weights, in double precision
         run analyze $MODELS --data-dir "$DATA_DIR" --no-download --train-subset 2000 --batch-size 500 --hessian 5 \
             --directions none --feature-rank fc2 --no-progress --output "$OUT/hessian" ;;
-    4)  run analyze $MODELS --data-dir "$DATA_DIR" --no-download --train-subset 2000 --batch-size 500 \
+    4)  run compare $RECIPE --optimizers $FOUR --seeds 3 --output "$OUT/clean" --resume
+        run analyze $MODELS --data-dir "$DATA_DIR" --no-download --train-subset 2000 --batch-size 500 \
             --directions gradient,momentum,random --radii -1,-0.75,-0.5,-0.25,-0.1,0,0.1,0.25,0.5,0.75,1 \
             --no-progress --output "$OUT/sharpness" ;;
     *)  echo "unknown block $block" >&2; exit 2 ;;
