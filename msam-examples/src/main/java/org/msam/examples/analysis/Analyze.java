@@ -125,14 +125,8 @@ public final class Analyze implements Callable<Integer> {
      */
     public Map<String, List<String>> columns(List<String> labels, List<Result> results, List<String> headers) {
         double[] r = m.radiiOrDefault();
-        double rMax = Double.NEGATIVE_INFINITY;
-        int iMax = 0;
-        for (int i = 0; i < r.length; i++) {
-            if (r[i] > rMax) {
-                rMax = r[i];
-                iMax = i;
-            }
-        }
+        int iMax = largest(r);
+        double rMax = r[iMax];
         List<String> dirs = m.checked();
         headers.add("L(θ) " + on);
         if (m.hessian > 0) {
@@ -177,6 +171,17 @@ public final class Analyze implements Callable<Integer> {
             cells.put(e.getKey(), row);
         }
         return cells;
+    }
+
+    /** @return the index of the largest radius, whose S(r) the tables show */
+    private static int largest(double[] r) {
+        int iMax = 0;
+        for (int i = 1; i < r.length; i++) {
+            if (r[i] > r[iMax]) {
+                iMax = i;
+            }
+        }
+        return iMax;
     }
 
     private static double mean(double[] x) {
@@ -435,14 +440,8 @@ public final class Analyze implements Callable<Integer> {
     }
 
     private String markdown(List<Result> results, double[] r, List<String> dirs) {
-        double rMax = Double.NEGATIVE_INFINITY;
-        int iMax = 0;
-        for (int i = 0; i < r.length; i++) {
-            if (r[i] > rMax) {
-                rMax = r[i];
-                iMax = i;
-            }
-        }
+        int iMax = largest(r);
+        double rMax = r[iMax];
         StringBuilder md = new StringBuilder("# Loss-landscape analysis\n\n");
         md.append(String.format(Locale.ROOT, "Measured on the %s data at each run's true weights θ; L is the mean "
                 + "cross-entropy over the samples in inference mode, without weight decay. S(r) = L(θ + r·d/‖d‖) − "
