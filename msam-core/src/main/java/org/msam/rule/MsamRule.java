@@ -20,14 +20,16 @@ import org.slf4j.LoggerFactory;
  * MsamUpdater}'s state:
  * <pre>
  *   before the step gradient:  θ̃ = θ − c·v, if the model holds θ       (a pass at θ must then be redone)
- *   in each block's updater:   θ = θ̃ + c·v, then the base step on θ     ({@link MsamUpdater})
+ *   in each block's updater:   the base step, with θ = θ̃ + c·v folded into its update ({@link MsamUpdater})
  *   after the step:            c ← ρ_t/(‖v‖ + δ),  δ = {@value #DELTA}, ‖v‖ over every perturbed variable
  *   between steps:             θ̃ = θ − c·v on hosts that hold θ̃ ({@link #toHeld()})
  * </pre>
- * The first step is a plain base step (v = 0, c = 0) and ρ = 0 is the base optimizer exactly.
+ * The first step is a plain base step (v = 0, c = 0) and ρ = 0 is the base optimizer exactly. On a host that allows
+ * it ({@link #updateMayLandOnHeld(boolean)}) the last block's updater hands the collected updates back here, and the
+ * new c and the new perturbation are added to them before the host subtracts them: the step lands on θ̃.
  *
- * <p>Cost per step: one read of v for the norm and, for the perturbation, one read of v and a read and write of θ;
- * no parameter-sized buffer.
+ * <p>Cost per step: one read of v for the norm and, unless the step lands on θ̃, for the perturbation one read of v
+ * and a read and write of θ; no parameter-sized buffer.
  */
 public final class MsamRule implements SharpnessRule, MsamUpdater.Finisher {
     private static final Logger LOG = LoggerFactory.getLogger(MsamRule.class);
@@ -36,6 +38,7 @@ public final class MsamRule implements SharpnessRule, MsamUpdater.Finisher {
 
     private final Msam config;
     private final List<MsamUpdater> updaters;
+    /** The perturbed variables' momenta, as the chunks the norm is summed over (made once). */
     private final List<INDArray> momenta;
     /** Adaptive MSAM: (θ, v, e, scratch for T) of each perturbed variable. */
     private final List<INDArray[]> adaptive;
@@ -63,6 +66,7 @@ public final class MsamRule implements SharpnessRule, MsamUpdater.Finisher {
         List<MsamUpdater> us = new ArrayList<>();
         List<INDArray> ms = new ArrayList<>();
         List<INDArray[]> ad = new ArrayList<>();
+        boolean anyPerturbed = false;
         for (Variable v : variables) {
             if (!(v.updater() instanceof MsamUpdater)) {
                 throw new IllegalStateException("MSAM needs every trainable parameter to use an Msam updater (the "
@@ -79,7 +83,10 @@ public final class MsamRule implements SharpnessRule, MsamUpdater.Finisher {
                 us.add(u);
             }
             if (config.perturbs(v.kind())) {
-                ms.add(v.momentum());
+                anyPerturbed = true;
+                if (v.momentum() != null) {
+                    ms.addAll(Norms.chunks(v.momentum()));
+                }
                 if (config.isAdaptive()) {
                     ad.add(new INDArray[] {v.value(), v.momentum(), v.sliceOf(u.perturbation()), null});
                 }
@@ -88,7 +95,7 @@ public final class MsamRule implements SharpnessRule, MsamUpdater.Finisher {
         if (us.isEmpty()) {
             throw new IllegalStateException("MSAM found no trainable parameter in the model");
         }
-        if (ms.isEmpty()) {
+        if (!anyPerturbed) {
             throw new IllegalStateException(RuleChecks.noNormalizationParameters("MSAM"));
         }
         this.updaters = Collections.unmodifiableList(us);

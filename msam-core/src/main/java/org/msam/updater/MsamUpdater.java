@@ -13,9 +13,11 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.learning.GradientUpdater;
 
 /**
- * The per-block part of {@link Msam}: removes the previous perturbation from the block's parameters and runs the
- * base optimizer's step. The global part (the new scale and θ̃) is done over all blocks by {@link
- * org.msam.rule.MsamRule}, run by msam-dl4j's driver (docs/ALGORITHMS.md, sections "MSAM" and "Adaptive MSAM").
+ * The per-block part of {@link Msam}: runs the base optimizer's step with the removal of the previous perturbation
+ * folded into the update (over {@link SgdMomentum}), or applied to the block's parameters first (AdamW, adaptive,
+ * BN-only). The global part (the new scale and θ̃) is done over all blocks by {@link org.msam.rule.MsamRule}, run by
+ * msam-dl4j's driver, either after the step or, through a {@link Finisher}, inside the updates of the last block
+ * (docs/ALGORITHMS.md, sections "MSAM", "MSAM update handed to DL4J" and "Adaptive MSAM").
  * <ul>
  *   <li>MSAM: θ̃ = θ − c·v, removed as θ = θ̃ + c·v;</li>
  *   <li>adaptive MSAM: θ̃ = θ + e with e kept in the state, removed as θ = θ̃ − e (exact).</li>

@@ -16,11 +16,11 @@ import org.nd4j.linalg.api.buffer.DataType;
  * The folded MSAM step in float32 (the removal of the previous perturbation and, when the step lands on θ̃, the new
  * perturbation carried by the update DL4J subtracts) against the plain composition of Algorithm 1 written out in
  * float32 arithmetic, over 10,000 steps of a noisy quadratic, each run taking its gradient at its own held weights.
- * The bound asserted is about ten times the drift measured (docs/ALGORITHMS.md, "MSAM update handed to DL4J").
+ * The bound asserted is ten times the drift measured (docs/ALGORITHMS.md, "MSAM update handed to DL4J").
  */
 class MsamFoldedDriftTest {
     static final int N = 256;
-    static final long[] BLOCKS = {0, 100, 101, 256};
+    static final long[] BLOCKS = {0, N};
     static final int STEPS = 10_000;
     static final double LR = 0.1;
     static final double MU = 0.9;
@@ -89,12 +89,13 @@ class MsamFoldedDriftTest {
     }
 
     /**
-     * Measured with the code of this commit (largest |Δθ|/max(1, |θ|) over the 10,000 steps, folded against plain,
-     * both float32): heavy ball 1.2e-6 (removal folded) and 1.2e-6 (landing on θ̃), Nesterov 1.1e-6 and 1.1e-6; the
-     * plain float32 composition itself is 1.3e-6 away from the same loop in double (heavy ball).
+     * Measured with the code of the commit that added this test (largest |Δθ|/max(1, |θ|) at every 100th of the
+     * 10,000 steps, one block of 256 parameters): folded against plain, both float32, 2.17e-7 (heavy ball, the step
+     * landing on θ̃) and 2.43e-7 (Nesterov, the removal folded); the plain float32 composition is itself 2.35e-7 (heavy
+     * ball) and 3.17e-7 (Nesterov) away from the double-precision reference. The bound is ten times the larger drift.
      */
     @ParameterizedTest(name = "nesterov={0} landsOnHeld={1}")
-    @CsvSource({"false, false", "false, true", "true, false", "true, true"})
+    @CsvSource({"false, true", "true, false"})
     void foldedStepStaysWithinFloatRoundingOfThePlainComposition(boolean nesterov, boolean landsOnHeld) {
         Msam config = Msam.builder().base(SgdMomentum.builder().learningRate(LR).momentum(MU).nesterov(nesterov)
                 .build()).rho(RHO).build();
@@ -121,7 +122,7 @@ class MsamFoldedDriftTest {
         }
         System.out.printf("MSAM float32 drift, nesterov=%s landsOnHeld=%s: max |Δθ|/max(1,|θ|) = %.3g folded vs plain,"
                 + " %.3g plain float32 vs double, over %d steps%n", nesterov, landsOnHeld, worst, plainVsDouble, STEPS);
-        assertTrue(worst <= 1.5e-5, "θ of the folded step drifted " + worst + " from the plain composition");
+        assertTrue(worst <= 2.5e-6, "θ of the folded step drifted " + worst + " from the plain composition");
         assertEquals(plain.c, folded.perturbation.scale(), 1e-4 * plain.c, "c after " + STEPS + " steps");
     }
 }

@@ -179,6 +179,43 @@ class MsamTest {
         assertArrayEquals(a.momentum(), b.momentum(), 0.0);
     }
 
+    /**
+     * Where DL4J's {@code params -= update} lands: on θ when only the removal is folded (the rule then perturbs), on
+     * θ̃_new when the update carries the new perturbation (the rule then has nothing left to move); the parameters are
+     * never touched by the updaters themselves.
+     */
+    @ParameterizedTest(name = "nesterov={0} landsOnHeld={1}")
+    @org.junit.jupiter.params.provider.CsvSource({"false, false", "false, true", "true, false", "true, true"})
+    void theUpdateLandsOnThetaOrOnTheHeldWeights(boolean nesterov, boolean landsOnHeld) {
+        SgdMomentum sgd = SgdMomentum.builder().learningRate(0.1).momentum(0.9).nesterov(nesterov).build();
+        Msam cfg = Msam.builder().base(sgd).rho(0.3).build();
+        double[] theta0 = Data.normal(9, N, 0.5);
+        MsamHarness h = new MsamHarness(cfg, theta0, BLOCKS, 5e-3, DataType.DOUBLE, landsOnHeld);
+        RefMsam ref = new RefMsam(new RefSgd(t -> 0.1, 0.9, 0, nesterov, 0, N), t -> 0.3, 5e-3, theta0);
+        for (int t = 0; t < 20; t++) {
+            double[] g = gradAt(ref.held(), t);
+            ref.step(g, t);
+            h.perturbation.beforeStepGradient(null, t, 0);
+            h.perturbation.updateMayLandOnHeld(landsOnHeld);
+            double[] before = h.held();
+            org.nd4j.linalg.api.ndarray.INDArray grad = Nd4j.createFromArray(g);
+            grad.addi(h.params.mul(5e-3));
+            for (int b = 0; b < h.updaters.size(); b++) {
+                h.updaters.get(b).applyUpdater(grad.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(BLOCKS[b],
+                        BLOCKS[b + 1])), t, 0);
+            }
+            assertArrayEquals(before, h.held(), 0.0, "the updaters moved the parameters at step " + t);
+            h.params.subi(grad);
+            double[] expected = landsOnHeld ? ref.held() : ref.theta();
+            assertTrue(Data.maxRelErr(h.held(), expected) <= 1e-12, (landsOnHeld ? "θ̃" : "θ") + " after "
+                    + "params -= update at step " + t + ": " + Data.maxRelErr(h.held(), expected));
+            assertEquals(landsOnHeld, h.perturbation.isPerturbed(), "perturbed before afterStep at step " + t);
+            h.perturbation.afterStep(null, t, 0);
+            h.perturbation.toHeld();
+            assertTrue(Data.maxRelErr(h.held(), ref.held()) <= 1e-12, "θ̃ at step " + t);
+        }
+    }
+
     @Test
     void zeroMomentumGivesAPlainStepWithoutDividingByZero() {
         Msam cfg = Msam.builder().base(SgdMomentum.builder().learningRate(0.1).momentum(0.9).build()).rho(3).build();
