@@ -8,10 +8,13 @@ import java.util.function.IntPredicate;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.api.Trainable;
 import org.deeplearning4j.nn.api.layers.IOutputLayer;
+import org.deeplearning4j.nn.conf.InputPreProcessor;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.graph.vertex.GraphVertex;
 import org.deeplearning4j.nn.graph.vertex.impl.LayerVertex;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.updater.UpdaterBlock;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.msam.rule.Host;
 import org.msam.rule.ParamKind;
 import org.msam.rule.SharpnessAwareConfig;
@@ -20,7 +23,9 @@ import org.msam.updater.MomentumUpdater;
 import org.msam.updater.ParameterBoundUpdater;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.INDArrayIndex;
 import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.nd4j.linalg.indexing.SpecifiedIndex;
 import org.nd4j.linalg.learning.GradientUpdater;
 import org.nd4j.linalg.learning.config.NoOp;
 
@@ -46,6 +51,8 @@ final class NetworkHost implements Host {
     private INDArray noOpBackup;
     /** True while the host runs a pass the user's listeners must not see. */
     boolean internalPass;
+    /** The labels of the mini-batch being trained, per output, as the driver read them during the pass. */
+    INDArray[] batchLabels;
 
     private NetworkHost(Net net) {
         this.net = net;
@@ -179,6 +186,164 @@ final class NetworkHost implements Host {
             off += r[1] - r[0];
         }
         net.setScore(score);
+    }
+
+    /**
+     * Per-sample losses at the weights held: a forward pass in training mode up to the output layers, then each output
+     * layer's {@code computeScoreForExamples} (summed over the outputs of a ComputationGraph), without regularization.
+     * DL4J's forward pass leaves BatchNorm's running statistics alone (they change in the backward pass) and the
+     * score is not touched.
+     */
+    @Override
+    public double[] sampleLosses() {
+        LayerWorkspaceMgr mgr = LayerWorkspaceMgr.noWorkspaces();
+        if (net.model instanceof MultiLayerNetwork) {
+            MultiLayerNetwork m = (MultiLayerNetwork) net.model;
+            Layer[] layers = m.getLayers();
+            Layer out = m.getOutputLayer();
+            if (!(out instanceof IOutputLayer)) {
+                throw new IllegalStateException("Per-sample losses need an output layer as the network's last layer");
+            }
+            INDArray features = m.getInput();
+            INDArray labelMask = out.getMaskArray();
+            INDArray last = features;
+            if (layers.length > 1) {
+                List<INDArray> acts = m.feedForwardToLayer(layers.length - 2, features, true);
+                last = acts.get(acts.size() - 1);
+            }
+            InputPreProcessor pp = m.getLayerWiseConfigurations().getInputPreProcess(layers.length - 1);
+            if (pp != null) {
+                last = pp.preProcess(last, (int) features.size(0), mgr);
+            }
+            ((IOutputLayer) out).setLabels(m.getLabels());
+            out.setInput(last, mgr);
+            out.setMaskArray(labelMask);
+            double[] r = ((IOutputLayer) out).computeScoreForExamples(0, mgr).toDoubleVector();
+            m.clearLayersStates();
+            m.setLayerMaskArrays(null, labelMask);
+            return r;
+        }
+        ComputationGraph g = (ComputationGraph) net.model;
+        INDArray[] labels = requireLabels();
+        g.feedForward(g.getInputs(), true, false);
+        double[] r = null;
+        List<String> outputs = g.getConfiguration().getNetworkOutputs();
+        for (int o = 0; o < outputs.size(); o++) {
+            GraphVertex v = g.getVertex(outputs.get(o));
+            if (!(v instanceof LayerVertex) || !(v.getLayer() instanceof IOutputLayer)) {
+                throw new IllegalStateException("Per-sample losses need output layers: vertex \"" + outputs.get(o)
+                        + "\" is not one");
+            }
+            ((IOutputLayer) v.getLayer()).setLabels(labels[o]);
+            double[] part = ((LayerVertex) v).computeScoreForExamples(0, mgr).toDoubleVector();
+            if (r == null) {
+                r = part;
+            } else {
+                for (int i = 0; i < r.length; i++) {
+                    r[i] += part[i];
+                }
+            }
+        }
+        for (GraphVertex v : g.getVertices()) {
+            v.clear();
+        }
+        return r;
+    }
+
+    /**
+     * The pass on the rows {@code samples} of the mini-batch's features, labels and masks, then the network's inputs
+     * back as they were; the gradient (a sum over the samples) is scaled by |B|/|samples|, so that DL4J's division by
+     * |B| makes it the mean over the samples. BatchNorm's running statistics and the score keep the first pass's.
+     */
+    @Override
+    public void recomputeGradient(int[] samples) {
+        int batch = net.model.batchSize();
+        if (net.model instanceof MultiLayerNetwork) {
+            MultiLayerNetwork m = (MultiLayerNetwork) net.model;
+            Layer out = m.getOutputLayer();
+            for (Layer l : m.getLayers()) {
+                if (l != out && l.getMaskArray() != null) {
+                    throw new UnsupportedOperationException("A pass on part of a mini-batch does not support feature "
+                            + "masks on a MultiLayerNetwork: use a ComputationGraph");
+                }
+            }
+            INDArray x = m.getInput();
+            INDArray y = m.getLabels();
+            INDArray lm = out.getMaskArray();
+            m.setInput(rows(x, samples));
+            m.setLabels(rows(y, samples));
+            m.setLayerMaskArrays(null, rows(lm, samples));
+            try {
+                recomputeGradient();
+            } finally {
+                m.setInput(x);
+                m.setLabels(y);
+                m.setLayerMaskArrays(null, lm);
+            }
+        } else {
+            ComputationGraph g = (ComputationGraph) net.model;
+            INDArray[] x = g.getInputs();
+            INDArray[] y = requireLabels();
+            INDArray[] fm = g.getInputMaskArrays();
+            INDArray[] lm = g.getLabelMaskArrays();
+            g.setInputs(rows(x, samples));
+            g.setLabels(rows(y, samples));
+            g.setLayerMaskArrays(rows(fm, samples), rows(lm, samples));
+            try {
+                recomputeGradient();
+            } finally {
+                g.setInputs(x);
+                g.setLabels(y);
+                g.setLayerMaskArrays(fm, lm);
+            }
+        }
+        double factor = (double) batch / samples.length;
+        INDArray grad = net.gradient();
+        for (int i = 0; i < starts.length; i++) {
+            interval(grad, starts[i], ends[i]).muli(factor);
+        }
+    }
+
+    private INDArray[] requireLabels() {
+        if (batchLabels == null) {
+            throw new IllegalStateException("The labels of the mini-batch were not recorded during the pass");
+        }
+        return batchLabels;
+    }
+
+    private static INDArray[] rows(INDArray[] arrays, int[] samples) {
+        if (arrays == null) {
+            return null;
+        }
+        INDArray[] r = new INDArray[arrays.length];
+        for (int i = 0; i < r.length; i++) {
+            r[i] = rows(arrays[i], samples);
+        }
+        return r;
+    }
+
+    /** @return a copy of the rows {@code samples} (along dimension 0) of {@code a}, or null for null */
+    private static INDArray rows(INDArray a, int[] samples) {
+        if (a == null) {
+            return null;
+        }
+        INDArrayIndex[] ix = new INDArrayIndex[a.rank()];
+        long[] idx = new long[samples.length];
+        for (int i = 0; i < idx.length; i++) {
+            idx[i] = samples[i];
+        }
+        ix[0] = new SpecifiedIndex(idx);
+        for (int d = 1; d < ix.length; d++) {
+            ix[d] = NDArrayIndex.all();
+        }
+        INDArray r = a.get(ix);
+        return r.rank() == a.rank() ? r.dup() : r.reshape(a.ordering(), withRows(a.shape(), samples.length)).dup();
+    }
+
+    private static long[] withRows(long[] shape, long n) {
+        long[] s = shape.clone();
+        s[0] = n;
+        return s;
     }
 
     /** Applies the "gradient" of the NoOp parameters (BatchNorm's running-statistic updates) as DL4J's step does. */

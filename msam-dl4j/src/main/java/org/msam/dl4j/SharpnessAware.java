@@ -265,7 +265,13 @@ public final class SharpnessAware {
         }
         SameDiffSharpnessAwareListener existing = find(sd);
         SameDiffSharpnessAwareListener listener = existing != null ? existing : new SameDiffSharpnessAwareListener(sd);
-        listener.bound();
+        SharpnessRule rule = listener.bound();
+        if (rule.needsSampleLosses()) {
+            throw new IllegalStateException(rule.name() + "'s sample selection needs the loss of each sample, and a "
+                    + "SameDiff loss variable is already reduced over the mini-batch: build the optimizer with "
+                    + "sampleFraction(1) on SameDiff (stochastic weight perturbation only), or train a "
+                    + "MultiLayerNetwork or ComputationGraph.");
+        }
         if (existing != null) {
             return existing;
         }

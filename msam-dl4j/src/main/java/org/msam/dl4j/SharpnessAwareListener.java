@@ -215,7 +215,12 @@ public final class SharpnessAwareListener extends BaseTrainingListener {
         requireFinite(net, iteration, epoch);
         if (rule.beforeStepGradient(host, iteration, epoch)) {
             try {
-                host.recomputeGradient();
+                int[] samples = rule.stepSamples();
+                if (samples == null) {
+                    host.recomputeGradient();
+                } else {
+                    host.recomputeGradient(samples);
+                }
                 requireFinite(net, iteration, epoch);
             } catch (RuntimeException e) {
                 rule.toTrue();
@@ -273,6 +278,9 @@ public final class SharpnessAwareListener extends BaseTrainingListener {
         if (!internal()) {
             if (keepLabels) {
                 labels = NetworkHost.currentLabels(Net.of(model));
+            }
+            if (host != null && rule.needsSampleLosses()) {
+                host.batchLabels = NetworkHost.currentLabels(Net.of(model));
             }
             for (TrainingListener l : userListeners) {
                 l.onBackwardPass(model);
