@@ -83,6 +83,14 @@ public interface SharpnessRule {
         return false;
     }
 
+    /**
+     * @return true when the rule adds a term to the gradient of the loss with respect to the output layer's logits
+     *     (MESA's distillation), which a host whose loss is the user's graph alone cannot take
+     */
+    default boolean addsToLogitGradient() {
+        return false;
+    }
+
     /** @return the rule's name for messages: "SAM", "MSAM", … */
     String name();
 }

@@ -346,6 +346,18 @@ final class NetworkHost implements Host {
         return s;
     }
 
+    /**
+     * @param target a flat parameter vector laid out like the network's
+     * @param rule   MESA's rule over this host's variables
+     */
+    void copyEma(INDArray target, org.msam.rule.MesaRule rule) {
+        INDArray flat = target.rank() == 1 ? target : target.reshape(target.length());
+        flat.assign(flatParams);
+        for (int i = 0; i < starts.length; i++) {
+            interval(flat, starts[i], ends[i]).assign(rule.ema(i));
+        }
+    }
+
     /** Applies the "gradient" of the NoOp parameters (BatchNorm's running-statistic updates) as DL4J's step does. */
     void stepNoOpParameters() {
         INDArray grad = net.gradient();
