@@ -32,11 +32,11 @@ import org.nd4j.shade.jackson.annotation.JsonProperty;
  * stream position. β = γ = 1 is {@link Sam} exactly (then no forward-only pass runs). BatchNorm running statistics
  * and the reported loss come from the first pass only.
  *
- * <p><b>Where it differs from Du et al.'s code.</b> DL4J's pass does not hand out per-sample losses, so ℓ_i(θ) comes
- * from a forward-only pass at θ in training mode (the same values as the first pass's for layers without dropout;
- * with dropout, another mask): a step costs one pass, two forward-only passes and a pass over γ·|B| samples. The
- * per-sample losses are taken with the output layer's dropout off. On SameDiff, whose loss variable is already
- * reduced over the mini-batch, only γ = 1 is supported.
+ * <p><b>Where it differs from Du et al.'s code.</b> ℓ_i(θ) are recorded from the first pass on DL4J networks;
+ * ℓ_i(θ + e) come from a forward-only pass in training mode, which draws its own dropout masks. A step costs one
+ * pass, one forward-only pass and a pass over γ·|B| samples; the weight masks save no backward work in DL4J, which
+ * computes every weight gradient. On SameDiff, whose loss variable is already reduced over the mini-batch, only
+ * γ = 1 is supported.
  *
  * <p>State: the base optimizer's. Memory: SAM's (one copy of the perturbed weights) plus 2·|B| losses.
  *

@@ -153,7 +153,10 @@ public final class EsamRule implements SharpnessRule {
         double[] before = null;
         int k = 0;
         if (config.getSampleFraction() < 1) {
-            before = host.sampleLosses();
+            before = host.passSampleLosses();
+            if (before == null) {
+                before = host.sampleLosses();
+            }
             k = selected(config.getSampleFraction(), before.length);
             if (k >= before.length) {
                 before = null;

@@ -52,6 +52,15 @@ public interface Host {
     }
 
     /**
+     * @return the per-sample losses of the pass that {@link #gradient(int)} came from, as {@link #sampleLosses()}
+     *     would give them at those weights, when the host recorded them during that pass; null otherwise (the rule then
+     *     asks {@link #sampleLosses()} before it moves the weights)
+     */
+    default double[] passSampleLosses() {
+        return null;
+    }
+
+    /**
      * Like {@link #recomputeGradient()}, on some samples of the current mini-batch only: {@link #gradient(int)} times
      * {@link #gradientScale()} is then the gradient of the mean loss over those samples.
      *

@@ -53,6 +53,11 @@ final class NetworkHost implements Host {
     boolean internalPass;
     /** The labels of the mini-batch being trained, per output, as the driver read them during the pass. */
     INDArray[] batchLabels;
+    /** The output layers' loss functions while {@link #recordSampleLosses()} replaces them, else null. */
+    private List<org.deeplearning4j.nn.conf.layers.BaseOutputLayer> recorded;
+    private List<org.nd4j.linalg.lossfunctions.ILossFunction> recordedOriginals;
+    private double[] passLosses;
+    private boolean passLossesComplete;
 
     private NetworkHost(Net net) {
         this.net = net;
@@ -161,6 +166,7 @@ final class NetworkHost implements Host {
 
     @Override
     public void recomputeGradient() {
+        passLosses = null;
         double score = net.model.score();
         INDArray grad = net.gradient();
         if (noOpLength > 0) {
@@ -199,6 +205,7 @@ final class NetworkHost implements Host {
         LayerWorkspaceMgr mgr = LayerWorkspaceMgr.noWorkspaces();
         if (net.model instanceof MultiLayerNetwork) {
             MultiLayerNetwork m = (MultiLayerNetwork) net.model;
+            requireNoFeatureMasks(m);
             Layer[] layers = m.getLayers();
             Layer out = m.getOutputLayer();
             if (!(out instanceof IOutputLayer)) {
@@ -251,6 +258,116 @@ final class NetworkHost implements Host {
     }
 
     /**
+     * Makes the output layers record each sample's loss when DL4J computes the pass's score (DL4J computes it from the
+     * same logits as the backward pass; the per-sample losses are the base loss's {@code computeScoreArray} there, as
+     * {@code computeScoreForExamples} gives them). Called before the pass's score; {@link #stopRecording()} after.
+     * Output layers that are not {@code BaseOutputLayer}s are not recorded, and {@link #passSampleLosses()} is null.
+     */
+    void recordSampleLosses() {
+        stopRecording();
+        passLosses = null;
+        passLossesComplete = true;
+        recorded = new ArrayList<>();
+        recordedOriginals = new ArrayList<>();
+        for (Layer l : outputLayers()) {
+            org.deeplearning4j.nn.conf.layers.Layer conf = l.conf().getLayer();
+            if (!(conf instanceof org.deeplearning4j.nn.conf.layers.BaseOutputLayer)) {
+                passLossesComplete = false;
+                continue;
+            }
+            org.deeplearning4j.nn.conf.layers.BaseOutputLayer o = (org.deeplearning4j.nn.conf.layers.BaseOutputLayer) conf;
+            recorded.add(o);
+            recordedOriginals.add(o.getLossFn());
+            o.setLossFn(new Recording(o.getLossFn(), this));
+        }
+    }
+
+    /** Puts the output layers' loss functions back (idempotent). */
+    void stopRecording() {
+        if (recorded == null) {
+            return;
+        }
+        for (int i = 0; i < recorded.size(); i++) {
+            recorded.get(i).setLossFn(recordedOriginals.get(i));
+        }
+        recorded = null;
+        recordedOriginals = null;
+    }
+
+    @Override
+    public double[] passSampleLosses() {
+        return passLossesComplete ? passLosses : null;
+    }
+
+    private void addPassLosses(double[] l) {
+        if (passLosses == null) {
+            passLosses = l;
+        } else if (passLosses.length == l.length) {
+            for (int i = 0; i < l.length; i++) {
+                passLosses[i] += l[i];
+            }
+        } else {
+            passLossesComplete = false;
+        }
+    }
+
+    private List<Layer> outputLayers() {
+        List<Layer> r = new ArrayList<>();
+        if (net.model instanceof MultiLayerNetwork) {
+            r.add(((MultiLayerNetwork) net.model).getOutputLayer());
+        } else {
+            ComputationGraph g = (ComputationGraph) net.model;
+            for (String name : g.getConfiguration().getNetworkOutputs()) {
+                r.add(g.getLayer(name));
+            }
+        }
+        return r;
+    }
+
+    /** A base loss function that also hands each sample's loss to the host when the score is computed. */
+    private static final class Recording implements org.nd4j.linalg.lossfunctions.ILossFunction {
+        private static final long serialVersionUID = 1L;
+        private final org.nd4j.linalg.lossfunctions.ILossFunction base;
+        private final transient NetworkHost host;
+
+        Recording(org.nd4j.linalg.lossfunctions.ILossFunction base, NetworkHost host) {
+            this.base = base;
+            this.host = host;
+        }
+
+        @Override
+        public double computeScore(INDArray labels, INDArray preOutput, org.nd4j.linalg.activations.IActivation fn,
+                                   INDArray mask, boolean average) {
+            host.addPassLosses(base.computeScoreArray(labels, preOutput, fn, mask).toDoubleVector());
+            return base.computeScore(labels, preOutput, fn, mask, average);
+        }
+
+        @Override
+        public INDArray computeScoreArray(INDArray labels, INDArray preOutput,
+                                          org.nd4j.linalg.activations.IActivation fn, INDArray mask) {
+            return base.computeScoreArray(labels, preOutput, fn, mask);
+        }
+
+        @Override
+        public INDArray computeGradient(INDArray labels, INDArray preOutput,
+                                        org.nd4j.linalg.activations.IActivation fn, INDArray mask) {
+            return base.computeGradient(labels, preOutput, fn, mask);
+        }
+
+        @Override
+        public org.nd4j.common.primitives.Pair<Double, INDArray> computeGradientAndScore(INDArray labels,
+                INDArray preOutput, org.nd4j.linalg.activations.IActivation fn, INDArray mask, boolean average) {
+            return new org.nd4j.common.primitives.Pair<>(computeScore(labels, preOutput, fn, mask, average),
+                    computeGradient(labels, preOutput, fn, mask));
+        }
+
+        @Override
+        public String name() {
+            return base.name();
+        }
+    }
+
+    /**
      * The pass on the rows {@code samples} of the mini-batch's features, labels and masks, then the network's inputs
      * back as they were; the gradient (a sum over the samples) is scaled by |B|/|samples|, so that DL4J's division by
      * |B| makes it the mean over the samples. BatchNorm's running statistics and the score keep the first pass's.
@@ -261,12 +378,7 @@ final class NetworkHost implements Host {
         if (net.model instanceof MultiLayerNetwork) {
             MultiLayerNetwork m = (MultiLayerNetwork) net.model;
             Layer out = m.getOutputLayer();
-            for (Layer l : m.getLayers()) {
-                if (l != out && l.getMaskArray() != null) {
-                    throw new UnsupportedOperationException("A pass on part of a mini-batch does not support feature "
-                            + "masks on a MultiLayerNetwork: use a ComputationGraph");
-                }
-            }
+            requireNoFeatureMasks(m);
             INDArray x = m.getInput();
             INDArray y = m.getLabels();
             INDArray lm = out.getMaskArray();
@@ -301,6 +413,19 @@ final class NetworkHost implements Host {
         INDArray grad = net.gradient();
         for (int i = 0; i < starts.length; i++) {
             interval(grad, starts[i], ends[i]).muli(factor);
+        }
+    }
+
+    /**
+     * A MultiLayerNetwork keeps its feature mask in its layers only, where a forward pass clears it: the per-sample
+     * passes cannot restore it.
+     */
+    private static void requireNoFeatureMasks(MultiLayerNetwork m) {
+        for (Layer l : m.getLayers()) {
+            if (l != m.getOutputLayer() && l.getMaskArray() != null) {
+                throw new UnsupportedOperationException("Per-sample losses and a pass on part of a mini-batch do not "
+                        + "support feature masks on a MultiLayerNetwork: use a ComputationGraph");
+            }
         }
     }
 

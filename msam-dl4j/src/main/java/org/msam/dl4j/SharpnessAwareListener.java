@@ -220,6 +220,7 @@ public final class SharpnessAwareListener extends BaseTrainingListener {
         if (teacher != null) {
             teacher.restore();
         }
+        host.stopRecording();
         int iteration = net.iteration();
         int epoch = net.epoch();
         requireFinite(net, iteration, epoch);
@@ -275,6 +276,9 @@ public final class SharpnessAwareListener extends BaseTrainingListener {
         try (org.nd4j.linalg.api.memory.MemoryWorkspace ws =
                      org.nd4j.linalg.factory.Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
             Net net = prepared(model);
+            if (rule.needsSampleLosses()) {
+                host.recordSampleLosses();
+            }
             if (teacher != null && teacher.rule().distills(net.epoch())) {
                 teacher.beforeBackward();
             }
@@ -305,6 +309,9 @@ public final class SharpnessAwareListener extends BaseTrainingListener {
     public void onBackwardPass(Model model) {
         if (teacher != null) {
             teacher.restore();
+        }
+        if (host != null) {
+            host.stopRecording();
         }
         if (!internal()) {
             if (keepLabels) {

@@ -257,7 +257,7 @@ class EsamTest {
     @Test
     void resumesExactlyFromASavedModel(@TempDir Path dir) throws Exception {
         Esam cfg = Esam.builder().base(SGD).rho(0.2).weightFraction(0.5).sampleFraction(0.5).seed(3).build();
-        List<DataSet> batches = Nets.batches(5, 8, 54, DataType.DOUBLE);
+        List<DataSet> batches = Nets.batches(3, 8, 54, DataType.DOUBLE);
         MultiLayerNetwork whole = (MultiLayerNetwork) net(cfg, false);
         MultiLayerNetwork first = (MultiLayerNetwork) net(cfg, false);
         first.setParams(whole.params().dup());
