@@ -32,6 +32,9 @@ import org.nd4j.linalg.learning.config.NoOp;
  *   <li>MSAM and BN-only MSAM: none; the state is the base optimizer's plus two numbers (c and a flag) for each
  *       variable of an updater block (DL4J sizes a block's state as the sum of {@code stateSize(n)} over its
  *       variables; only the last pair is used); adaptive MSAM: its e (n) is state, and T (n) a buffer;</li>
+ *   <li>ESAM: SAM's (the per-sample losses, 2·|B| numbers, are not counted); MESA: the inference copy of the network
+ *       that the forward pass at θ_ema runs on (all parameters, n + S); its θ_ema (n, plus a flag per variable) is
+ *       updater state;</li>
  *   <li>the others: none (AdamW's decay listener holds only views).</li>
  * </ul>
  * Activations and gradients are the same for every optimizer and not counted. Run:
@@ -44,7 +47,7 @@ import org.nd4j.linalg.learning.config.NoOp;
 public final class MemoryReport {
     /** The optimizers of the table, in order. */
     static final List<String> OPTIMIZERS = List.of("sgd", "nag", "nd4jNesterovs", "adamw", "nd4jAdam", "sam", "msam",
-            "msam-adamw", "asam", "amsam", "bnsam", "bnmsam", "looksam");
+            "msam-adamw", "asam", "amsam", "bnsam", "bnmsam", "looksam", "esam", "mesa");
 
 
     private MemoryReport() {
@@ -178,6 +181,10 @@ public final class MemoryReport {
             case ASAM:
             case LOOKSAM:
                 return 2 * trainable + noOp;
+            case ESAM:
+                return trainable + noOp;
+            case MESA:
+                return trainable + noOp;
             case BNSAM:
                 return normalization + noOp;
             case AMSAM:
@@ -209,10 +216,11 @@ public final class MemoryReport {
                     r.perParameterMemory(), over));
         }
         sb.append("\nUpdater state: `getUpdater(true).getStateViewArray()` length × element size, measured (it "
-                + "includes MSAM's two numbers per variable, LookSAM's g_v and adaptive MSAM's e). Listener buffers: "
-                + "computed, not measured: SAM's copy of the trainable parameters plus the copy of the BatchNorm "
-                + "statistics' updates (adaptive SAM and LookSAM one more parameter-sized buffer, BN-only SAM a copy "
-                + "of γ and β only; adaptive MSAM its T); MSAM, BN-only MSAM and the others keep none. Parameters "
+                + "includes MSAM's two numbers per variable, LookSAM's g_v, adaptive MSAM's e and MESA's θ_ema). "
+                + "Listener buffers: computed, not measured: SAM's copy of the trainable parameters plus the copy of "
+                + "the BatchNorm statistics' updates (ESAM the same; adaptive SAM and LookSAM one more "
+                + "parameter-sized buffer, BN-only SAM a copy of γ and β only; adaptive MSAM its T; MESA the "
+                + "inference copy of the network); MSAM, BN-only MSAM and the others keep none. Parameters "
                 + "include BatchNorm's running statistics (DL4J stores them as parameters with a NoOp updater).\n");
         return sb.toString();
     }

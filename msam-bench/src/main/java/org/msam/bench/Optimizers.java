@@ -28,7 +28,10 @@ import org.nd4j.linalg.learning.config.Nesterovs;
  *   <tr><td>{@code nd4jNesterovs}</td><td>ND4J Nesterovs(0.1, 0.9), .l2(5e-4)</td><td>none</td></tr>
  *   <tr><td>{@code nd4jAdam}</td><td>ND4J Adam(1e-3)</td><td>none</td></tr>
  * </table>
- * Every other name of the catalog ({@code asam}, {@code sam-adamw}, ...) is accepted too, with the same values.
+ * Every other name of the catalog ({@code asam}, {@code sam-adamw}, ...) is accepted too, with the same values;
+ * {@code esam} and {@code mesa} take the library's defaults (ESAM β = γ = 0.5), except that MESA's distillation runs
+ * from epoch 0 (the benchmarks' {@code fit(DataSet)} never advances DL4J's epoch counter, so E_start = 5 would
+ * measure the base optimizer).
  */
 public final class Optimizers {
     /** The names the benchmarks measure by default: catalog names, then the ND4J baselines. */
@@ -62,7 +65,9 @@ public final class Optimizers {
     /** @return the reference hyper-parameters for an optimizer of the catalog */
     static Optimizer.Hyper hyper(Optimizer o) {
         boolean adamw = o.base() == Optimizer.Base.ADAMW;
-        return new Optimizer.Hyper(adamw ? ADAMW_LR : SGD_LR, MOMENTUM, ADAMW_DECAY).rho(o.msam() ? MSAM_RHO : SAM_RHO);
+        // MESA's distillation from epoch 0: the benchmarks call fit(DataSet), which never advances DL4J's epoch.
+        return new Optimizer.Hyper(adamw ? ADAMW_LR : SGD_LR, MOMENTUM, ADAMW_DECAY).rho(o.msam() ? MSAM_RHO : SAM_RHO)
+                .mesa(null, null, null, 0);
     }
 
     /**

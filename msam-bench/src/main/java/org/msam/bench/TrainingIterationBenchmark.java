@@ -18,8 +18,9 @@ import org.openjdk.jmh.annotations.TearDown;
  * paper's claim "MSAM costs about the same per step as its base optimizer, SAM twice" is about.
  * {@code sgd}/{@code nag} are our SgdMomentum, {@code adamw} our AdamW with its decay listener, {@code sam} SAM
  * over {@code sgd} (two passes), {@code msam}/{@code msam-adamw} MSAM over {@code sgd}/{@code adamw}, {@code asam},
- * {@code amsam}, {@code bnsam}, {@code bnmsam} and {@code looksam} the adaptive, BN-only and LookSAM forms over
- * {@code sgd} (the names of the examples' optimizer
+ * {@code amsam}, {@code bnsam}, {@code bnmsam}, {@code looksam}, {@code esam} and {@code mesa} the adaptive, BN-only,
+ * LookSAM, ESAM (β = γ = 0.5) and MESA (distilling from the first step) forms over {@code sgd} (the names of the
+ * examples' optimizer
  * catalog; earlier results call {@code msam-adamw} {@code msamAdamW}).
  *
  * <p>On a 2-core CPU (one ND4J thread, batch 16, see msam-bench/RESULTS.md) an SGD iteration takes about 0.35 s
@@ -39,7 +40,8 @@ public class TrainingIterationBenchmark extends AbstractBenchmark {
     public String model;
 
     /** The optimizer, see {@link Optimizers}. */
-    @Param({"sgd", "nag", "adamw", "sam", "msam", "msam-adamw", "asam", "amsam", "bnsam", "bnmsam", "looksam"})
+    @Param({"sgd", "nag", "adamw", "sam", "msam", "msam-adamw", "asam", "amsam", "bnsam", "bnmsam", "looksam", "esam",
+        "mesa"})
     public String optimizer;
 
     /** Mini-batch size. */

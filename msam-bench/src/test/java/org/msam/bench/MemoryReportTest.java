@@ -48,6 +48,14 @@ class MemoryReportTest {
         assertEquals(0, by.get("bnmsam").listenerElements);
         assertEquals(by.get("msam").stateElements, by.get("bnmsam").stateElements);
 
+        MemoryReport.Row esam = by.get("esam");
+        assertEquals(sgd.stateElements, esam.stateElements, "no state of its own");
+        assertEquals(trainable + noOp, esam.listenerElements, "SAM's buffers");
+        MemoryReport.Row mesa = by.get("mesa");
+        long ema = mesa.stateElements - sgd.stateElements;
+        assertTrue(ema > trainable && ema <= trainable + 20, "θ_ema and a flag per variable are state: " + ema);
+        assertEquals(params, mesa.listenerElements, "the inference copy of the network");
+
         MemoryReport.Row msam = by.get("msam");
         long extra = msam.stateElements - sgd.stateElements;
         assertTrue(extra > 0 && extra <= 2 * 20, "MSAM adds two numbers per variable: " + extra);

@@ -38,4 +38,36 @@ public interface Host {
      * not see it.
      */
     void recomputeGradient();
+
+    /**
+     * The loss of each sample of the current mini-batch at the weights the model holds now, from a forward-only pass
+     * in training mode (the mini-batch's own BatchNorm statistics, without regularization). The pass changes nothing:
+     * no gradient, no BatchNorm running statistics, no reported score.
+     *
+     * @return one loss per sample, in the mini-batch's order
+     * @throws UnsupportedOperationException when the host cannot give per-sample losses
+     */
+    default double[] sampleLosses() {
+        throw new UnsupportedOperationException("This model cannot give the loss of each sample of a mini-batch");
+    }
+
+    /**
+     * @return the per-sample losses of the pass that {@link #gradient(int)} came from, as {@link #sampleLosses()}
+     *     would give them at those weights, when the host recorded them during that pass; null otherwise (the rule then
+     *     asks {@link #sampleLosses()} before it moves the weights)
+     */
+    default double[] passSampleLosses() {
+        return null;
+    }
+
+    /**
+     * Like {@link #recomputeGradient()}, on some samples of the current mini-batch only: {@link #gradient(int)} times
+     * {@link #gradientScale()} is then the gradient of the mean loss over those samples.
+     *
+     * @param samples indices into the mini-batch, distinct and ascending
+     * @throws UnsupportedOperationException when the host cannot run a pass on part of a mini-batch
+     */
+    default void recomputeGradient(int[] samples) {
+        throw new UnsupportedOperationException("This model cannot run a pass on part of a mini-batch");
+    }
 }

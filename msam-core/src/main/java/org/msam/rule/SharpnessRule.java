@@ -9,7 +9,7 @@ package org.msam.rule;
  *   <li>{@link #beforeStepGradient}: before the gradient that drives the base step is taken. The rule may read
  *       the gradient at the weights held ({@link Host#gradient(int)}) and move the weights (SAM's ascent, MSAM's
  *       perturbation). Returns true when it moved them; a host that has already computed a gradient then calls
- *       {@link Host#recomputeGradient()}.</li>
+ *       {@link Host#recomputeGradient()} (or {@link Host#recomputeGradient(int[])} on the {@link #stepSamples()}).</li>
  *   <li>{@link #stepGradientReady} for each variable, once the step gradient of that variable exists and before
  *       the base optimizer consumes it (SAM restores θ there).</li>
  *   <li>the base optimizer's step, by the host (DL4J's updater, {@code params -= update}).</li>
@@ -76,6 +76,31 @@ public interface SharpnessRule {
      * @param allowed whether the host allows it
      */
     default void updateMayLandOnHeld(boolean allowed) {
+    }
+
+    /**
+     * @return the samples of the mini-batch the step gradient is to be taken on, after {@link #beforeStepGradient}
+     *     returned true: indices into the mini-batch, ascending ({@link Host#recomputeGradient(int[])}), or null for
+     *     every sample ({@link Host#recomputeGradient()})
+     */
+    default int[] stepSamples() {
+        return null;
+    }
+
+    /**
+     * @return true when the rule asks the host for per-sample losses and passes on part of a mini-batch (ESAM's
+     *     sample selection), which a host whose loss is already reduced over the mini-batch cannot give
+     */
+    default boolean needsSampleLosses() {
+        return false;
+    }
+
+    /**
+     * @return true when the rule adds a term to the gradient of the loss with respect to the output layer's logits
+     *     (MESA's distillation), which a host whose loss is the user's graph alone cannot take
+     */
+    default boolean addsToLogitGradient() {
+        return false;
     }
 
     /** @return the rule's name for messages: "SAM", "MSAM", … */

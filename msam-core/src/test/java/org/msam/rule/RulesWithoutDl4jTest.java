@@ -6,7 +6,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
+import org.msam.config.Esam;
 import org.msam.config.LookSam;
+import org.msam.config.Mesa;
 import org.msam.config.Msam;
 import org.msam.config.Sam;
 import org.msam.config.SgdMomentum;
@@ -175,5 +177,102 @@ class RulesWithoutDl4jTest {
         }
         assertTrue(Data.maxRelErr(b.params.toDoubleVector(), a.params.toDoubleVector()) == 0, "k = 1 is SAM");
         assertTrue(Data.maxRelErr(c.params.toDoubleVector(), a.params.toDoubleVector()) > 1e-6, "k = 5 is not");
+    }
+
+    @Test
+    void esamWeightMasksMatchTheirReference() {
+        Esam cfg = Esam.builder().base(SGD).rho(0.2).weightFraction(0.5).sampleFraction(1).seed(4).build();
+        QuadraticHost host = new QuadraticHost(cfg);
+        SharpnessRule rule = cfg.newRule(host.variables());
+        double[] theta = host.params.toDoubleVector();
+        RefSgd base = new RefSgd(t -> 0.05, 0.9, 0, false, 0, N);
+        int[][] ranges = {{0, SPLIT}, {SPLIT, N}};
+        int partial = 0;
+        for (int t = 0; t < 60; t++) {
+            double[] g = lossGradient(theta);
+            boolean[] kept = {EsamRule.keeps(4, t, 0, 0.5), EsamRule.keeps(4, t, 1, 0.5)};
+            partial += kept[0] != kept[1] ? 1 : 0;
+            double sq = 0;
+            for (int j = 0; j < 2; j++) {
+                for (int i = ranges[j][0]; kept[j] && i < ranges[j][1]; i++) {
+                    sq += g[i] * g[i];
+                }
+            }
+            double[] p = theta.clone();
+            for (int j = 0; j < 2; j++) {
+                for (int i = ranges[j][0]; kept[j] && i < ranges[j][1]; i++) {
+                    p[i] += 0.2 / 0.5 * g[i] / (Math.sqrt(sq) + 1e-12);
+                }
+            }
+            base.step(theta, lossGradient(p), t);
+            host.step(rule, t);
+        }
+        assertTrue(partial > 10, "masks that keep one variable of two: " + partial);
+        assertTrue(Data.maxRelErr(host.params.toDoubleVector(), theta) < 1e-12,
+                "ESAM: " + Data.maxRelErr(host.params.toDoubleVector(), theta));
+    }
+
+    @Test
+    void mesaKeepsTheEmaAndStepsAsItsBase() {
+        Mesa cfg = Mesa.builder().base(SGD).emaDecay(0.7).startEpoch(0).build();
+        QuadraticHost host = new QuadraticHost(cfg);
+        MesaRule rule = (MesaRule) cfg.newRule(host.variables());
+        double[] theta = host.params.toDoubleVector();
+        double[] ema = theta.clone();
+        RefSgd base = new RefSgd(t -> 0.05, 0.9, 0, false, 0, N);
+        for (int t = 0; t < 60; t++) {
+            base.step(theta, lossGradient(theta), t);
+            for (int i = 0; i < N; i++) {
+                ema[i] = 0.7 * ema[i] + 0.3 * theta[i];
+            }
+            host.step(rule, t);
+        }
+        double[] got = new double[N];
+        System.arraycopy(rule.ema(0).toDoubleVector(), 0, got, 0, SPLIT);
+        System.arraycopy(rule.ema(1).toDoubleVector(), 0, got, SPLIT, N - SPLIT);
+        assertTrue(Data.maxRelErr(host.params.toDoubleVector(), theta) < 1e-12, "θ: the host adds no logit term");
+        assertTrue(Data.maxRelErr(got, ema) < 1e-12, "θ_ema: " + Data.maxRelErr(got, ema));
+    }
+
+    /** The distillation term is the gradient of λ·τ²·KL(softmax(z_ema/τ) ‖ softmax(z/τ)), by central differences. */
+    @Test
+    void mesaDistillationTermIsTheKlGradient() {
+        double lambda = 0.7;
+        double tau = 3;
+        double[][] z = {{0.3, -1.2, 2.0, 0.1}, {1.5, 0.2, -0.4, -2.0}};
+        double[][] zEma = {{1.0, 0.5, -0.3, 0.2}, {-0.1, 0.9, 0.4, 0.0}};
+        INDArray dz = Nd4j.zeros(DataType.DOUBLE, 2, 4);
+        MesaRule.addDistillationGradient(dz, Nd4j.createFromArray(z), Nd4j.createFromArray(zEma),
+                Nd4j.createFromArray(new double[][] {{1}, {0}}), lambda, tau);
+        for (int i = 0; i < 2; i++) {
+            for (int k = 0; k < 4; k++) {
+                double h = 1e-6;
+                double[] up = z[i].clone();
+                double[] down = z[i].clone();
+                up[k] += h;
+                down[k] -= h;
+                double fd = lambda * tau * tau * (kl(zEma[i], up, tau) - kl(zEma[i], down, tau)) / (2 * h);
+                double expected = i == 0 ? fd : 0;
+                assertTrue(Math.abs(dz.getDouble(i, k) - expected) < 1e-8, i + "," + k + ": " + dz.getDouble(i, k)
+                        + " vs " + expected);
+            }
+        }
+    }
+
+    private static double[] softmax(double[] z, double tau) {
+        double max = java.util.Arrays.stream(z).max().getAsDouble();
+        double[] e = java.util.Arrays.stream(z).map(x -> Math.exp((x - max) / tau)).toArray();
+        double s = java.util.Arrays.stream(e).sum();
+        return java.util.Arrays.stream(e).map(x -> x / s).toArray();
+    }
+
+    private static double kl(double[] teacher, double[] student, double tau) {
+        double[] p = softmax(teacher, tau);
+        double[] q = softmax(student, tau);
+        double s = 0;
+        for (int k = 0; k < p.length; k++) {
+            s += p[k] * Math.log(p[k] / q[k]);
+        }
+        return s;
     }
 }

@@ -114,6 +114,39 @@ public final class SharpnessAware {
         return l;
     }
 
+    /**
+     * MESA's EMA weights as a network, for evaluation: a new MultiLayerNetwork with the configuration of {@code net},
+     * the EMA weights θ_ema in its trainable parameters and {@code net}'s BatchNorm running statistics. The trained
+     * network is not changed. (Its updater is Mesa: train it only after {@link #install}.)
+     *
+     * @param net a network trained with Mesa, with {@link #install} called
+     * @return the copy at θ_ema
+     * @throws IllegalStateException when the network is not trained with Mesa
+     */
+    public static MultiLayerNetwork emaModel(MultiLayerNetwork net) {
+        return (MultiLayerNetwork) teacher(net).emaModel();
+    }
+
+    /**
+     * MESA's EMA weights as a graph, for evaluation; see {@link #emaModel(MultiLayerNetwork)}.
+     *
+     * @param net a graph trained with Mesa, with {@link #install} called
+     * @return the copy at θ_ema
+     */
+    public static ComputationGraph emaModel(ComputationGraph net) {
+        return (ComputationGraph) teacher(net).emaModel();
+    }
+
+    private static MesaTeacher teacher(Model model) {
+        SharpnessAwareListener l = require(model);
+        l.bind(Net.of(model));
+        if (l.teacher() == null) {
+            throw new IllegalStateException("The network is trained with " + l.rule().name() + ", not Mesa: it has no "
+                    + "EMA weights");
+        }
+        return l.teacher();
+    }
+
     /** @return true while the model holds perturbed weights θ̃ (MSAM between iterations inside an epoch) */
     public static boolean isPerturbed(Model model) {
         SharpnessAwareListener l = listener(model);
@@ -265,7 +298,19 @@ public final class SharpnessAware {
         }
         SameDiffSharpnessAwareListener existing = find(sd);
         SameDiffSharpnessAwareListener listener = existing != null ? existing : new SameDiffSharpnessAwareListener(sd);
-        listener.bound();
+        SharpnessRule rule = listener.bound();
+        if (rule.addsToLogitGradient()) {
+            throw new IllegalStateException(rule.name() + " adds a distillation term to the gradient of the loss with "
+                    + "respect to the output logits, and SameDiff takes its gradient from the graph's loss variables "
+                    + "only: train a MultiLayerNetwork or ComputationGraph with Mesa, or add the term to your graph's "
+                    + "loss.");
+        }
+        if (rule.needsSampleLosses()) {
+            throw new IllegalStateException(rule.name() + "'s sample selection needs the loss of each sample, and a "
+                    + "SameDiff loss variable is already reduced over the mini-batch: build the optimizer with "
+                    + "sampleFraction(1) on SameDiff (stochastic weight perturbation only), or train a "
+                    + "MultiLayerNetwork or ComputationGraph.");
+        }
         if (existing != null) {
             return existing;
         }

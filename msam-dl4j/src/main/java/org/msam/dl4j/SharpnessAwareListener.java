@@ -10,6 +10,7 @@ import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.conf.BackpropType;
 import org.deeplearning4j.optimize.api.BaseTrainingListener;
 import org.deeplearning4j.optimize.api.TrainingListener;
+import org.msam.rule.MesaRule;
 import org.msam.rule.SharpnessAwareConfig;
 import org.msam.rule.SharpnessRule;
 import org.msam.rule.Variable;
@@ -52,6 +53,7 @@ public final class SharpnessAwareListener extends BaseTrainingListener {
     private List<TrainingListener> userListeners = Collections.emptyList();
     private transient NetworkHost host;
     private transient SharpnessRule rule;
+    private transient MesaTeacher teacher;
     private int prepared = Integer.MIN_VALUE;
     private boolean inEpoch;
     private boolean warnedManualLoop;
@@ -116,9 +118,14 @@ public final class SharpnessAwareListener extends BaseTrainingListener {
                 }
             }
         }
+        MesaTeacher t = r instanceof MesaRule ? new MesaTeacher(h, (MesaRule) r) : null;
         h.bindUpdaters(iteration -> iteration == prepared);
+        if (teacher != null) {
+            teacher.restore();
+        }
         host = h;
         rule = r;
+        teacher = t;
     }
 
     /**
@@ -210,12 +217,21 @@ public final class SharpnessAwareListener extends BaseTrainingListener {
             return;
         }
         Net net = prepared(model);
+        if (teacher != null) {
+            teacher.restore();
+        }
+        host.stopRecording();
         int iteration = net.iteration();
         int epoch = net.epoch();
         requireFinite(net, iteration, epoch);
         if (rule.beforeStepGradient(host, iteration, epoch)) {
             try {
-                host.recomputeGradient();
+                int[] samples = rule.stepSamples();
+                if (samples == null) {
+                    host.recomputeGradient();
+                } else {
+                    host.recomputeGradient(samples);
+                }
                 requireFinite(net, iteration, epoch);
             } catch (RuntimeException e) {
                 rule.toTrue();
@@ -253,9 +269,29 @@ public final class SharpnessAwareListener extends BaseTrainingListener {
         rule.toHeld();
     }
 
+    /** @return the EMA side of MESA, or null for the other rules */
+    MesaTeacher teacher() {
+        return teacher;
+    }
+
+    /** MESA: the EMA network's logits on this mini-batch go into the output layers' gradient, before the backward. */
+    private void distill(Model model) {
+        try (org.nd4j.linalg.api.memory.MemoryWorkspace ws =
+                     org.nd4j.linalg.factory.Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
+            Net net = prepared(model);
+            if (rule.needsSampleLosses()) {
+                host.recordSampleLosses();
+            }
+            if (teacher != null && teacher.rule().distills(net.epoch())) {
+                teacher.beforeBackward();
+            }
+        }
+    }
+
     @Override
     public void onForwardPass(Model model, List<INDArray> activations) {
         if (!internal()) {
+            distill(model);
             for (TrainingListener l : userListeners) {
                 l.onForwardPass(model, activations);
             }
@@ -265,6 +301,7 @@ public final class SharpnessAwareListener extends BaseTrainingListener {
     @Override
     public void onForwardPass(Model model, Map<String, INDArray> activations) {
         if (!internal()) {
+            distill(model);
             for (TrainingListener l : userListeners) {
                 l.onForwardPass(model, activations);
             }
@@ -273,9 +310,18 @@ public final class SharpnessAwareListener extends BaseTrainingListener {
 
     @Override
     public void onBackwardPass(Model model) {
+        if (teacher != null) {
+            teacher.restore();
+        }
+        if (host != null) {
+            host.stopRecording();
+        }
         if (!internal()) {
             if (keepLabels) {
                 labels = NetworkHost.currentLabels(Net.of(model));
+            }
+            if (host != null && rule.needsSampleLosses()) {
+                host.batchLabels = NetworkHost.currentLabels(Net.of(model));
             }
             for (TrainingListener l : userListeners) {
                 l.onBackwardPass(model);

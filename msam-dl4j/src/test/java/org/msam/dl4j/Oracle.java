@@ -41,6 +41,14 @@ final class Oracle {
         return g;
     }
 
+    /** @return the loss of each sample of {@code ds} at weights {@code theta} (DL4J's scoreExamples, inference mode) */
+    double[] sampleLosses(double[] theta, DataSet ds) {
+        net.setParams(Nd4j.createFromArray(theta).reshape(1, theta.length).castTo(DataType.DOUBLE));
+        DataSet d = new DataSet(ds.getFeatures().castTo(DataType.DOUBLE), ds.getLabels().castTo(DataType.DOUBLE));
+        return (net instanceof MultiLayerNetwork ? ((MultiLayerNetwork) net).scoreExamples(d, false)
+                : ((ComputationGraph) net).scoreExamples(d, false)).toDoubleVector();
+    }
+
     /** @return the mean loss over {@code ds} at weights {@code theta} */
     double score(double[] theta, DataSet ds) {
         gradient(theta, ds);

@@ -110,8 +110,8 @@ public final class Main implements Callable<Integer> {
         @Mixin
         TrainOptions options;
         @Option(names = "--optimizer", description = "sgd, nag, adamw, sam, asam (adaptive SAM), msam (default), "
-                + "amsam (adaptive MSAM), bnsam and bnmsam (BN-only), looksam; msam-adamw is --optimizer msam --base "
-                + "adamw")
+                + "amsam (adaptive MSAM), bnsam and bnmsam (BN-only), looksam, esam, mesa; msam-adamw is --optimizer msam "
+                + "--base adamw")
         String optimizer;
         @Option(names = "--base", description = "Base optimizer of the sharpness-aware methods: sgd (default), nag, "
                 + "adamw")
@@ -157,7 +157,8 @@ public final class Main implements Callable<Integer> {
         @Mixin
         TrainOptions options;
         @Option(names = "--optimizers", split = ",", description = "Comma-separated optimizers (default sgd,msam): "
-                + "sgd, nag, adamw, sam, asam, msam, amsam, bnsam, bnmsam, looksam, msam-adamw, ..., each optionally "
+                + "sgd, nag, adamw, sam, asam, msam, amsam, bnsam, bnmsam, looksam, esam, mesa, msam-adamw, ..., each "
+                + "optionally "
                 + "with its own settings: "
                 + "name[:rho=X][:epochs=N][:lr=X][:base=sgd|nag|adamw], e.g. "
                 + "sgd,sam:rho=0.1,sam:rho=0.1:epochs=10,msam:rho=1,msam:base=adamw")

@@ -47,6 +47,24 @@ final class TrainOptions {
     @JsonProperty("adaptiveEta")
     @Option(names = "--adaptive-eta", description = "eta_a of adaptive SAM (--optimizer asam; default 0.01)")
     Double adaptiveEta;
+    @JsonProperty("weightFraction")
+    @Option(names = "--weight-fraction", description = "beta of ESAM: the fraction of variables perturbed (--optimizer esam; default 0.5)")
+    Double weightFraction;
+    @JsonProperty("sampleFraction")
+    @Option(names = "--sample-fraction", description = "gamma of ESAM: the fraction of the mini-batch of the second pass (--optimizer esam; default 0.5)")
+    Double sampleFraction;
+    @JsonProperty("mesaLambda")
+    @Option(names = "--mesa-lambda", description = "lambda of MESA, the weight of the distillation term (--optimizer mesa; default 0.8)")
+    Double mesaLambda;
+    @JsonProperty("mesaTemperature")
+    @Option(names = "--temperature", description = "tau of MESA (--optimizer mesa; default 5)")
+    Double mesaTemperature;
+    @JsonProperty("emaDecay")
+    @Option(names = "--ema-decay", description = "beta_e of MESA's EMA of the weights (--optimizer mesa; default 0.9998)")
+    Double emaDecay;
+    @JsonProperty("mesaStartEpoch")
+    @Option(names = "--mesa-start-epoch", description = "First epoch (0-based) of MESA's distillation term (--optimizer mesa; default 5)")
+    Integer mesaStartEpoch;
     @Option(names = "--rho-off-epochs", description = "rho = 0 for this many epochs, then full")
     @JsonProperty("rhoOffEpochs")
     Integer rhoOffEpochs;

@@ -113,6 +113,31 @@ class MainTest {
     }
 
     @Test
+    void esamAndMesaRunInOneCompareTableAndTakeTheirOptions() throws Exception {
+        Path out = dir.resolve("compare-family");
+        Run r = run(tiny("compare", "--optimizers", "sgd,looksam,esam,mesa", "--epochs", "1", "--output",
+                out.toString()));
+        assertEquals(0, r.code, r.err + r.out);
+        String md = Files.readString(out.resolve("compare.md"));
+        for (String o : List.of("| sgd | 1 |", "| looksam | 1 |", "| esam | 1 |", "| mesa | 1 |")) {
+            assertTrue(md.contains(o), md);
+        }
+        Path esam = dir.resolve("train-esam");
+        r = run(tiny("train", "--optimizer", "esam", "--base", "nag", "--weight-fraction", "0.7", "--sample-fraction",
+                "0.25", "--rho", "0.1", "--epochs", "1", "--output", esam.toString()));
+        assertEquals(0, r.code, r.err + r.out);
+        assertTrue(Files.readString(esam.resolve("config.json")).contains("\"sampleFraction\" : 0.25"));
+        Path mesa = dir.resolve("train-mesa");
+        r = run(tiny("train", "--optimizer", "mesa", "--mesa-lambda", "0.5", "--temperature", "2", "--ema-decay", "0.9",
+                "--mesa-start-epoch", "0", "--epochs", "1", "--output", mesa.toString()));
+        assertEquals(0, r.code, r.err + r.out);
+        r = run(tiny("train", "--optimizer", "sam", "--ema-decay", "0.9", "--output", dir.resolve("bad").toString()));
+        assertEquals(1, r.code, r.err + r.out);
+        assertTrue(r.err.contains("--mesa-lambda, --temperature, --ema-decay and --mesa-start-epoch apply to "
+                + "--optimizer mesa only, got them with sam"), r.err);
+    }
+
+    @Test
     void compareTakesSettingsPerEntry() throws Exception {
         Path out = dir.resolve("compare-grid");
         Run r = run(tiny("compare", "--optimizers", "sgd,msam:rho=-0.5,sam:rho=0.2:epochs=1", "--epochs", "2",

@@ -12,7 +12,9 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.optimize.api.TrainingListener;
 import org.msam.config.AdamW;
+import org.msam.config.Esam;
 import org.msam.config.LookSam;
+import org.msam.config.Mesa;
 import org.msam.config.Msam;
 import org.msam.config.Sam;
 import org.msam.config.SgdMomentum;
@@ -33,7 +35,8 @@ import org.nd4j.shade.jackson.annotation.JsonValue;
  *
  * <p>Names: a plain optimizer is named by its base ({@code sgd}, {@code nag}, {@code adamw}); a sharpness-aware
  * one by its method over SGD ({@code sam}, {@code asam}, {@code msam}, {@code amsam} adaptive MSAM, {@code bnsam}
- * and {@code bnmsam} BN-only SAM and MSAM, {@code looksam}) and by {@code <method>-<base>} otherwise
+ * and {@code bnmsam} BN-only SAM and MSAM, {@code looksam}, {@code esam}, {@code mesa}) and by {@code <method>-<base>}
+ * otherwise
  * ({@code msam-adamw}, {@code sam-adamw}, {@code asam-nag}, ...). {@link #parse} also reads the benchmarks' earlier
  * spellings ({@code msamAdamW}, {@code msamSgd}, {@code sgdMomentum}, {@code sgdNesterov}), so that results
  * recorded under them stay readable.
@@ -91,7 +94,14 @@ public final class Optimizer {
         /** BN-only MSAM: MSAM's perturbation on the normalisation layers' γ and β only. */
         BNMSAM("bnmsam"),
         /** LookSAM (Liu et al. 2022): a SAM step every 5 iterations, the last one's g_v in between (α 0.7). */
-        LOOKSAM("looksam");
+        LOOKSAM("looksam"),
+        /**
+         * ESAM (Du et al. 2022b): SAM with half of the variables perturbed and the second pass on the half of the
+         * mini-batch whose loss rises most (β = γ = 0.5).
+         */
+        ESAM("esam"),
+        /** MESA (Du et al. 2022a): distillation from the EMA of the weights (λ 0.8, τ 5, β_e 0.9998, from epoch 5). */
+        MESA("mesa");
 
         private final String cliName;
 
@@ -156,7 +166,7 @@ public final class Optimizer {
     }
 
     /** The methods' names, for messages. */
-    static final String METHODS = "sam, asam, msam, amsam, bnsam, bnmsam, looksam";
+    static final String METHODS = "sam, asam, msam, amsam, bnsam, bnmsam, looksam, esam, mesa";
 
     /** The valid names, in words, for messages. */
     public static final String VALID_NAMES = "sgd, nag, adamw, " + METHODS + ", or a method over another base as "
@@ -246,9 +256,10 @@ public final class Optimizer {
         return method != Method.PLAIN;
     }
 
-    /** @return true for SAM, adaptive SAM, BN-only SAM and LookSAM, the methods that take SAM steps */
+    /** @return true for SAM, adaptive SAM, BN-only SAM, LookSAM and ESAM, the methods that take SAM steps */
     public boolean samFamily() {
-        return method == Method.SAM || method == Method.ASAM || method == Method.BNSAM || method == Method.LOOKSAM;
+        return method == Method.SAM || method == Method.ASAM || method == Method.BNSAM || method == Method.LOOKSAM
+                || method == Method.ESAM;
     }
 
     /** @return true for MSAM and its adaptive and BN-only forms, which keep the perturbed weights between steps */
@@ -262,9 +273,9 @@ public final class Optimizer {
     }
 
     /**
-     * @return the papers' ρ when none is given: 0.05 for SAM (Foret et al.), BN-only SAM and LookSAM, 0.5 for ASAM
+     * @return the papers' ρ when none is given: 0.05 for SAM (Foret et al.), BN-only SAM, LookSAM and ESAM, 0.5 for ASAM
      *     (Kwon et al.), 3 for MSAM and its forms (tune it for adaptive and BN-only MSAM: their perturbations are
-     *     scaled differently)
+     *     scaled differently); MESA has none (its value is unused)
      */
     public double defaultRho() {
         switch (method) {
@@ -276,6 +287,8 @@ public final class Optimizer {
                 return Sam.DEFAULT_RHO;
             case LOOKSAM:
                 return LookSam.DEFAULT_RHO;
+            case ESAM:
+                return Esam.DEFAULT_RHO;
             default:
                 return Msam.DEFAULT_RHO;
         }
@@ -308,6 +321,16 @@ public final class Optimizer {
                 return Sam.builder().base(b).rho(rho).normalizationOnly(true).build();
             case LOOKSAM:
                 return LookSam.builder().base(b).rho(rho).build();
+            case ESAM:
+                return Esam.builder().base(b).rho(rho)
+                        .weightFraction(h.weightFraction == null ? Esam.DEFAULT_WEIGHT_FRACTION : h.weightFraction)
+                        .sampleFraction(h.sampleFraction == null ? Esam.DEFAULT_SAMPLE_FRACTION : h.sampleFraction)
+                        .seed(h.seed).build();
+            case MESA:
+                return Mesa.builder().base(b).lambda(h.mesaLambda == null ? Mesa.DEFAULT_LAMBDA : h.mesaLambda)
+                        .temperature(h.temperature == null ? Mesa.DEFAULT_TEMPERATURE : h.temperature)
+                        .emaDecay(h.emaDecay == null ? Mesa.DEFAULT_EMA_DECAY : h.emaDecay)
+                        .startEpoch(h.mesaStartEpoch == null ? Mesa.DEFAULT_START_EPOCH : h.mesaStartEpoch).build();
             case MSAM:
             case AMSAM:
             case BNMSAM:
@@ -370,6 +393,13 @@ public final class Optimizer {
         Double rho;
         int rhoOffEpochs;
         Double adaptiveEta;
+        Double weightFraction;
+        Double sampleFraction;
+        long seed = Esam.DEFAULT_SEED;
+        Double mesaLambda;
+        Double temperature;
+        Double emaDecay;
+        Integer mesaStartEpoch;
 
         /**
          * @param learningRate the learning-rate schedule
@@ -410,6 +440,34 @@ public final class Optimizer {
         /** @param eta η_a of adaptive SAM (null: the library's default) @return this */
         public Hyper adaptiveEta(Double eta) {
             this.adaptiveEta = eta;
+            return this;
+        }
+
+        /**
+         * @param weightFraction ESAM's β (null: the library's default)
+         * @param sampleFraction ESAM's γ (null: the library's default)
+         * @param seed           the seed of ESAM's weight masks (the run's seed)
+         * @return this
+         */
+        public Hyper esam(Double weightFraction, Double sampleFraction, long seed) {
+            this.weightFraction = weightFraction;
+            this.sampleFraction = sampleFraction;
+            this.seed = seed;
+            return this;
+        }
+
+        /**
+         * @param lambda      MESA's λ (null: the library's default)
+         * @param temperature MESA's τ (null: the library's default)
+         * @param emaDecay    MESA's β_e (null: the library's default)
+         * @param startEpoch  MESA's E_start (null: the library's default)
+         * @return this
+         */
+        public Hyper mesa(Double lambda, Double temperature, Double emaDecay, Integer startEpoch) {
+            this.mesaLambda = lambda;
+            this.temperature = temperature;
+            this.emaDecay = emaDecay;
+            this.mesaStartEpoch = startEpoch;
             return this;
         }
     }

@@ -28,6 +28,18 @@ public final class RunConfig {
     public Double rho;
     /** η_a of adaptive SAM (null: the library's default; used by asam only). */
     public Double adaptiveEta;
+    /** β of ESAM, the fraction of variables perturbed (null: the library's default; esam only). */
+    public Double weightFraction;
+    /** γ of ESAM, the fraction of the mini-batch of the second pass (null: the library's default; esam only). */
+    public Double sampleFraction;
+    /** λ of MESA (null: the library's default; mesa only). */
+    public Double mesaLambda;
+    /** τ of MESA (null: the library's default; mesa only). */
+    public Double mesaTemperature;
+    /** β_e of MESA's EMA (null: the library's default; mesa only). */
+    public Double emaDecay;
+    /** E_start of MESA, 0-based (null: the library's default; mesa only). */
+    public Integer mesaStartEpoch;
     /** ρ is 0 for this many epochs, then full (the paper's ViT recipe). */
     public int rhoOffEpochs;
     /** Number of epochs. */
@@ -74,6 +86,10 @@ public final class RunConfig {
             java.util.Map.entry("optimizer", "--optimizer/--base"), java.util.Map.entry("learningRate", "--lr"),
             java.util.Map.entry("momentum", "--momentum"), java.util.Map.entry("weightDecay", "--wd"),
             java.util.Map.entry("rho", "--rho"), java.util.Map.entry("adaptiveEta", "--adaptive-eta"),
+            java.util.Map.entry("weightFraction", "--weight-fraction"),
+            java.util.Map.entry("sampleFraction", "--sample-fraction"),
+            java.util.Map.entry("mesaLambda", "--mesa-lambda"), java.util.Map.entry("mesaTemperature", "--temperature"),
+            java.util.Map.entry("emaDecay", "--ema-decay"), java.util.Map.entry("mesaStartEpoch", "--mesa-start-epoch"),
             java.util.Map.entry("rhoOffEpochs", "--rho-off-epochs"), java.util.Map.entry("epochs", "--epochs"),
             java.util.Map.entry("batchSize", "--batch-size"), java.util.Map.entry("warmupEpochs", "--warmup-epochs"),
             java.util.Map.entry("schedule", "--schedule"), java.util.Map.entry("labelSmoothing", "--label-smoothing"),
@@ -156,6 +172,32 @@ public final class RunConfig {
         if (adaptiveEta != null && optimizer.method() != Optimizer.Method.ASAM
                 && optimizer.method() != Optimizer.Method.AMSAM) {
             p.add("--adaptive-eta applies to --optimizer asam and amsam only, got it with " + optimizer);
+        }
+        boolean esam = optimizer.method() == Optimizer.Method.ESAM;
+        for (Double f : new Double[] {weightFraction, sampleFraction}) {
+            if (f != null && !(f > 0 && f <= 1)) {
+                p.add((f == weightFraction ? "--weight-fraction" : "--sample-fraction") + " must be in (0, 1], got " + f);
+            }
+        }
+        if ((weightFraction != null || sampleFraction != null) && !esam) {
+            p.add("--weight-fraction and --sample-fraction apply to --optimizer esam only, got them with " + optimizer);
+        }
+        boolean mesa = optimizer.method() == Optimizer.Method.MESA;
+        if (mesaLambda != null && !(mesaLambda >= 0 && Double.isFinite(mesaLambda))) {
+            p.add("--mesa-lambda must be finite and >= 0, got " + mesaLambda);
+        }
+        if (mesaTemperature != null && !(mesaTemperature > 0 && Double.isFinite(mesaTemperature))) {
+            p.add("--temperature must be finite and > 0, got " + mesaTemperature);
+        }
+        if (emaDecay != null && !(emaDecay >= 0 && emaDecay < 1)) {
+            p.add("--ema-decay must be in [0, 1), got " + emaDecay);
+        }
+        if (mesaStartEpoch != null && mesaStartEpoch < 0) {
+            p.add("--mesa-start-epoch must be >= 0, got " + mesaStartEpoch);
+        }
+        if ((mesaLambda != null || mesaTemperature != null || emaDecay != null || mesaStartEpoch != null) && !mesa) {
+            p.add("--mesa-lambda, --temperature, --ema-decay and --mesa-start-epoch apply to --optimizer mesa only, got "
+                    + "them with " + optimizer);
         }
         if (diagnosticsEvery < 0 || diagnosticsEvery > 0 && !optimizer.msam()) {
             p.add("--diagnostics must be >= 0 and needs --optimizer msam (any --base), got " + diagnosticsEvery

@@ -90,6 +90,58 @@ class OptimizerTest {
     }
 
     @Test
+    void esamAndMesaAreInTheCatalogWithTheLibraryDefaults() {
+        org.msam.config.Esam esam = assertInstanceOf(org.msam.config.Esam.class,
+                Optimizer.parse("esam").updater(hyper(0.9)));
+        assertEquals(org.msam.config.Esam.DEFAULT_WEIGHT_FRACTION, esam.getWeightFraction(), 0);
+        assertEquals(org.msam.config.Esam.DEFAULT_SAMPLE_FRACTION, esam.getSampleFraction(), 0);
+        assertEquals(org.msam.config.Esam.DEFAULT_RHO, esam.getRho(), 0);
+        esam = assertInstanceOf(org.msam.config.Esam.class,
+                Optimizer.parse("esam-adamw").updater(hyper(0.9).esam(0.3, 0.6, 7).rho(0.2)));
+        assertTrue(esam.getBase() instanceof AdamW);
+        assertEquals(0.3, esam.getWeightFraction(), 0);
+        assertEquals(0.6, esam.getSampleFraction(), 0);
+        assertEquals(7, esam.getSeed());
+        assertEquals(0.2, esam.getRho(), 0);
+        org.msam.config.Mesa mesa = assertInstanceOf(org.msam.config.Mesa.class,
+                Optimizer.parse("mesa").updater(hyper(0.9)));
+        assertEquals(org.msam.config.Mesa.DEFAULT_LAMBDA, mesa.getLambda(), 0);
+        assertEquals(org.msam.config.Mesa.DEFAULT_TEMPERATURE, mesa.getTemperature(), 0);
+        assertEquals(org.msam.config.Mesa.DEFAULT_EMA_DECAY, mesa.getEmaDecay(), 0);
+        assertEquals(org.msam.config.Mesa.DEFAULT_START_EPOCH, mesa.getStartEpoch());
+        mesa = assertInstanceOf(org.msam.config.Mesa.class,
+                Optimizer.fromCli("mesa", "nag").updater(hyper(0.9).mesa(0.5, 2.0, 0.99, 1)));
+        assertTrue(((SgdMomentum) mesa.getBase()).isNesterov());
+        assertEquals(0.5, mesa.getLambda(), 0);
+        assertEquals(2.0, mesa.getTemperature(), 0);
+        assertEquals(0.99, mesa.getEmaDecay(), 0);
+        assertEquals(1, mesa.getStartEpoch());
+        assertTrue(Optimizer.parse("esam").samFamily() && !Optimizer.parse("mesa").samFamily()
+                && !Optimizer.parse("mesa").msam() && Optimizer.parse("mesa").sharpnessAware());
+        assertTrue(Optimizer.names().containsAll(java.util.List.of("esam", "mesa", "esam-nag", "mesa-adamw")));
+    }
+
+    @Test
+    void esamAndMesaOptionsAreChecked() {
+        RunConfig c = new RunConfig();
+        c.optimizer = Optimizer.parse("esam");
+        c.sampleFraction = 0.0;
+        assertEquals(List.of("--sample-fraction must be in (0, 1], got 0.0"), c.problems());
+        c.sampleFraction = 0.5;
+        c.weightFraction = 1.0;
+        assertEquals(List.of(), c.problems());
+        c.optimizer = Optimizer.SAM;
+        assertEquals(List.of("--weight-fraction and --sample-fraction apply to --optimizer esam only, got them with "
+                + "sam"), c.problems());
+        c = new RunConfig();
+        c.optimizer = Optimizer.parse("mesa");
+        c.emaDecay = 1.0;
+        c.mesaTemperature = 0.0;
+        assertEquals(List.of("--temperature must be finite and > 0, got 0.0", "--ema-decay must be in [0, 1), got 1.0"),
+                c.problems());
+    }
+
+    @Test
     void eachBuildsOnlyItsOwnUpdater() {
         // momentum 1 is valid for SGD: no AdamW is built to refuse it as beta1
         SgdMomentum sgd = assertInstanceOf(SgdMomentum.class, Optimizer.SGD.updater(hyper(1.0)));
