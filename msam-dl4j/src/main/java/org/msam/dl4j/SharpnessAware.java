@@ -116,9 +116,17 @@ public final class SharpnessAware {
      *
      * @param net an initialised MultiLayerNetwork or ComputationGraph; SAM/MSAM installed on it if it uses them
      * @return the builder
+     * @throws IllegalStateException when the network is not initialised or DL4J's ParallelWrapper is not on the class
+     *                               path
      */
     public static org.deeplearning4j.parallelism.ParallelWrapper.Builder parallelWrapper(Model net) {
-        return SharpnessAwareParallelWrapper.builder(net);
+        try {
+            return SharpnessAwareParallelWrapper.builder(net);
+        } catch (NoClassDefFoundError e) {
+            throw new IllegalStateException("SharpnessAware.parallelWrapper needs DL4J's ParallelWrapper on the class "
+                    + "path: add the dependency org.deeplearning4j:deeplearning4j-parallel-wrapper:1.0.0-M2.1 ("
+                    + e.getMessage() + " is missing)", e);
+        }
     }
 
     /** @return the SAM/MSAM listener installed on {@code model}, or null */

@@ -61,6 +61,8 @@ import org.nd4j.linalg.factory.Nd4j;
  *       checkpoint written there resumes exactly; the score is the workers' mean), {@code onEpochEnd}, and the epoch
  *       counter advances (DL4J hands its listeners to every worker thread and never advances the epoch); at its end
  *       the workers are averaged if they stepped since the last averaging, and the network holds θ;</li>
+ *   <li>each worker's thread seeds ND4J's random generator (dropout) from the calling thread's at every {@code fit},
+ *       so that seeding the caller makes runs with dropout reproducible too;</li>
  *   <li>the average is weighted by examples (DL4J: equal weights), so a short last mini-batch counts for what it
  *       holds; {@code averagingFrequency(0)} is refused (DL4J divides by it).</li>
  * </ul>
@@ -245,13 +247,20 @@ public final class SharpnessAwareParallelWrapper extends ParallelWrapper {
                 return t;
             });
         }
-        if (gradientsAccumulator != null) {
-            List<Runnable> attach = new ArrayList<>();
-            for (Worker w : team) {
-                attach.add(() -> w.share(gradientsAccumulator));
-            }
-            runAll(attach);
+        // ND4J's random generator is per thread: each worker's (dropout masks) is seeded from the caller's
+        long seed = Nd4j.getRandom().nextLong();
+        List<Runnable> attach = new ArrayList<>();
+        for (int k = 0; k < team.size(); k++) {
+            Worker w = team.get(k);
+            long own = seed + k;
+            attach.add(() -> {
+                Nd4j.getRandom().setSeed(own);
+                if (gradientsAccumulator != null) {
+                    w.share(gradientsAccumulator);
+                }
+            });
         }
+        runAll(attach);
     }
 
     private void stop() {
