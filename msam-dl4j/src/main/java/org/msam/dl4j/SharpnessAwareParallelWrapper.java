@@ -61,6 +61,8 @@ import org.nd4j.linalg.factory.Nd4j;
  *       checkpoint written there resumes exactly; the score is the workers' mean), {@code onEpochEnd}, and the epoch
  *       counter advances (DL4J hands its listeners to every worker thread and never advances the epoch); at its end
  *       the workers are averaged if they stepped since the last averaging, and the network holds θ;</li>
+ *   <li>each worker trains in its own thread, started at the first {@code fit} and kept (with its ND4J workspaces)
+ *       until {@link #close()} (DL4J starts and ends its threads at every {@code fit});</li>
  *   <li>each worker's thread seeds ND4J's random generator (dropout) from the calling thread's at every {@code fit},
  *       so that seeding the caller makes runs with dropout reproducible too;</li>
  *   <li>the average is weighted by examples (DL4J: equal weights), so a short last mini-batch counts for what it
@@ -237,15 +239,18 @@ public final class SharpnessAwareParallelWrapper extends ParallelWrapper {
         return team.get(0);
     }
 
+    /** Starts the workers' threads (kept until {@link #close()}), seeds them and attaches gradient sharing. */
     private void start() {
-        threads = new ExecutorService[team.size()];
-        for (int k = 0; k < threads.length; k++) {
-            String name = "SharpnessAwareParallelWrapper worker " + k;
-            threads[k] = Executors.newSingleThreadExecutor(r -> {
-                Thread t = new Thread(r, name);
-                t.setDaemon(true);
-                return t;
-            });
+        if (threads == null) {
+            threads = new ExecutorService[team.size()];
+            for (int k = 0; k < threads.length; k++) {
+                String name = "SharpnessAwareParallelWrapper worker " + k;
+                threads[k] = Executors.newSingleThreadExecutor(r -> {
+                    Thread t = new Thread(r, name);
+                    t.setDaemon(true);
+                    return t;
+                });
+            }
         }
         // ND4J's random generator is per thread: each worker's (dropout masks) is seeded from the caller's
         long seed = Nd4j.getRandom().nextLong();
@@ -263,27 +268,19 @@ public final class SharpnessAwareParallelWrapper extends ParallelWrapper {
         runAll(attach);
     }
 
+    /** End of a fit: detaches gradient sharing (DL4J's accumulator keeps no residual across fits either). */
     private void stop() {
-        if (threads == null) {
+        if (threads == null || gradientsAccumulator == null) {
             return;
         }
-        List<Runnable> release = new ArrayList<>();
+        List<Runnable> detach = new ArrayList<>();
         for (Worker w : team) {
-            release.add(() -> {
-                w.share(null);
-                Nd4j.getWorkspaceManager().destroyAllWorkspacesForCurrentThread();
-            });
+            detach.add(() -> w.share(null));
         }
         try {
-            runAll(release);
+            runAll(detach);
         } finally {
-            for (ExecutorService t : threads) {
-                t.shutdown();
-            }
-            threads = null;
-            if (gradientsAccumulator != null) {
-                gradientsAccumulator.reset();
-            }
+            gradientsAccumulator.reset();
         }
     }
 
@@ -404,9 +401,24 @@ public final class SharpnessAwareParallelWrapper extends ParallelWrapper {
         }
     }
 
+    /** Ends the workers' threads and frees their ND4J workspaces; a later {@code fit} starts new ones. */
     @Override
-    public void close() {
-        stop();
+    public synchronized void close() {
+        if (threads == null) {
+            return;
+        }
+        List<Runnable> free = new ArrayList<>();
+        for (int k = 0; k < threads.length; k++) {
+            free.add(() -> Nd4j.getWorkspaceManager().destroyAllWorkspacesForCurrentThread());
+        }
+        try {
+            runAll(free);
+        } finally {
+            for (ExecutorService t : threads) {
+                t.shutdown();
+            }
+            threads = null;
+        }
     }
 
     /**
