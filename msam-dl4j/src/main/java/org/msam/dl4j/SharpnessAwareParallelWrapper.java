@@ -29,6 +29,8 @@ import org.nd4j.linalg.dataset.api.MultiDataSet;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 import org.nd4j.linalg.dataset.api.iterator.MultiDataSetIterator;
 import org.nd4j.linalg.factory.Nd4j;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * DL4J's {@link ParallelWrapper} for networks trained with this library's optimizers, made by {@link
@@ -73,6 +75,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * gradient). The user's other listeners see worker 0, in the calling thread, between rounds.
  */
 public final class SharpnessAwareParallelWrapper extends ParallelWrapper {
+    private static final Logger LOG = LoggerFactory.getLogger(SharpnessAwareParallelWrapper.class);
     private final TrainingMode mode;
     private final List<Worker> team = new ArrayList<>();
     private long rounds;
@@ -219,6 +222,9 @@ public final class SharpnessAwareParallelWrapper extends ParallelWrapper {
             for (TrainingListener l : users) {
                 l.onEpochEnd(lead.model);
             }
+            for (Worker w : team) {
+                w.nextEpoch();
+            }
             done = true;
         } finally {
             stop();
@@ -307,8 +313,7 @@ public final class SharpnessAwareParallelWrapper extends ParallelWrapper {
         Worker lead = team.get(0);
         lead.net.setScore(score);
         if (reportScore) {
-            org.slf4j.LoggerFactory.getLogger(SharpnessAwareParallelWrapper.class).info("Mean score of the workers "
-                    + "at iteration {}: {}", iteration, score);
+            LOG.info("Mean score of the workers at iteration {}: {}", iteration, score);
         }
     }
 

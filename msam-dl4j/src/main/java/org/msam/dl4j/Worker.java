@@ -157,7 +157,7 @@ final class Worker {
         copy.init();
         copy.params().assign(model.params());
         Net c = Net.of(copy);
-        c.blocks();
+        c.blocks(); // creates the updater and its state view
         INDArray state = state();
         if (state != null) {
             stateOf(copy).assign(state);
@@ -243,11 +243,15 @@ final class Worker {
         }
     }
 
-    /** End of a fit: the driver leaves its epoch (the network holds θ) and the epoch counter advances. */
+    /** End of a fit: the driver leaves its epoch (the network holds θ). */
     void endEpoch() {
         if (driver != null) {
             driver.onEpochEnd(model);
         }
+    }
+
+    /** After the epoch's last listener: the epoch counter advances, as in {@code net.fit(iterator)}. */
+    void nextEpoch() {
         if (model instanceof MultiLayerNetwork) {
             ((MultiLayerNetwork) model).incrementEpochCount();
         } else {

@@ -49,10 +49,16 @@ class ParallelWrapperTest {
     static final Msam MSAM = Msam.builder().base(SGD).rho(0.5).build();
     static final Sam SAM = Sam.builder().base(SGD).rho(0.05).build();
     static final int EPOCHS = 3;
+    /** The exact tests: 20 mini-batches of 4 over 5 epochs, 50 rounds. */
+    static final int LONG_EPOCHS = 5;
 
     /** 8 mini-batches of 4 examples. */
     static List<DataSet> batches() {
         return Nets.batches(8, 4, 3, DataType.DOUBLE);
+    }
+
+    static List<DataSet> longBatches() {
+        return Nets.batches(20, 4, 5, DataType.DOUBLE);
     }
 
     /** (b1+b2, b3+b4, …): what one device sees when two workers take b1, b2, … */
@@ -65,9 +71,24 @@ class ParallelWrapperTest {
     }
 
     static MultiLayerNetwork installed(IUpdater u) {
+        return installed(u, 0);
+    }
+
+    /** @param clip the global gradient-norm clipping threshold (0: none) */
+    static MultiLayerNetwork installed(IUpdater u, double clip) {
         MultiLayerNetwork net = Nets.mlp(u, DataType.DOUBLE, L2, false);
+        org.deeplearning4j.optimize.api.TrainingListener[] extra = clip > 0
+                ? new org.deeplearning4j.optimize.api.TrainingListener[] {new GlobalGradientClipping(clip)}
+                : new org.deeplearning4j.optimize.api.TrainingListener[0];
         if (u instanceof Msam || u instanceof Sam || u instanceof LookSam) {
-            SharpnessAware.install(net);
+            SharpnessAware.install(net, extra);
+        } else {
+            if (u instanceof AdamW) {
+                DecoupledWeightDecay.install(net);
+            }
+            List<org.deeplearning4j.optimize.api.TrainingListener> all = new ArrayList<>(net.getListeners());
+            all.addAll(List.of(extra));
+            net.setListeners(all);
         }
         return net;
     }
@@ -94,23 +115,23 @@ class ParallelWrapperTest {
     @ValueSource(strings = {"sgd", "msam"})
     void twoWorkersEqualOneDeviceOnTheUnionBatches(String name) {
         IUpdater u = name.equals("msam") ? MSAM : SGD;
-        List<DataSet> b = batches();
+        List<DataSet> b = longBatches();
 
         MultiLayerNetwork one = installed(u);
-        for (int e = 0; e < EPOCHS; e++) {
+        for (int e = 0; e < LONG_EPOCHS; e++) {
             one.fit(Nets.iterator(pairs(b)));
         }
 
         // one fit() per epoch, as users write it: momentum and MSAM's c carried across the calls
         MultiLayerNetwork perEpoch = installed(u);
         ParallelWrapper pw = wrapper(perEpoch, 1, true);
-        for (int e = 0; e < EPOCHS; e++) {
+        for (int e = 0; e < LONG_EPOCHS; e++) {
             pw.fit(Nets.iterator(b));
         }
         // one fit() over all the epochs' mini-batches
         MultiLayerNetwork once = installed(u);
         List<DataSet> all = new ArrayList<>();
-        for (int e = 0; e < EPOCHS; e++) {
+        for (int e = 0; e < LONG_EPOCHS; e++) {
             all.addAll(b);
         }
         wrapper(once, 1, true).fit(Nets.iterator(all));
@@ -121,8 +142,8 @@ class ParallelWrapperTest {
             assertClose(state(one).toDoubleVector(), state(net).toDoubleVector(), 1e-9, name + " optimizer state");
             assertEquals(one.getIterationCount(), net.getIterationCount());
         }
-        assertEquals(EPOCHS, perEpoch.getEpochCount(), "each fit(iterator) is one epoch");
-        assertEquals(EPOCHS * b.size() / 2, perEpoch.getIterationCount());
+        assertEquals(LONG_EPOCHS, perEpoch.getEpochCount(), "each fit(iterator) is one epoch");
+        assertEquals(LONG_EPOCHS * b.size() / 2, perEpoch.getIterationCount());
         if (u instanceof Msam) {
             MsamRule r = (MsamRule) SharpnessAware.listener(perEpoch).rule();
             MsamRule ref = (MsamRule) SharpnessAware.listener(one).rule();
@@ -144,6 +165,14 @@ class ParallelWrapperTest {
             pw.fit(Nets.iterator(b));
         }
         assertClose(theta(one), theta(two), 1e-9, "graph θ");
+
+        ComputationGraph fromMulti = Nets.residual(MSAM, DataType.DOUBLE, L2);
+        SharpnessAware.install(fromMulti);
+        ParallelWrapper multi = wrapper(fromMulti, 1, true);
+        for (int e = 0; e < 2; e++) {
+            multi.fit(new org.nd4j.linalg.dataset.adapter.MultiDataSetIteratorAdapter(Nets.iterator(b)));
+        }
+        assertArrayEquals(theta(two), theta(fromMulti), "fit(MultiDataSetIterator) trains as fit(DataSetIterator)");
     }
 
     @ParameterizedTest
@@ -175,9 +204,10 @@ class ParallelWrapperTest {
      * The per-worker reference: two single-device networks, each stepping on its own mini-batches (SAM: its own
      * ascent), θ (and the optimizer state) averaged every {@code frequency} rounds.
      */
-    static double[] perWorker(IUpdater u, List<DataSet> b, int frequency, boolean averageState, int epochs) {
-        MultiLayerNetwork a = installed(u);
-        MultiLayerNetwork c = installed(u);
+    static double[] perWorker(IUpdater u, double clip, List<DataSet> b, int frequency, boolean averageState,
+                              int epochs) {
+        MultiLayerNetwork a = installed(u, clip);
+        MultiLayerNetwork c = installed(u, clip);
         int rounds = 0;
         for (int e = 0; e < epochs; e++) {
             for (int i = 0; i < b.size(); i += 2) {
@@ -199,20 +229,27 @@ class ParallelWrapperTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"sam-f1", "sgd-f2", "sam-f2", "sgd-f1-own-momentum", "adamw-f1"})
+    @ValueSource(strings = {"sam-f1", "sgd-f2", "sam-f2", "sgd-f1-own-momentum", "adamw-f1", "sam-f1-clip"})
     void eachWorkerStepsOnItsOwnBatchesThenTheyAverage(String c) {
         IUpdater u = c.startsWith("sam") ? SAM
-                : c.startsWith("adamw") ? AdamW.builder().learningRate(1e-2).weightDecay(0).build() : SGD;
+                : c.startsWith("adamw") ? AdamW.builder().learningRate(1e-2).weightDecay(0.05).build() : SGD;
         int frequency = c.contains("f2") ? 2 : 1;
         boolean averageState = !c.contains("own-momentum");
+        double clip = c.endsWith("clip") ? 0.05 : 0;
         List<DataSet> b = batches();
-        double[] expected = perWorker(u, b, frequency, averageState, 2);
-        MultiLayerNetwork net = installed(u);
+        double[] expected = perWorker(u, clip, b, frequency, averageState, 2);
+        MultiLayerNetwork net = installed(u, clip);
         ParallelWrapper pw = wrapper(net, frequency, averageState);
         for (int e = 0; e < 2; e++) {
             pw.fit(Nets.iterator(b));
         }
         assertClose(expected, theta(net), 1e-9, c);
+        if (clip > 0) {
+            Model replica = ((SharpnessAwareParallelWrapper) pw).workerModels().get(1);
+            GlobalGradientClipping own = (GlobalGradientClipping) SharpnessAware.listener(replica).getUserListeners()
+                    .get(0);
+            assertTrue(own.lastNorm() > clip, "the replica's own clipping acted: norm " + own.lastNorm());
+        }
     }
 
     @Test
@@ -274,6 +311,8 @@ class ParallelWrapperTest {
     static final class Recorder extends BaseTrainingListener {
         final List<double[]> thetas = new ArrayList<>();
         final List<String> perturbedAt = new ArrayList<>();
+        /** (iteration, epoch) at each iterationDone, then the epoch counter at each onEpochEnd. */
+        final List<String> counters = new ArrayList<>();
         int epochsStarted;
         int epochsEnded;
         int gradients;
@@ -286,6 +325,7 @@ class ParallelWrapperTest {
                 perturbedAt.add("iterationDone " + iteration);
             }
             thetas.add(theta(model));
+            counters.add(iteration + "/" + epoch);
             if (iteration == saveAt) {
                 try {
                     ModelSerializer.writeModel(model, checkpoint, true);
@@ -308,6 +348,7 @@ class ParallelWrapperTest {
         @Override
         public void onEpochEnd(Model model) {
             epochsEnded++;
+            counters.add("end " + ((MultiLayerNetwork) model).getEpochCount());
             if (SharpnessAware.isPerturbed(model)) {
                 perturbedAt.add("onEpochEnd");
             }
@@ -337,6 +378,7 @@ class ParallelWrapperTest {
         assertEquals(2, seen.epochsStarted);
         assertEquals(2, seen.epochsEnded);
         assertEquals(8, seen.gradients, "worker 0's step callbacks, once per round");
+        assertEquals(oneSeen.counters, seen.counters, "iteration and epoch as one device reports them");
         assertEquals(oneSeen.thetas.size(), seen.thetas.size());
         for (int i = 0; i < seen.thetas.size(); i++) {
             assertClose(oneSeen.thetas.get(i), seen.thetas.get(i), 1e-9, "θ seen at iteration " + i);
