@@ -65,7 +65,7 @@ public final class SharpnessAware {
         return installOn(net, listeners);
     }
 
-    private static SharpnessAwareListener installOn(Model model, TrainingListener... listeners) {
+    static SharpnessAwareListener installOn(Model model, TrainingListener... listeners) {
         Net net = Net.ofInitialised(model, "SharpnessAware.install(net)");
         Collection<TrainingListener> current = net.listeners();
         SharpnessAwareListener existing = find(current);
@@ -90,6 +90,43 @@ public final class SharpnessAware {
         all.add(listener);
         net.setListeners(all);
         return listener;
+    }
+
+    /**
+     * DL4J's ParallelWrapper builder, set up for this library's optimizers: the user sets workers, averaging
+     * frequency, updater averaging and training mode on it as DL4J documents, and {@code build()} makes a {@link
+     * SharpnessAwareParallelWrapper} in which every worker's network has its own driver.
+     *
+     * <pre>{@code
+     * SharpnessAware.install(net, new ScoreIterationListener(100));     // as on one device
+     * ParallelWrapper pw = SharpnessAware.parallelWrapper(net)
+     *         .workers(2)
+     *         .averagingFrequency(1)
+     *         .trainingMode(ParallelWrapper.TrainingMode.AVERAGING)
+     *         .build();
+     * for (int epoch = 0; epoch < epochs; epoch++) {
+     *     pw.fit(train);                                                // net holds the averaged θ after each call
+     * }
+     * }</pre>
+     *
+     * <p>Needs {@code org.deeplearning4j:deeplearning4j-parallel-wrapper} on the class path (an optional dependency of
+     * msam-dl4j). Works for networks with any of the library's optimizers, sharpness-aware or not (with
+     * {@link DecoupledWeightDecay} for plain AdamW). A plain DL4J {@code ParallelWrapper} on a network with SAM/MSAM
+     * installed is refused at its first step.
+     *
+     * @param net an initialised MultiLayerNetwork or ComputationGraph; SAM/MSAM installed on it if it uses them
+     * @return the builder
+     * @throws IllegalStateException when the network is not initialised or DL4J's ParallelWrapper is not on the class
+     *                               path
+     */
+    public static org.deeplearning4j.parallelism.ParallelWrapper.Builder parallelWrapper(Model net) {
+        try {
+            return SharpnessAwareParallelWrapper.builder(net);
+        } catch (NoClassDefFoundError e) {
+            throw new IllegalStateException("SharpnessAware.parallelWrapper needs DL4J's ParallelWrapper on the class "
+                    + "path: add the dependency org.deeplearning4j:deeplearning4j-parallel-wrapper:1.0.0-M2.1 ("
+                    + e.getMessage() + " is missing)", e);
+        }
     }
 
     /** @return the SAM/MSAM listener installed on {@code model}, or null */

@@ -93,9 +93,9 @@ public final class SharpnessAwareListener extends BaseTrainingListener {
     void bind(Net net) {
         if (host != null && host.net.model != net.model) {
             throw new IllegalStateException("This SharpnessAwareListener drives another network: the optimizer state "
-                    + "it keeps in step belongs to one model. Call SharpnessAware.install(net) on each network; "
-                    + "trainers that hand one listener to several model copies (DL4J's ParallelWrapper) are not "
-                    + "supported.");
+                    + "it keeps in step belongs to one model. Call SharpnessAware.install(net) on each network. For "
+                    + "DL4J's ParallelWrapper, which hands one listener to several model copies, build the wrapper "
+                    + "with SharpnessAware.parallelWrapper(net) instead of new ParallelWrapper.Builder(net).");
         }
         if (host != null && !host.isStale(net)) {
             return;
@@ -175,6 +175,16 @@ public final class SharpnessAwareListener extends BaseTrainingListener {
     void applyPerturbation(Net net) {
         bind(net);
         rule.toHeld();
+    }
+
+    /**
+     * After data-parallel averaging replaced θ and the optimizer state of the network (held at θ): the rule recomputes
+     * what it derives from them exactly as after the step of {@code iteration} (MSAM: c from the averaged momentum);
+     * the network stays at θ.
+     */
+    void stateReplaced(Net net, int iteration, int epoch) {
+        bind(net);
+        rule.afterStep(host, iteration, epoch);
     }
 
     /** Runs {@code pass} as an internal pass: the user's listeners do not see it. */

@@ -101,6 +101,11 @@ final class TrainOptions {
     @Option(names = "--threads", description = "ND4J threads (default: ND4J's choice)")
     @JsonProperty("threads")
     Integer threads;
+    @Option(names = "--workers", description = "Data-parallel workers (default 1: one device). N > 1 trains N copies "
+            + "of the model with DL4J's ParallelWrapper (SharpnessAware.parallelWrapper), each on its own mini-batch, "
+            + "averaging weights and optimizer state after every round: one optimizer step per N mini-batches")
+    @JsonProperty("workers")
+    Integer workers;
     @Option(names = "--image-size", description = "Image side for ImageNet folders")
     @JsonProperty("imageSize")
     Integer imageSize;

@@ -18,7 +18,7 @@ import me.tongfei.progressbar.ProgressBarStyle;
  * Tracks the training loss and accuracy of an epoch and shows its progress with loss, accuracy and images per
  * second: a progress bar redrawn in place on a terminal, and on other output (a log file, a pipe) a plain line
  * every {@value #LINE_EVERY_PERCENT} %. Accuracy is taken from the forward pass that produced each gradient (at θ̃
- * for MSAM).
+ * for MSAM; with several workers, worker 0's passes).
  */
 final class ProgressListener extends BaseTrainingListener {
     /** On output that is not a terminal, a line every this many percent of the epoch. */
@@ -37,6 +37,8 @@ final class ProgressListener extends BaseTrainingListener {
     private long correct;
     private long seen;
     private INDArray predictions;
+    /** Mini-batches per step: data-parallel workers each train one. */
+    private int workers = 1;
 
     /**
      * @param show     whether to show progress at all
@@ -47,6 +49,14 @@ final class ProgressListener extends BaseTrainingListener {
         this.show = show;
         this.terminal = terminal;
         this.log = log;
+    }
+
+    /**
+     * @param workers data-parallel workers: a step is one mini-batch per worker (the last round of an epoch may have
+     *                fewer, so the image count can exceed the epoch's by less than one round)
+     */
+    void workers(int workers) {
+        this.workers = workers;
     }
 
     void startEpoch(String task, long totalBatches) {
@@ -134,7 +144,7 @@ final class ProgressListener extends BaseTrainingListener {
 
     @Override
     public void iterationDone(Model model, int iteration, int epoch) {
-        step(model.score(), model.batchSize());
+        step(model.score(), model.batchSize() * workers);
     }
 
     /** Counts one finished batch and shows the progress. */

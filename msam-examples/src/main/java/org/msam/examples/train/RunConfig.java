@@ -66,6 +66,12 @@ public final class RunConfig {
     public boolean augment = true;
     /** ND4J threads (0: ND4J's default). */
     public int threads;
+    /**
+     * Data-parallel workers (1: one device). N &gt; 1 trains with {@code SharpnessAware.parallelWrapper}, averaging θ
+     * and the optimizer state after every round of N mini-batches: one step per round, as one device on the N
+     * mini-batches together.
+     */
+    public int workers = 1;
     /** Image side for ImageNet-style folders. */
     public int imageSize = 224;
     /** Batches used to recompute BatchNorm statistics at θ after MSAM training (0: one full epoch). */
@@ -96,7 +102,7 @@ public final class RunConfig {
             java.util.Map.entry("clipNorm", "--clip-norm"), java.util.Map.entry("seed", "--seed"),
             java.util.Map.entry("maxBatches", "--max-batches"), java.util.Map.entry("trainSubset", "--train-subset"),
             java.util.Map.entry("testSubset", "--test-subset"), java.util.Map.entry("augment", "--no-augment"),
-            java.util.Map.entry("threads", "--threads"), java.util.Map.entry("imageSize", "--image-size"),
+            java.util.Map.entry("threads", "--threads"), java.util.Map.entry("workers", "--workers"), java.util.Map.entry("imageSize", "--image-size"),
             java.util.Map.entry("bnRecomputeBatches", "--bn-batches"),
             java.util.Map.entry("diagnosticsEvery", "--diagnostics"), java.util.Map.entry("preset", "--preset"),
             java.util.Map.entry("labelNoise", "--label-noise"), java.util.Map.entry("labelNoiseSeed", "--label-noise-seed"));
@@ -142,6 +148,9 @@ public final class RunConfig {
         }
         if (maxBatches < 0 || trainSubset < 0 || testSubset < 0 || threads < 0 || rhoOffEpochs < 0) {
             p.add("--max-batches, --train-subset, --test-subset, --threads and --rho-off-epochs must be >= 0");
+        }
+        if (workers < 1) {
+            p.add("--workers must be >= 1 (1: one device; N: N data-parallel workers), got " + workers);
         }
         if (!"cosine".equals(schedule) && !"constant".equals(schedule)) {
             p.add("--schedule must be cosine or constant, got " + schedule);

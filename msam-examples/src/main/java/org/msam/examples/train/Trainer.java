@@ -12,6 +12,7 @@ import java.util.Map;
 
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.optimize.api.TrainingListener;
+import org.deeplearning4j.parallelism.ParallelWrapper;
 import org.msam.dl4j.GlobalGradientClipping;
 import org.msam.dl4j.MsamDiagnostics;
 import org.msam.dl4j.SharpnessAware;
@@ -31,7 +32,8 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * ({@code metrics.csv}, {@code result.json}), plots ({@code loss.png}, {@code accuracy.png}) and an atomic
  * checkpoint, and can resume from that checkpoint exactly (same data order, dropout masks, optimizer state).
  * For MSAM on a model with BatchNorm, the statistics are recomputed at θ at the end
- * ({@link SharpnessAware#finish}) before the final evaluation.
+ * ({@link SharpnessAware#finish}) before the final evaluation. With {@code --workers N > 1} each epoch is trained by
+ * {@link SharpnessAware#parallelWrapper} (AVERAGING after every round of N mini-batches); the schedules count rounds.
  */
 public final class Trainer {
     private final RunConfig config;
@@ -157,6 +159,7 @@ public final class Trainer {
         }
         Json.writeAtomically(out.resolve("config.json"), Json.write(config));
         ProgressListener bar = new ProgressListener(progress, System.console() != null, log);
+        bar.workers(config.workers);
         List<TrainingListener> listeners = new ArrayList<>();
         if (!config.optimizer.sharpnessAware()) {
             // SAM and MSAM stop at a non-finite loss themselves
@@ -173,6 +176,9 @@ public final class Trainer {
             listeners.add(diagnostics.listener);
         }
         config.optimizer.install(net, listeners.toArray(new TrainingListener[0]));
+        ParallelWrapper workers = config.workers > 1 ? SharpnessAware.parallelWrapper(net).workers(config.workers)
+                .averagingFrequency(1).averageUpdaters(true).trainingMode(ParallelWrapper.TrainingMode.AVERAGING)
+                .prefetchBuffer(0).build() : null;
 
         RunResult result = new RunResult();
         result.config = config;
@@ -185,7 +191,11 @@ public final class Trainer {
             bar.startEpoch(String.format("%s epoch %d/%d", config.optimizer, epoch + 1, config.epochs),
                     iterationsPerEpoch);
             try (PrefetchingDataSetIterator it = new PrefetchingDataSetIterator(data.train(epoch))) {
-                net.fit(it);
+                if (workers != null) {
+                    workers.fit(it);
+                } else {
+                    net.fit(it);
+                }
             } catch (NonFiniteGuard.NonFiniteException e) {
                 bar.endEpoch();
                 throw diverged(e, epoch);
@@ -281,9 +291,11 @@ public final class Trainer {
         }
     }
 
+    /** @return optimizer steps per epoch: mini-batches, or rounds of {@code --workers} mini-batches */
     private int iterationsPerEpoch(DataSource data) {
         int n = (data.trainSize() + config.batchSize - 1) / config.batchSize;
-        return config.maxBatches > 0 ? Math.min(n, config.maxBatches) : n;
+        int batches = config.maxBatches > 0 ? Math.min(n, config.maxBatches) : n;
+        return (batches + config.workers - 1) / config.workers;
     }
 
     private void writeMetrics(RunResult r) throws IOException {
