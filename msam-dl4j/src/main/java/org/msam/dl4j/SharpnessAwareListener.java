@@ -55,6 +55,8 @@ public final class SharpnessAwareListener extends BaseTrainingListener {
     private int prepared = Integer.MIN_VALUE;
     private boolean inEpoch;
     private boolean warnedManualLoop;
+    /** Whether the trainer moves the network to θ after every fit(DataSet) ({@link SharpnessAware#prepareStep}). */
+    private boolean trueWeightsAfterEachFit;
     private transient INDArray[] labels;
     /** Whether a user listener reads the mini-batch's labels after the pass ({@link MsamDiagnostics}). */
     private boolean keepLabels;
@@ -170,6 +172,11 @@ public final class SharpnessAwareListener extends BaseTrainingListener {
         rule.toHeld();
     }
 
+    /** Records that the trainer moves the network to θ after every fit(DataSet): no manual-loop warning. */
+    void trueWeightsAfterEachFit() {
+        trueWeightsAfterEachFit = true;
+    }
+
     /** Runs {@code pass} as an internal pass: the user's listeners do not see it. */
     void internally(Runnable pass) {
         host.internalPass = true;
@@ -241,7 +248,7 @@ public final class SharpnessAwareListener extends BaseTrainingListener {
         for (TrainingListener l : userListeners) {
             l.iterationDone(model, iteration, epoch);
         }
-        if (rule.holdsPerturbation() && !inEpoch && !warnedManualLoop) {
+        if (rule.holdsPerturbation() && !inEpoch && !warnedManualLoop && !trueWeightsAfterEachFit) {
             warnedManualLoop = true;
             LOG.warn("{}: fit(DataSet)/fit(MultiDataSet) fire no epoch callbacks, so between calls the network holds"
                     + " the perturbed weights. Evaluate inside SharpnessAware.unperturbed(net) and call "
