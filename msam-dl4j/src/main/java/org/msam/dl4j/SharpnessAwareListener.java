@@ -1,5 +1,6 @@
 package org.msam.dl4j;
 
+import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -44,8 +45,12 @@ import org.slf4j.LoggerFactory;
  * <p>Not supported (refused by {@code install}): truncated BPTT (one optimizer step per segment), layer constraints
  * with a rule that keeps a perturbation between steps (DL4J applies them after {@code iterationDone}, to θ̃), and a
  * mix of sharpness-aware and other updaters on trainable parameters.
+ *
+ * <p>The listener is {@link Serializable}, for trainers that send listeners to other machines (dl4j-spark): its
+ * bindings to a network are transient and rebuilt on the copy it is next called on; the user's listeners travel with
+ * it and must be serializable too.
  */
-public final class SharpnessAwareListener extends BaseTrainingListener {
+public final class SharpnessAwareListener extends BaseTrainingListener implements Serializable {
     private static final long serialVersionUID = 2L;
     private static final Logger LOG = LoggerFactory.getLogger(SharpnessAwareListener.class);
 

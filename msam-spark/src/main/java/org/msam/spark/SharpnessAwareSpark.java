@@ -1,6 +1,15 @@
 package org.msam.spark;
 
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.optimize.api.TrainingListener;
 import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
+import org.msam.dl4j.SharpnessAware;
 
 /**
  * Entry point for training with the library's optimizers on Apache Spark (dl4j-spark 1.0.0-M2 on the 1.0.0-M2.1
@@ -51,10 +60,18 @@ import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
  * (fix {@code rngSeed} for repeatable runs), drops the examples of an incomplete last round, and runs a worker's
  * {@code fit(DataSet)} per mini-batch, so no epoch callbacks fire on the executors.
  *
- * <p>dl4j-spark's {@code SharedTrainingMaster} (dl4j-spark-parameterserver) resolves against the same core and is on
- * this module's class path; it shares threshold-encoded updates between workers, each of which keeps its own
- * momentum, so with MSAM each perturbs along its own v (the analogue of SAM's per-device m-sharpness). This module
- * does not set it up: see the README's "Spark" section.
+ * <p>dl4j-spark's {@code SharedTrainingMaster} (dl4j-spark-parameterserver, on this module's class path) shares
+ * threshold-encoded updates instead of averaging: each worker keeps its own momentum, so with MSAM each perturbs along
+ * its own v (the analogue of SAM's per-device m-sharpness), and only the base step η·s is shared (the perturbation
+ * terms c·v are applied by each worker's driver to its own weights, outside the update DL4J encodes). Its workers
+ * take their listeners from the master only: build it as DL4J documents, with {@code workersPerNode(1)} (more
+ * workers per node run DL4J's ParallelWrapper, which hands one listener to several copies and is refused), and set
+ * {@link #executorListeners(MultiLayerNetwork, TrainingListener...)} on the Spark network. Each worker trains with
+ * {@code fit(iterator)}, so it holds θ at the end of its epoch and returns θ. Aeron 1.39 (which the 1.0.0-M2.1
+ * transport resolves to) refuses the transport's 30 s client timeout unless the JVM runs with
+ * {@code -Daeron.publication.unblock.timeout=60000000000} (60 s, in ns). This path runs in local mode but is not part
+ * of the module's tests: in local mode all tasks share one SharedTrainingWrapper, which took 58 and 76 steps for 3
+ * epochs of 40 mini-batches in two runs, and in a third waited forever for a task's data (README, "Spark").
  */
 public final class SharpnessAwareSpark {
     private SharpnessAwareSpark() {
@@ -78,5 +95,38 @@ public final class SharpnessAwareSpark {
     public static SharpnessAwareParameterAveraging.Builder parameterAveraging(Integer numWorkers,
             int rddDataSetNumExamples) {
         return new SharpnessAwareParameterAveraging.Builder(numWorkers, rddDataSetNumExamples);
+    }
+
+    /**
+     * The listeners to set on the Spark network ({@code sparkNet.setListeners(...)}) so that every worker's copy runs
+     * the library's driver with the user's listeners inside it: for a network with Sam/Msam/LookSam updaters, the
+     * driver {@link SharpnessAware#install(MultiLayerNetwork, TrainingListener...)} puts on {@code net}, which is
+     * Java-serialized to the executors and binds to the copy it is called on; otherwise the user's listeners
+     * unchanged. Required with {@code SharedTrainingMaster}; with {@link #parameterAveraging} the workers install the
+     * driver themselves and the user's listeners can be set directly.
+     *
+     * @param net       the driver's network
+     * @param listeners the user's listeners (Serializable)
+     * @return the listeners for {@code setListeners}
+     */
+    public static List<TrainingListener> executorListeners(MultiLayerNetwork net, TrainingListener... listeners) {
+        if (Drivers.sharpnessAware(net)) {
+            return Collections.singletonList(SharpnessAware.install(net, listeners));
+        }
+        return new ArrayList<>(Arrays.asList(listeners));
+    }
+
+    /**
+     * {@link #executorListeners(MultiLayerNetwork, TrainingListener...)} for a ComputationGraph.
+     *
+     * @param net       the driver's graph
+     * @param listeners the user's listeners (Serializable)
+     * @return the listeners for {@code setListeners}
+     */
+    public static List<TrainingListener> executorListeners(ComputationGraph net, TrainingListener... listeners) {
+        if (Drivers.sharpnessAware(net)) {
+            return Collections.singletonList(SharpnessAware.install(net, listeners));
+        }
+        return new ArrayList<>(Arrays.asList(listeners));
     }
 }

@@ -210,6 +210,38 @@ final class Fixtures {
         return net;
     }
 
+    /**
+     * The per-worker reference: in every recorded round, each worker's mini-batch trains its own copy of the averaged
+     * model on one device (the library's driver; SAM's ascent from that mini-batch's gradient alone), then θ and the
+     * optimizer state are averaged over the copies.
+     */
+    static MultiLayerNetwork perWorkerReference(MultiLayerConfiguration conf, INDArray initial) {
+        MultiLayerNetwork avg = new MultiLayerNetwork(conf.clone());
+        avg.init(initial.dup(), true);
+        Map<Integer, List<DataSet>> sorted = new TreeMap<>(RecordingHook.ROUNDS);
+        for (Map.Entry<Integer, List<DataSet>> e : sorted.entrySet()) {
+            INDArray params = null;
+            INDArray state = null;
+            List<DataSet> round = e.getValue();
+            for (DataSet d : round) {
+                MultiLayerNetwork w = new MultiLayerNetwork(conf.clone());
+                w.init(avg.params().dup(), true);
+                w.getUpdater(true).getStateViewArray().assign(avg.getUpdater(true).getStateViewArray());
+                w.setIterationCount(e.getKey());
+                SharpnessAware.install(w);
+                w.fit(d);
+                SharpnessAware.removePerturbation(w);
+                params = params == null ? w.params().dup() : params.addi(w.params());
+                INDArray s = w.getUpdater(true).getStateViewArray();
+                state = state == null ? s.dup() : state.addi(s);
+            }
+            avg.params().assign(params.divi(round.size()));
+            avg.getUpdater(true).getStateViewArray().assign(state.divi(round.size()));
+            avg.setIterationCount(e.getKey() + 1);
+        }
+        return avg;
+    }
+
     static ComputationGraph referenceGraph(ComputationGraphConfiguration conf, INDArray initial, List<DataSet> unions) {
         ComputationGraph net = new ComputationGraph(conf.clone());
         net.init(initial.dup(), true);

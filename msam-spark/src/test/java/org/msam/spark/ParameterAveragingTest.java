@@ -29,6 +29,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.msam.config.Msam;
+import org.msam.config.Sam;
 import org.msam.config.SgdMomentum;
 import org.msam.dl4j.SharpnessAware;
 import org.msam.spark.Fixtures.RecordingHook;
@@ -107,6 +108,27 @@ class ParameterAveragingTest {
         assertFalse(SharpnessAware.isPerturbed(net), "the result of fit holds θ");
     }
 
+    /**
+     * SAM: each worker's ascent uses its own mini-batch gradient, so a round equals the average of one-device SAM
+     * steps on each worker's mini-batch from the averaged model, and not SAM on the union batch.
+     */
+    @Test
+    void samPerturbsWithEachWorkersOwnGradient() {
+        MultiLayerConfiguration conf = Fixtures.mlp(Sam.builder()
+                .base(SgdMomentum.builder().learningRate(0.1).momentum(0.9).build()).rho(0.1).build());
+        MultiLayerNetwork net = new MultiLayerNetwork(conf);
+        net.init();
+        INDArray initial = net.params().dup();
+        new SparkDl4jMultiLayer(Fixtures.spark(), net, master(23)).fit(rdd(500));
+        MultiLayerNetwork perWorker = Fixtures.perWorkerReference(conf, initial);
+        assertTrue(maxAbsDiff(perWorker.params(), net.params()) <= TOL, "θ: " + maxAbsDiff(perWorker.params(),
+                net.params()));
+        assertTrue(maxAbsDiff(state(perWorker), state(net)) <= TOL, "state: " + maxAbsDiff(state(perWorker),
+                state(net)));
+        MultiLayerNetwork union = Fixtures.reference(conf, initial, Fixtures.unionBatches(WORKERS, BATCH), true, null);
+        assertTrue(maxAbsDiff(union.params(), net.params()) > 1e-6, "SAM on the union batch is another trajectory");
+    }
+
     @Test
     void msamOnAComputationGraphEqualsOneDevice() {
         ComputationGraphConfiguration conf = Fixtures.graph(msam());
@@ -182,15 +204,34 @@ class ParameterAveragingTest {
     /** A listener on the SparkDl4jMultiLayer runs on each worker's copy when it holds θ (not θ̃). */
     @Test
     void aUserListenerSeesTheTrueWeights() {
+        userListenerSeesTheTrueWeights(false);
+    }
+
+    /**
+     * The same with the listener inside the driver's own SharpnessAwareListener ({@link
+     * SharpnessAwareSpark#executorListeners}), Java-serialized to the executors and bound there to each copy.
+     */
+    @Test
+    void theDriversListenerTravelsToTheExecutors() {
+        userListenerSeesTheTrueWeights(true);
+    }
+
+    private void userListenerSeesTheTrueWeights(boolean viaDriver) {
         MultiLayerConfiguration conf = Fixtures.mlp(msam());
         MultiLayerNetwork net = new MultiLayerNetwork(conf);
         net.init();
         INDArray initial = net.params().dup();
         SparkDl4jMultiLayer spark = new SparkDl4jMultiLayer(Fixtures.spark(), net, master(13));
-        spark.setListeners(new ThetaProbe());
+        if (viaDriver) {
+            spark.setListeners(SharpnessAwareSpark.executorListeners(net, new ThetaProbe()));
+        } else {
+            spark.setListeners(new ThetaProbe());
+        }
         spark.fit(rdd(300));
         List<INDArray> thetaAfter = new ArrayList<>();
-        Fixtures.reference(conf, initial, Fixtures.unionBatches(WORKERS, BATCH), true, thetaAfter);
+        MultiLayerNetwork ref = Fixtures.reference(conf, initial, Fixtures.unionBatches(WORKERS, BATCH), true,
+                thetaAfter);
+        assertTrue(maxAbsDiff(ref.params(), net.params()) <= TOL, "θ: " + maxAbsDiff(ref.params(), net.params()));
         assertTrue(ThetaProbe.PERTURBED.isEmpty(), "perturbed at " + ThetaProbe.PERTURBED.keySet());
         assertEquals(ROUNDS, ThetaProbe.SEEN.size());
         for (int t = 0; t < ROUNDS; t++) {
