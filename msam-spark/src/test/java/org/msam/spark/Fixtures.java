@@ -199,9 +199,9 @@ final class Fixtures {
         for (DataSet d : unions) {
             net.fit(d);
             if (thetaAfter != null) {
-                try (PerturbationScope s = SharpnessAware.unperturbed(net)) {
-                    thetaAfter.add(net.params().dup());
-                }
+                PerturbationScope scope = SharpnessAware.unperturbed(net);
+                thetaAfter.add(net.params().dup());
+                scope.close();
             }
         }
         if (sharpnessAware) {

@@ -67,6 +67,12 @@ class ParameterAveragingTest {
         return Msam.builder().base(SgdMomentum.builder().learningRate(0.1).momentum(0.9).build()).rho(0.5).build();
     }
 
+    /** Prints a measured difference (surefire puts it in the test's output file). */
+    private static double measured(String what, double error) {
+        System.out.printf("%s: max |difference| %.3e%n", what, error);
+        return error;
+    }
+
     private static TrainingMaster<?, ?> master(long seed) {
         return SharpnessAwareSpark.parameterAveraging(WORKERS, BATCH).batchSizePerWorker(BATCH).averagingFrequency(1)
                 .workerPrefetchNumBatches(0).rddTrainingApproach(RDDTrainingApproach.Direct).rngSeed(seed)
@@ -91,8 +97,8 @@ class ParameterAveragingTest {
         assertEquals(fits * ROUNDS, unions.size());
         MultiLayerNetwork ref = Fixtures.reference(conf, initial, unions, sharpnessAware, null);
         assertTrue(maxAbsDiff(initial, ref.params()) > 1e-2, "training moved the weights");
-        assertTrue(maxAbsDiff(ref.params(), net.params()) <= TOL, "θ: " + maxAbsDiff(ref.params(), net.params()));
-        assertTrue(maxAbsDiff(state(ref), state(net)) <= TOL, "state: " + maxAbsDiff(state(ref), state(net)));
+        assertTrue(measured(updater.getClass().getSimpleName() + " θ", maxAbsDiff(ref.params(), net.params())) <= TOL);
+        assertTrue(measured(updater.getClass().getSimpleName() + " state", maxAbsDiff(state(ref), state(net))) <= TOL);
         assertEquals(fits * ROUNDS, net.getIterationCount());
         return net;
     }
@@ -121,12 +127,29 @@ class ParameterAveragingTest {
         INDArray initial = net.params().dup();
         new SparkDl4jMultiLayer(Fixtures.spark(), net, master(23)).fit(rdd(500));
         MultiLayerNetwork perWorker = Fixtures.perWorkerReference(conf, initial);
-        assertTrue(maxAbsDiff(perWorker.params(), net.params()) <= TOL, "θ: " + maxAbsDiff(perWorker.params(),
-                net.params()));
+        assertTrue(measured("SAM θ", maxAbsDiff(perWorker.params(), net.params())) <= TOL);
         assertTrue(maxAbsDiff(state(perWorker), state(net)) <= TOL, "state: " + maxAbsDiff(state(perWorker),
                 state(net)));
         MultiLayerNetwork union = Fixtures.reference(conf, initial, Fixtures.unionBatches(WORKERS, BATCH), true, null);
-        assertTrue(maxAbsDiff(union.params(), net.params()) > 1e-6, "SAM on the union batch is another trajectory");
+        assertTrue(measured("SAM vs SAM on the union batch", maxAbsDiff(union.params(), net.params())) > 1e-6);
+    }
+
+    /** dl4j-spark's default data path: the RDD is first exported to files, which the workers read back. */
+    @Test
+    void msamWithExportedDataEqualsOneDevice() {
+        MultiLayerConfiguration conf = Fixtures.mlp(msam());
+        MultiLayerNetwork net = new MultiLayerNetwork(conf);
+        net.init();
+        INDArray initial = net.params().dup();
+        TrainingMaster<?, ?> tm = SharpnessAwareSpark.parameterAveraging(WORKERS, BATCH).batchSizePerWorker(BATCH)
+                .averagingFrequency(1).workerPrefetchNumBatches(0).rddTrainingApproach(RDDTrainingApproach.Export)
+                .exportDirectory(tmp.resolve("export").toUri().toString()).rngSeed(29)
+                .trainingHooks(new RecordingHook()).build();
+        new SparkDl4jMultiLayer(Fixtures.spark(), net, tm).fit(rdd(600));
+        MultiLayerNetwork ref = Fixtures.reference(conf, initial, Fixtures.unionBatches(WORKERS, BATCH), true, null);
+        assertTrue(maxAbsDiff(ref.params(), net.params()) <= TOL, "θ: " + maxAbsDiff(ref.params(), net.params()));
+        assertTrue(maxAbsDiff(state(ref), state(net)) <= TOL, "state: " + maxAbsDiff(state(ref), state(net)));
+        assertFalse(SharpnessAware.isPerturbed(net));
     }
 
     @Test
@@ -165,7 +188,7 @@ class ParameterAveragingTest {
      */
     @Test
     void averagingPerturbedWeightsIsNotOneDevice() {
-        double error = plainMasterError(new InstallOnly());
+        double error = measured("control, θ̃ averaged", plainMasterError(new InstallOnly()));
         assertTrue(error > 1e-3, "θ̃ averaged: " + error);
     }
 
@@ -175,7 +198,7 @@ class ParameterAveragingTest {
      */
     @Test
     void averagingTheScaleInsteadOfRederivingItIsNotOneDevice() {
-        double error = plainMasterError(new SharpnessAwareTrainingHook());
+        double error = measured("control, mean c", plainMasterError(new SharpnessAwareTrainingHook()));
         assertTrue(error > 1e-7, "mean c: " + error);
     }
 
@@ -262,8 +285,7 @@ class ParameterAveragingTest {
         List<DataSet> unions = Fixtures.unionBatches(WORKERS, BATCH);
         assertEquals(2 * ROUNDS, unions.size());
         MultiLayerNetwork ref = Fixtures.reference(conf, initial, unions, true, null);
-        assertTrue(maxAbsDiff(ref.params(), restored.params()) <= TOL, "θ: " + maxAbsDiff(ref.params(),
-                restored.params()));
+        assertTrue(measured("checkpoint θ", maxAbsDiff(ref.params(), restored.params())) <= TOL);
         assertTrue(maxAbsDiff(state(ref), state(restored)) <= TOL, "state: " + maxAbsDiff(state(ref),
                 state(restored)));
     }
