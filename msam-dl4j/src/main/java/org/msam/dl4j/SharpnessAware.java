@@ -201,6 +201,49 @@ public final class SharpnessAware {
     }
 
     /**
+     * For data-parallel trainers that average the parameters and the optimizer state of several copies of a network
+     * (docs/ALGORITHMS.md, "Data-parallel training"): call it on a model that holds θ once its parameters and updater
+     * state were replaced by the averages. It re-derives what the rule computes from θ and the optimizer state after
+     * a step, from the averages and with ρ of the last step taken (iteration count − 1): MSAM's c = ρ/(‖v̄‖ + δ)
+     * (adaptive MSAM: e from T = |θ̄| + η_a), so that the next step perturbs along the averaged momentum rather than
+     * by the mean of the copies' c. The model stays at θ. SAM and LookSAM keep nothing of the kind: no-op. Averaging
+     * θ̃ instead of θ is refused.
+     *
+     * @param model a model with SAM/MSAM installed, holding the averaged θ and optimizer state
+     * @throws IllegalStateException if the model holds perturbed weights, or SAM/MSAM is not installed
+     */
+    public static void afterAveraging(Model model) {
+        SharpnessAwareListener l = require(model);
+        Net net = Net.of(model);
+        l.bind(net);
+        if (l.rule().isPerturbed()) {
+            throw new IllegalStateException(l.rule().name() + ": the averaged model holds perturbed weights; average "
+                    + "the true weights θ (call SharpnessAware.removePerturbation(copy) on each copy before its "
+                    + "parameters are read)");
+        }
+        int iteration = net.iteration();
+        if (iteration > 0) {
+            l.stateReplaced(net, iteration - 1, net.epoch());
+        }
+    }
+
+    /**
+     * For trainers that run each mini-batch as its own {@code fit(DataSet)} on a copy of the network and read the
+     * copy's parameters afterwards (dl4j-spark's workers): call it before each {@code fit}, and
+     * {@link #removePerturbation(Model)} after it. It moves the model to the weights the step's gradient is taken at
+     * (MSAM: θ̃ = θ − c·v, so the step costs one pass), and records that the trainer moves the model back to θ after
+     * every call, so the warning about manual {@code fit(DataSet)} loops is not printed.
+     *
+     * @param model a model with SAM/MSAM installed
+     * @throws IllegalStateException if SAM/MSAM is not installed
+     */
+    public static void prepareStep(Model model) {
+        SharpnessAwareListener l = require(model);
+        l.trueWeightsAfterEachFit();
+        l.applyPerturbation(Net.of(model));
+    }
+
+    /**
      * A scope in which the model holds θ, for evaluation or saving inside the user's own loop:
      * <pre>{@code
      * try (PerturbationScope s = SharpnessAware.unperturbed(net)) {

@@ -1,5 +1,6 @@
 package org.msam.dl4j;
 
+import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -45,8 +46,12 @@ import org.slf4j.LoggerFactory;
  * <p>Not supported (refused by {@code install}): truncated BPTT (one optimizer step per segment), layer constraints
  * with a rule that keeps a perturbation between steps (DL4J applies them after {@code iterationDone}, to θ̃), and a
  * mix of sharpness-aware and other updaters on trainable parameters.
+ *
+ * <p>The listener is {@link Serializable}, for trainers that send listeners to other machines (dl4j-spark): its
+ * bindings to a network are transient and rebuilt on the copy it is next called on; the user's listeners travel with
+ * it and must be serializable too.
  */
-public final class SharpnessAwareListener extends BaseTrainingListener {
+public final class SharpnessAwareListener extends BaseTrainingListener implements Serializable {
     private static final long serialVersionUID = 2L;
     private static final Logger LOG = LoggerFactory.getLogger(SharpnessAwareListener.class);
 
@@ -57,6 +62,8 @@ public final class SharpnessAwareListener extends BaseTrainingListener {
     private int prepared = Integer.MIN_VALUE;
     private boolean inEpoch;
     private boolean warnedManualLoop;
+    /** Whether the trainer moves the network to θ after every fit(DataSet) ({@link SharpnessAware#prepareStep}). */
+    private boolean trueWeightsAfterEachFit;
     private transient INDArray[] labels;
     /** Whether a user listener reads the mini-batch's labels after the pass ({@link MsamDiagnostics}). */
     private boolean keepLabels;
@@ -187,6 +194,11 @@ public final class SharpnessAwareListener extends BaseTrainingListener {
         rule.afterStep(host, iteration, epoch);
     }
 
+    /** Records that the trainer moves the network to θ after every fit(DataSet): no manual-loop warning. */
+    void trueWeightsAfterEachFit() {
+        trueWeightsAfterEachFit = true;
+    }
+
     /** Runs {@code pass} as an internal pass: the user's listeners do not see it. */
     void internally(Runnable pass) {
         host.internalPass = true;
@@ -270,7 +282,7 @@ public final class SharpnessAwareListener extends BaseTrainingListener {
         for (TrainingListener l : userListeners) {
             l.iterationDone(model, iteration, epoch);
         }
-        if (rule.holdsPerturbation() && !inEpoch && !warnedManualLoop) {
+        if (rule.holdsPerturbation() && !inEpoch && !warnedManualLoop && !trueWeightsAfterEachFit) {
             warnedManualLoop = true;
             LOG.warn("{}: fit(DataSet)/fit(MultiDataSet) fire no epoch callbacks, so between calls the network holds"
                     + " the perturbed weights. Evaluate inside SharpnessAware.unperturbed(net) and call "
