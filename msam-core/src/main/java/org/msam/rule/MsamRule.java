@@ -20,25 +20,41 @@ import org.slf4j.LoggerFactory;
  * MsamUpdater}'s state:
  * <pre>
  *   before the step gradient:  θ̃ = θ − c·v, if the model holds θ       (a pass at θ must then be redone)
- *   in each block's updater:   θ = θ̃ + c·v, then the base step on θ     ({@link MsamUpdater})
+ *   in each block's updater:   the base step, with θ = θ̃ + c·v folded into its update ({@link MsamUpdater})
  *   after the step:            c ← ρ_t/(‖v‖ + δ),  δ = {@value #DELTA}, ‖v‖ over every perturbed variable
  *   between steps:             θ̃ = θ − c·v on hosts that hold θ̃ ({@link #toHeld()})
  * </pre>
- * The first step is a plain base step (v = 0, c = 0) and ρ = 0 is the base optimizer exactly.
+ * The first step is a plain base step (v = 0, c = 0) and ρ = 0 is the base optimizer exactly. On a host that allows
+ * it ({@link #updateMayLandOnHeld(boolean)}; no driver of msam-dl4j does yet) the last block's updater hands the
+ * collected updates back here, and the new c and the new perturbation are added to them before the host subtracts
+ * them: the step lands on θ̃.
  *
- * <p>Cost per step: one read of v for the norm and, for the perturbation, one read of v and a read and write of θ;
- * no parameter-sized buffer.
+ * <p>Cost per step: one read of v for the norm and, unless the step lands on θ̃, for the perturbation one read of v
+ * and a read and write of θ; no parameter-sized buffer.
  */
-public final class MsamRule implements SharpnessRule {
+public final class MsamRule implements SharpnessRule, MsamUpdater.Finisher {
     private static final Logger LOG = LoggerFactory.getLogger(MsamRule.class);
     /** δ added to the norm before dividing: {@value}. */
     public static final double DELTA = 1e-12;
 
     private final Msam config;
     private final List<MsamUpdater> updaters;
+    /** The perturbed variables' momenta, as the chunks the norm is summed over (made once). */
     private final List<INDArray> momenta;
     /** Adaptive MSAM: (θ, v, e, scratch for T) of each perturbed variable. */
     private final List<INDArray[]> adaptive;
+    /** Whether every block folds the removal of the perturbation into its update. */
+    private final boolean folds;
+    /** Whether the updates carry the new perturbation too ({@link #updateMayLandOnHeld(boolean)}). */
+    private boolean landsOnHeld;
+    /** The iteration whose folded updates are being collected, its updates and what each still owes. */
+    private int collecting = Integer.MIN_VALUE;
+    private final INDArray[] pendingUpdates;
+    private final double[] owed;
+    private int stepped;
+    /** The iteration whose step landed on θ̃ (the new c already set), and the norm of its momentum. */
+    private int landed = Integer.MIN_VALUE;
+    private double landedNorm;
 
     /**
      * @param config    the configuration of the first variable
@@ -51,6 +67,7 @@ public final class MsamRule implements SharpnessRule {
         List<MsamUpdater> us = new ArrayList<>();
         List<INDArray> ms = new ArrayList<>();
         List<INDArray[]> ad = new ArrayList<>();
+        boolean anyPerturbed = false;
         for (Variable v : variables) {
             if (!(v.updater() instanceof MsamUpdater)) {
                 throw new IllegalStateException("MSAM needs every trainable parameter to use an Msam updater (the "
@@ -67,7 +84,10 @@ public final class MsamRule implements SharpnessRule {
                 us.add(u);
             }
             if (config.perturbs(v.kind())) {
-                ms.add(v.momentum());
+                anyPerturbed = true;
+                if (v.momentum() != null) {
+                    ms.addAll(Norms.chunks(v.momentum()));
+                }
                 if (config.isAdaptive()) {
                     ad.add(new INDArray[] {v.value(), v.momentum(), v.sliceOf(u.perturbation()), null});
                 }
@@ -76,12 +96,19 @@ public final class MsamRule implements SharpnessRule {
         if (us.isEmpty()) {
             throw new IllegalStateException("MSAM found no trainable parameter in the model");
         }
-        if (ms.isEmpty()) {
+        if (!anyPerturbed) {
             throw new IllegalStateException(RuleChecks.noNormalizationParameters("MSAM"));
         }
         this.updaters = Collections.unmodifiableList(us);
         this.momenta = Collections.unmodifiableList(ms);
         this.adaptive = ad;
+        boolean f = true;
+        for (MsamUpdater u : us) {
+            f &= u.foldsRemoval();
+        }
+        this.folds = f;
+        this.pendingUpdates = new INDArray[us.size()];
+        this.owed = new double[us.size()];
         if (config.getRhoSchedule() == null && config.getRho() < 0) {
             LOG.warn("Msam rho = {} < 0 perturbs along the positive momentum; the paper finds this lowers test accuracy",
                     config.getRho());
@@ -127,22 +154,109 @@ public final class MsamRule implements SharpnessRule {
         // Each block's updater removes the perturbation itself, after DL4J's coupled decay at θ̃.
     }
 
+    /**
+     * Lets the step land on θ̃ directly, when every block folds the removal (MSAM over SgdMomentum, not adaptive, not
+     * BN-only): each block's updater then leaves its update owing α·v_new, and once the last block has stepped the
+     * rule takes the global ‖v_new‖, sets c_new = ρ_t/(‖v_new‖ + δ) and adds (α + c_new)·v_new to every block's
+     * update, so that {@code params -= update} gives θ̃_new = θ_new − c_new·v_new (docs/ALGORITHMS.md, "MSAM update
+     * handed to DL4J"). The perturbation then costs no pass over θ at all.
+     *
+     * @param allowed true only on a host that subtracts every block's update after all of them were computed, holds
+     *                θ̃ between steps and lets nothing read the model between the step and {@link #afterStep} (a
+     *                DL4J network whose driver has no listeners of the user's to call at θ); the trajectory then
+     *                differs from the unfolded one by rounding (about 1e-7 relative in float32)
+     */
+    @Override
+    public void updateMayLandOnHeld(boolean allowed) {
+        boolean on = allowed && folds;
+        if (on == landsOnHeld) {
+            return;
+        }
+        landsOnHeld = on;
+        for (MsamUpdater u : updaters) {
+            u.setFinisher(on ? this : null);
+        }
+    }
+
+    /** Collects each block's folded update; the last block's finishes them all. */
+    @Override
+    public void stepped(MsamUpdater updater, INDArray update, double stillOwed, int iteration, int epoch) {
+        int k = updaters.indexOf(updater);
+        if (k < 0) {
+            throw new IllegalStateException("MSAM: an updater of another model reported a step");
+        }
+        if (collecting != iteration) {
+            java.util.Arrays.fill(pendingUpdates, null);
+            stepped = 0;
+            collecting = iteration;
+        }
+        if (pendingUpdates[k] == null) {
+            stepped++;
+        }
+        pendingUpdates[k] = update;
+        owed[k] = stillOwed;
+        if (stepped < updaters.size()) {
+            return;
+        }
+        double norm = momentumNorm();
+        double c = Double.isFinite(norm) ? config.rhoAt(iteration, epoch) / (norm + DELTA) : 0;
+        for (int i = 0; i < updaters.size(); i++) {
+            MsamUpdater u = updaters.get(i);
+            u.finish(pendingUpdates[i], owed[i] + c);
+            u.setScale(c);
+            if (c != 0) {
+                u.markPerturbed();
+            }
+            pendingUpdates[i] = null;
+        }
+        collecting = Integer.MIN_VALUE;
+        landed = iteration;
+        landedNorm = norm;
+    }
+
     @Override
     public void afterStep(Host host, int iteration, int epoch) {
+        if (landed == iteration) {
+            landed = Integer.MIN_VALUE;
+            requireFiniteMomentumNorm(landedNorm, iteration, epoch);
+            return;
+        }
+        finishCollectedOnParameters();
         toTrue();
         if (config.isAdaptive()) {
             adaptiveStep(iteration, epoch);
             return;
         }
         double norm = momentumNorm();
+        requireFiniteMomentumNorm(norm, iteration, epoch);
+        double c = config.rhoAt(iteration, epoch) / (norm + DELTA);
+        for (MsamUpdater u : updaters) {
+            u.setScale(c);
+        }
+    }
+
+    /**
+     * A step whose blocks were not all stepped (a host that skipped an updater): the folded updates that were applied
+     * still owe α·v_new, which is subtracted from their parameters now; the blocks then hold θ.
+     */
+    private void finishCollectedOnParameters() {
+        if (collecting == Integer.MIN_VALUE) {
+            return;
+        }
+        for (int i = 0; i < updaters.size(); i++) {
+            if (pendingUpdates[i] != null) {
+                updaters.get(i).finishOnParameters(owed[i]);
+                pendingUpdates[i] = null;
+            }
+        }
+        collecting = Integer.MIN_VALUE;
+    }
+
+    private static void requireFiniteMomentumNorm(double norm, int iteration, int epoch) {
         if (!Double.isFinite(norm)) {
             throw new ArithmeticException("MSAM: the momentum norm is " + norm + " after iteration " + iteration
                     + " (epoch " + epoch + "): the base optimizer produced non-finite values. Lower the learning rate"
                     + " or check the data, and restore the model from a checkpoint.");
-        }
-        double c = config.rhoAt(iteration, epoch) / (norm + DELTA);
-        for (MsamUpdater u : updaters) {
-            u.setScale(c);
         }
     }
 

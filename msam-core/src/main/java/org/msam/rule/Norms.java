@@ -34,6 +34,25 @@ public final class Norms {
         return sq;
     }
 
+    /**
+     * @param x a contiguous array
+     * @return x as consecutive views of at most {@value #CHUNK} elements, in storage order: {@link
+     *     #squaredNorm(List)} over them equals {@link #squaredNorm(INDArray)} of x bit for bit, without making the
+     *     views again at every call (a caller that takes the norm of the same array every step keeps them)
+     */
+    public static List<INDArray> chunks(INDArray x) {
+        INDArray a = flat(x);
+        long n = a.length();
+        if (n <= CHUNK) {
+            return List.of(a);
+        }
+        List<INDArray> parts = new java.util.ArrayList<>();
+        for (long from = 0; from < n; from += CHUNK) {
+            parts.add(a.get(NDArrayIndex.interval(from, Math.min(n, from + CHUNK))));
+        }
+        return java.util.Collections.unmodifiableList(parts);
+    }
+
     /** @return ⟨x, y⟩ of two contiguous arrays of equal length, pairing elements in storage order */
     public static double dot(INDArray x, INDArray y) {
         INDArray a = flat(x);

@@ -7,14 +7,17 @@ import java.util.Map;
 import java.util.function.IntPredicate;
 
 import org.msam.config.Msam;
+import org.msam.config.SgdMomentum;
 import org.msam.rule.Variable;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.learning.GradientUpdater;
 
 /**
- * The per-block part of {@link Msam}: removes the previous perturbation from the block's parameters and runs the
- * base optimizer's step. The global part (the new scale and θ̃) is done over all blocks by {@link
- * org.msam.rule.MsamRule}, run by msam-dl4j's driver (docs/ALGORITHMS.md, sections "MSAM" and "Adaptive MSAM").
+ * The per-block part of {@link Msam}: runs the base optimizer's step with the removal of the previous perturbation
+ * folded into the update (over {@link SgdMomentum}), or applied to the block's parameters first (AdamW, adaptive,
+ * BN-only). The global part (the new scale and θ̃) is done over all blocks by {@link org.msam.rule.MsamRule}, run by
+ * msam-dl4j's driver, either after the step or, through a {@link Finisher}, inside the updates of the last block
+ * (docs/ALGORITHMS.md, sections "MSAM", "MSAM update handed to DL4J" and "Adaptive MSAM").
  * <ul>
  *   <li>MSAM: θ̃ = θ − c·v, removed as θ = θ̃ + c·v;</li>
  *   <li>adaptive MSAM: θ̃ = θ + e with e kept in the state, removed as θ = θ̃ − e (exact).</li>
@@ -43,6 +46,24 @@ public final class MsamUpdater implements GradientUpdater<Msam>, MomentumUpdater
     /** The (θ, v) views of the block's perturbed variables; adaptive: (θ, e). */
     private List<INDArray[]> perturbed;
     private IntPredicate prepared;
+    /** Finishes the updates of every block once the global norm is known, or null: each block finishes its own. */
+    private Finisher finisher;
+
+    /**
+     * Finishes a step whose updates still owe a multiple of each block's new momentum (the new perturbation needs
+     * the global norm, known once every block has stepped): {@link org.msam.rule.MsamRule} on hosts that apply the
+     * whole model's update after all its updaters ran.
+     */
+    public interface Finisher {
+        /**
+         * @param updater   the block's updater, whose buffer has taken the step
+         * @param update    the block's update, still owing {@code owed·v_new} (laid out like the block's gradient)
+         * @param owed      the coefficient of v_new the update still needs, before the new perturbation
+         * @param iteration the iteration
+         * @param epoch     its epoch
+         */
+        void stepped(MsamUpdater updater, INDArray update, double owed, int iteration, int epoch);
+    }
 
     private MsamUpdater(Msam config, GradientUpdater<?> base) {
         this.config = config;
@@ -202,7 +223,17 @@ public final class MsamUpdater implements GradientUpdater<Msam>, MomentumUpdater
     }
 
     /**
-     * Removes the perturbation from the block (if present) and runs the base step on θ.
+     * The block's part of the step: the previous perturbation removed and the base step taken, so that DL4J's
+     * {@code params -= update} lands on θ (docs/ALGORITHMS.md, "MSAM update handed to DL4J").
+     * <ul>
+     *   <li>over {@link SgdMomentum} (heavy ball, dampening or Nesterov), not adaptive and not BN-only: the removal
+     *       is folded into the update, u = η·s − c·v_old with v_old = (v_new − (1 − τ)·d)/μ (on the buffer's first
+     *       step v_old = 0 and the base update is used as it is), and the parameters are not touched;</li>
+     *   <li>otherwise (AdamW, adaptive, BN-only): θ = θ̃ + c·v (adaptive: θ̃ − e) on the block's parameters, then
+     *       the base step.</li>
+     * </ul>
+     * With a {@link Finisher} the folded update is handed to it unfinished (it adds the new perturbation once every
+     * block has stepped).
      *
      * @throws IllegalStateException when the MSAM driver has not prepared this iteration
      */
@@ -211,8 +242,83 @@ public final class MsamUpdater implements GradientUpdater<Msam>, MomentumUpdater
         ParameterBoundUpdater.requirePrepared(prepared, iteration, "Msam updater (the momentum perturbation needs "
                 + "the global norm over all layers, which only the driver computes)");
         resolve(gradient.length());
-        removePerturbation();
-        base.applyUpdater(gradient, iteration, epoch);
+        if (!foldsRemoval()) {
+            removePerturbation();
+            base.applyUpdater(gradient, iteration, epoch);
+            return;
+        }
+        SgdMomentumUpdater sgd = (SgdMomentumUpdater) base;
+        double held = isPerturbed() ? scale() : 0;
+        double owed = 0;
+        if (held != 0 && sgd.hasBufferStep()) {
+            owed = sgd.stepWithOldBufferTerm(gradient, iteration, epoch, -held);
+        } else {
+            // c = 0, or v_old = 0 (the buffer's first step): θ̃ = θ already.
+            sgd.applyUpdater(gradient, iteration, epoch);
+        }
+        perturbedFlag.putScalar(0, 0);
+        if (finisher != null) {
+            finisher.stepped(this, gradient, owed, iteration, epoch);
+        } else {
+            finish(gradient, owed);
+        }
+    }
+
+    /**
+     * @return true when this block folds the removal of the perturbation into its update: the base is {@link
+     *     SgdMomentum} (μ &gt; 0, which {@link Msam} requires), MSAM is not adaptive, and every variable of the block
+     *     is perturbed (not BN-only)
+     */
+    public boolean foldsRemoval() {
+        return !config.isAdaptive() && !config.isNormalizationOnly() && base instanceof SgdMomentumUpdater;
+    }
+
+    /**
+     * update ← update + α·v_new, the last part of a folded update.
+     *
+     * @param update the block's update, laid out like its gradient
+     * @param alpha  α
+     */
+    public void finish(INDArray update, double alpha) {
+        if (alpha != 0) {
+            Views.axpy(alpha, Views.like(momentum(), update), update);
+        }
+    }
+
+    /**
+     * θ ← θ − α·v_new over the block's parameters: the part of a folded update that was not added before DL4J's
+     * {@code params -= update}.
+     *
+     * @param alpha α
+     */
+    public void finishOnParameters(double alpha) {
+        if (alpha != 0) {
+            requireBound();
+            for (INDArray[] p : perturbed) {
+                Views.axpy(-alpha, p[1], p[0]);
+            }
+        }
+    }
+
+    /**
+     * @param finisher the finisher of the folded updates, or null for each block to finish its own (a host that
+     *                 applies each block's update as soon as its updater ran, as SameDiff does, must pass null)
+     */
+    public void setFinisher(Finisher finisher) {
+        this.finisher = finisher;
+    }
+
+    /** @return the finisher set by {@link #setFinisher}, or null */
+    public Finisher getFinisher() {
+        return finisher;
+    }
+
+    /**
+     * Marks the block as holding θ̃ = θ − c·v when its parameters were moved there by the update itself (a folded
+     * step whose update carried the new perturbation).
+     */
+    public void markPerturbed() {
+        perturbedFlag.putScalar(0, 1);
     }
 
     @Override
@@ -286,12 +392,16 @@ public final class MsamUpdater implements GradientUpdater<Msam>, MomentumUpdater
         if (alpha == 0 || scale() == 0) {
             return;
         }
+        requireBound();
+        for (INDArray[] p : perturbed) {
+            Views.axpy(alpha, p[1], p[0]);
+        }
+    }
+
+    private void requireBound() {
         if (perturbed == null) {
             throw new IllegalStateException("Msam updater is not bound to its parameters: call "
                     + "SharpnessAware.install(net) from msam-dl4j");
-        }
-        for (INDArray[] p : perturbed) {
-            Views.axpy(alpha, p[1], p[0]);
         }
     }
 }

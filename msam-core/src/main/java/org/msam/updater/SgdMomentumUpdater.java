@@ -124,6 +124,61 @@ public final class SgdMomentumUpdater implements GradientUpdater<SgdMomentum>, M
         }
     }
 
+    /** @return true once the buffer has taken a step: {@link #stepWithOldBufferTerm} can then recover v_old */
+    public boolean hasBufferStep() {
+        return config.hasMomentumBuffer() && steps != null && steps.getDouble(0) > 0;
+    }
+
+    /**
+     * The step of {@link #applyUpdater}, for an update that also carries a multiple of the buffer as it was before
+     * the step: u = η·s + w·v_old. v_old is not kept; it is recovered from the new buffer and d, which needs μ &gt; 0
+     * and a buffer that has taken a step ({@link #hasBufferStep()}):
+     * <pre>
+     *   v_old = (v_new − (1 − τ)·d)/μ
+     *   heavy ball:  u = (η + w/μ)·v_new − (w·(1 − τ)/μ)·d
+     *   Nesterov:    u = (η·μ + w/μ)·v_new + (η − w/μ)·d
+     * </pre>
+     * The buffer is updated as by {@link #applyUpdater}. The gradient is left holding only the d part,
+     * {@code β·d}; the caller adds {@code α·v_new} (with the returned α, plus any further multiple of v_new of its
+     * own) to finish the update: one scaling and one axpy, the cost of the plain step's one scaling into the gradient
+     * (docs/ALGORITHMS.md, "MSAM update handed to DL4J").
+     *
+     * @param gradient  d on entry; β·d on return
+     * @param iteration the iteration
+     * @param epoch     its epoch
+     * @param w         the coefficient of v_old in the update
+     * @return α, the coefficient of v_new the update still needs
+     * @throws IllegalStateException when the buffer has not taken a step yet
+     */
+    public double stepWithOldBufferTerm(INDArray gradient, int iteration, int epoch, double w) {
+        if (!hasBufferStep()) {
+            throw new IllegalStateException("SgdMomentum: v_old can only be recovered after the buffer's first step");
+        }
+        resolve(gradient.length());
+        double lr = config.getLearningRate(iteration, epoch);
+        double mu = config.getMomentum();
+        double tau = config.getDampening();
+        INDArray buf = Views.like(v, gradient);
+        if (tau == 0) {
+            Views.scaleAdd(mu, buf, gradient);
+        } else {
+            buf.muli(mu);
+            Views.axpy(1 - tau, gradient, buf);
+        }
+        steps.putScalar(0, steps.getDouble(0) + 1);
+        double alpha;
+        double beta;
+        if (config.isNesterov()) {
+            alpha = lr * mu + w / mu;
+            beta = lr - w / mu;
+        } else {
+            alpha = lr + w / mu;
+            beta = -w * (1 - tau) / mu;
+        }
+        Views.scale(beta, gradient);
+        return alpha;
+    }
+
     @Override
     public INDArray momentum() {
         return v;

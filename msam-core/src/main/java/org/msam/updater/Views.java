@@ -2,6 +2,7 @@ package org.msam.updater;
 
 import java.util.Arrays;
 
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.scalar.ScalarMultiplication;
 import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.Axpy;
@@ -59,6 +60,20 @@ final class Views {
     /** y ← α·y + x, in place. */
     static void scaleAdd(double alpha, INDArray y, INDArray x) {
         Nd4j.exec(new Axpy(y, x, y, alpha));
+    }
+
+    /** x ← α·x, in place (BLAS scal on a contiguous float or double vector; ND4J's scalar product otherwise). */
+    static void scale(double alpha, INDArray x) {
+        if (alpha == 0) {
+            x.assign(0);
+        } else if (alpha != 1) {
+            if (x.rank() == 1 && x.elementWiseStride() == 1
+                    && (x.dataType() == DataType.FLOAT || x.dataType() == DataType.DOUBLE)) {
+                Nd4j.getBlasWrapper().level1().scal(x.length(), alpha, x);
+            } else {
+                x.muli(alpha);
+            }
+        }
     }
 
     /** dst ← α·src. */

@@ -27,12 +27,20 @@ final class MsamHarness {
     final double l2;
     final DataType type;
 
+    /** Whether the updates may land on θ̃ ({@link MsamRule#updateMayLandOnHeld}). */
+    final boolean landsOnHeld;
+
     MsamHarness(Msam config, double[] theta0, long[] bounds, double l2, DataType type) {
-        this(config, Nd4j.createFromArray(theta0).castTo(type), null, bounds, l2, type);
+        this(config, theta0, bounds, l2, type, false);
+    }
+
+    MsamHarness(Msam config, double[] theta0, long[] bounds, double l2, DataType type, boolean landsOnHeld) {
+        this(config, Nd4j.createFromArray(theta0).castTo(type), null, bounds, l2, type, landsOnHeld);
     }
 
     private MsamHarness(Msam config, INDArray params, List<INDArray> states, long[] bounds, double l2,
-                        DataType type) {
+                        DataType type, boolean landsOnHeld) {
+        this.landsOnHeld = landsOnHeld;
         this.params = params;
         this.bounds = bounds;
         this.l2 = l2;
@@ -57,11 +65,12 @@ final class MsamHarness {
         for (INDArray x : states) {
             s.add(x.dup());
         }
-        return new MsamHarness(config, params.dup(), s, bounds, l2, type);
+        return new MsamHarness(config, params.dup(), s, bounds, l2, type, landsOnHeld);
     }
 
     void step(double[] g, int iteration, int epoch) {
         perturbation.beforeStepGradient(null, iteration, epoch);
+        perturbation.updateMayLandOnHeld(landsOnHeld);
         INDArray grad = Nd4j.createFromArray(g).castTo(type);
         if (l2 != 0) {
             grad.addi(params.mul(l2));

@@ -41,6 +41,12 @@ class NormsTest {
             assertEquals(expected + e2, Norms.squaredNorm(Arrays.asList(view, null, small)),
                     tol * (expected + e2), type + " list, null skipped");
             assertEquals(0.0, Norms.squaredNorm(List.of()), 0.0);
+            List<INDArray> parts = Norms.chunks(view);
+            assertEquals(41, parts.size(), "chunks of " + Norms.CHUNK);
+            assertEquals(Norms.squaredNorm(view), Norms.squaredNorm(parts), 0.0, type + " chunks, bit for bit");
+            view.muli(2);
+            assertEquals(Norms.squaredNorm(view), Norms.squaredNorm(parts), 0.0, type + " chunks are views");
+            assertEquals(List.of(small), Norms.chunks(small));
         }
     }
 }
