@@ -41,8 +41,8 @@ import org.nd4j.shade.jackson.annotation.JsonProperty;
  * compute: the steps after the base update are done by msam-dl4j's listener
  * ({@code SharpnessAware.install(net)}). An {@code Msam} updater that runs without it throws. Over SgdMomentum the
  * removal of the previous perturbation is folded into the update DL4J subtracts (v_old is recovered as
- * (v_new − (1 − τ)·d)/μ), and on a network without user listeners the new perturbation is too
- * (docs/ALGORITHMS.md, "MSAM update handed to DL4J").
+ * (v_new − (1 − τ)·d)/μ), so the updater never moves the weights (docs/ALGORITHMS.md, "MSAM update handed to
+ * DL4J").
  *
  * <p>ρ_t is {@link #rhoSchedule(ISchedule)} evaluated at the iteration and epoch of the step just taken
  * (so "ρ = 0 for the first N epochs" means the steps of those epochs are not followed by a perturbation).

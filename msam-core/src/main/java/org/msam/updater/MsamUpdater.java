@@ -226,11 +226,11 @@ public final class MsamUpdater implements GradientUpdater<Msam>, MomentumUpdater
      * The block's part of the step: the previous perturbation removed and the base step taken, so that DL4J's
      * {@code params -= update} lands on θ (docs/ALGORITHMS.md, "MSAM update handed to DL4J").
      * <ul>
-     *   <li>Over {@link SgdMomentum} (heavy ball, dampening or Nesterov), not adaptive and not BN-only, once the
-     *       buffer has taken a step: the removal is folded into the update, u = η·s − c·v_old with
-     *       v_old = (v_new − (1 − τ)·d)/μ, and the parameters are not touched;</li>
-     *   <li>otherwise (AdamW, adaptive, BN-only, the buffer's first step): θ = θ̃ + c·v (adaptive: θ̃ − e) on the
-     *       block's parameters, then the base step.</li>
+     *   <li>over {@link SgdMomentum} (heavy ball, dampening or Nesterov), not adaptive and not BN-only: the removal
+     *       is folded into the update, u = η·s − c·v_old with v_old = (v_new − (1 − τ)·d)/μ (on the buffer's first
+     *       step v_old = 0 and the base update is used as it is), and the parameters are not touched;</li>
+     *   <li>otherwise (AdamW, adaptive, BN-only): θ = θ̃ + c·v (adaptive: θ̃ − e) on the block's parameters, then
+     *       the base step.</li>
      * </ul>
      * With a {@link Finisher} the folded update is handed to it unfinished (it adds the new perturbation once every
      * block has stepped).

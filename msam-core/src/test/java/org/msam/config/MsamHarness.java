@@ -27,7 +27,7 @@ final class MsamHarness {
     final double l2;
     final DataType type;
 
-    /** Whether the updates may land on θ̃ (a network driver without user listeners, {@link MsamRule#updateMayLandOnHeld}). */
+    /** Whether the updates may land on θ̃ ({@link MsamRule#updateMayLandOnHeld}). */
     final boolean landsOnHeld;
 
     MsamHarness(Msam config, double[] theta0, long[] bounds, double l2, DataType type) {

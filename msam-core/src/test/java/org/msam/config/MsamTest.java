@@ -91,7 +91,7 @@ class MsamTest {
                         n -> new RefAdamW(t -> 1e-2, 0.9, 0.999, 1e-8, 1e-2, null, n), t -> 0.05, 0));
     }
 
-    /** Each case with and without the step landing on θ̃ (a network driver with and without user listeners). */
+    /** Each case with the update landing on θ (what the drivers do) and on θ̃ ({@code MsamRule.updateMayLandOnHeld}). */
     static Stream<Arguments> casesAndLandings() {
         return cases().flatMap(c -> Stream.of(Arguments.of(c, false), Arguments.of(c, true)));
     }

@@ -263,9 +263,6 @@ public final class SharpnessAwareListener extends BaseTrainingListener implement
         for (int i = 0; i < host.variables().size(); i++) {
             rule.stepGradientReady(host, i);
         }
-        // DL4J subtracts the whole model's update after every block's updater ran; with no user listener to call
-        // at θ in iterationDone, the step may land on the held weights.
-        rule.updateMayLandOnHeld(userListeners.isEmpty());
         prepared = iteration;
         for (TrainingListener l : userListeners) {
             l.onGradientCalculation(model);
