@@ -27,7 +27,9 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.msam.config.AdamW;
+import org.msam.config.Esam;
 import org.msam.config.LookSam;
+import org.msam.config.Mesa;
 import org.msam.config.Msam;
 import org.msam.config.Sam;
 import org.msam.config.SgdMomentum;
@@ -275,7 +277,8 @@ class ParallelWrapperTest {
 
     /** Every rule of the library trains on two workers with a driver each (it would refuse a shared one). */
     @ParameterizedTest
-    @ValueSource(strings = {"adaptive-msam", "bn-msam", "bn-sam", "looksam", "msam-adamw", "adaptive-sam", "nag"})
+    @ValueSource(strings = {"adaptive-msam", "bn-msam", "bn-sam", "looksam", "msam-adamw", "adaptive-sam", "nag", "esam",
+        "mesa"})
     void everyRuleTrainsOnTwoWorkers(String c) {
         IUpdater u;
         switch (c) {
@@ -296,6 +299,12 @@ class ParallelWrapperTest {
                 break;
             case "msam-adamw":
                 u = Msam.builder().base(AdamW.builder().learningRate(1e-2).build()).rho(0.5).build();
+                break;
+            case "esam":
+                u = Esam.builder().base(SGD).rho(0.05).weightFraction(0.5).sampleFraction(0.5).seed(3).build();
+                break;
+            case "mesa":
+                u = Mesa.builder().base(SGD).lambda(0.8).temperature(5).emaDecay(0.9).startEpoch(0).build();
                 break;
             default:
                 u = Sam.builder().base(SGD).rho(0.05).adaptive(true).build();
