@@ -15,7 +15,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  *   γ &lt; 1:  d_i = ℓ_i(θ + e) − ℓ_i(θ);  B⁺ = the ⌈γ·|B|⌉ samples of largest d_i (ties: the earlier sample)
  *   step gradient: ∇L_B⁺(θ + e), mean over B⁺ ({@link #stepSamples()});  θ restored before the base step
  * </pre>
- * {@link #keeps} draws m_j. ⌈γ·|B|⌉ is taken with a tolerance of 1e-9 for the rounding of γ·|B| (γ = 0.3, |B| = 10
+ * {@link #keeps} draws m_j; when it keeps no variable (or ρ = 0), e = 0, no forward-only pass runs and B⁺ is the
+ * first ⌈γ·|B|⌉ samples. ⌈γ·|B|⌉ is taken with a tolerance of 1e-9 for the rounding of γ·|B| (γ = 0.3, |B| = 10
  * selects 3), and at least one sample. When it selects every sample, or γ = 1, no forward-only pass runs and the
  * second pass is the full mini-batch's: with β = γ = 1 this is {@link SamRule} exactly.
  */
@@ -174,7 +175,8 @@ public final class EsamRule implements SharpnessRule {
             return ascent.isAscended();
         }
         try {
-            samples = select(before, host.sampleLosses(), k);
+            // With no variable perturbed, e = 0 and ℓ_i(θ + e) = ℓ_i(θ): every sample ties.
+            samples = select(before, ascent.isAscended() ? host.sampleLosses() : before, k);
         } catch (RuntimeException e) {
             toTrue();
             throw e;

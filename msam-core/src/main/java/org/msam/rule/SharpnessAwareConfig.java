@@ -7,7 +7,8 @@ import org.nd4j.linalg.schedule.ISchedule;
 
 /**
  * An updater configuration whose training needs a driver: it makes the rule that runs the steps the DL4J updater
- * cannot take alone. Implemented by {@link org.msam.config.Sam} and {@link org.msam.config.Msam}.
+ * cannot take alone. Implemented by {@link org.msam.config.Sam}, {@link org.msam.config.Msam}, {@link
+ * org.msam.config.LookSam}, {@link org.msam.config.Esam} and {@link org.msam.config.Mesa}.
  */
 public interface SharpnessAwareConfig extends IUpdater {
     /**

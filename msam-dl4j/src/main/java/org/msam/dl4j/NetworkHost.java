@@ -33,7 +33,8 @@ import org.nd4j.linalg.learning.config.NoOp;
  * A MultiLayerNetwork or ComputationGraph as a rule's {@link Host}: one {@link Variable} per trainable parameter of
  * every DL4J updater block (views into the network's flat parameter vector and the block's momentum buffer), the
  * gradient DL4J computed (a sum over the mini-batch), and a second pass that leaves BatchNorm's running statistics
- * and the score as the first pass left them. Built once per model and rebuilt when DL4J replaces the updater or
+ * and the score as the first pass left them, on the whole mini-batch or on some of its rows (ESAM); per-sample losses
+ * recorded from the pass or from a forward-only pass. Built once per model and rebuilt when DL4J replaces the updater or
  * the parameter array (init, restore, setUpdater).
  */
 final class NetworkHost implements Host {

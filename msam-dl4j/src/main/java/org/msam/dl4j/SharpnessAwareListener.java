@@ -24,7 +24,9 @@ import org.slf4j.LoggerFactory;
  * sharpness-aware rule ({@link org.msam.rule.SamRule}, {@link org.msam.rule.MsamRule}, made by the updater
  * configuration) at DL4J's callbacks, and calls the user's listeners when the network holds the true weights θ.
  *
- * <p>Per iteration, DL4J's forward/backward pass runs at the weights the network holds, then:
+ * <p>Per iteration, DL4J's forward/backward pass runs at the weights the network holds (between its forward and
+ * backward, {@code onForwardPass} lets ESAM record the per-sample losses and MESA put the EMA network's distillation
+ * term into the output layers' gradient), then:
  * <ol>
  *   <li>{@code onGradientCalculation}: a non-finite loss or gradient is refused (nothing changes, the next clean
  *       batch trains); the rule's phase before the step gradient (SAM: the ascent, after which the pass is run
@@ -129,6 +131,9 @@ public final class SharpnessAwareListener extends BaseTrainingListener implement
         h.bindUpdaters(iteration -> iteration == prepared);
         if (teacher != null) {
             teacher.restore();
+        }
+        if (host != null) {
+            host.stopRecording();
         }
         host = h;
         rule = r;
@@ -293,8 +298,11 @@ public final class SharpnessAwareListener extends BaseTrainingListener implement
         return teacher;
     }
 
-    /** MESA: the EMA network's logits on this mini-batch go into the output layers' gradient, before the backward. */
-    private void distill(Model model) {
+    /**
+     * Between the pass's forward and backward: ESAM's output layers record the per-sample losses; MESA's EMA network
+     * runs on the mini-batch and its distillation term goes into the output layers' gradient.
+     */
+    private void beforeBackward(Model model) {
         try (org.nd4j.linalg.api.memory.MemoryWorkspace ws =
                      org.nd4j.linalg.factory.Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
             Net net = prepared(model);
@@ -310,7 +318,7 @@ public final class SharpnessAwareListener extends BaseTrainingListener implement
     @Override
     public void onForwardPass(Model model, List<INDArray> activations) {
         if (!internal()) {
-            distill(model);
+            beforeBackward(model);
             for (TrainingListener l : userListeners) {
                 l.onForwardPass(model, activations);
             }
@@ -320,7 +328,7 @@ public final class SharpnessAwareListener extends BaseTrainingListener implement
     @Override
     public void onForwardPass(Model model, Map<String, INDArray> activations) {
         if (!internal()) {
-            distill(model);
+            beforeBackward(model);
             for (TrainingListener l : userListeners) {
                 l.onForwardPass(model, activations);
             }
