@@ -50,8 +50,9 @@ class AnalyzeCommandTest {
         for (String line : sharp.subList(1, sharp.size())) {
             String[] f = line.split(",");
             if (Double.parseDouble(f[2]) == 0) {
-                // S(0) = L(θ) − L(θ): exactly zero
-                assertEquals(0.0, Double.parseDouble(f[3]), line);
+                // S(0) = L(θ) − L(θ) at bitwise the same weights: zero up to the last bit of BLAS's sums, whose
+                // rounding may depend on how the data's buffers are aligned
+                assertEquals(0.0, Double.parseDouble(f[3]), 1e-14, line);
                 zeros++;
             }
         }
