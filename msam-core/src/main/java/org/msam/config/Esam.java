@@ -8,7 +8,7 @@ import org.msam.rule.EsamRule;
 import org.msam.rule.SharpnessAwareConfig;
 import org.msam.rule.SharpnessRule;
 import org.msam.rule.Variable;
-import org.msam.updater.EsamUpdater;
+import org.msam.updater.SamUpdater;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.learning.GradientUpdater;
 import org.nd4j.linalg.learning.config.IUpdater;
@@ -147,12 +147,12 @@ public final class Esam implements SharpnessAwareConfig {
 
     @Override
     public GradientUpdater instantiate(INDArray viewArray, boolean initializeViewArray) {
-        return new EsamUpdater(this, base.instantiate(viewArray, initializeViewArray));
+        return new SamUpdater<>(this, base.instantiate(viewArray, initializeViewArray), "ESAM");
     }
 
     @Override
     public GradientUpdater instantiate(Map<String, INDArray> updaterState, boolean initializeStateArrays) {
-        return new EsamUpdater(this, base.instantiate(updaterState, initializeStateArrays));
+        return new SamUpdater<>(this, base.instantiate(updaterState, initializeStateArrays), "ESAM");
     }
 
     @Override

@@ -138,12 +138,12 @@ public final class Sam implements SharpnessAwareConfig {
 
     @Override
     public GradientUpdater instantiate(INDArray viewArray, boolean initializeViewArray) {
-        return new SamUpdater(this, base.instantiate(viewArray, initializeViewArray));
+        return new SamUpdater<>(this, base.instantiate(viewArray, initializeViewArray), "SAM");
     }
 
     @Override
     public GradientUpdater instantiate(Map<String, INDArray> updaterState, boolean initializeStateArrays) {
-        return new SamUpdater(this, base.instantiate(updaterState, initializeStateArrays));
+        return new SamUpdater<>(this, base.instantiate(updaterState, initializeStateArrays), "SAM");
     }
 
     @Override

@@ -4,7 +4,7 @@ import java.util.Arrays;
 import java.util.List;
 
 import org.msam.config.Esam;
-import org.msam.updater.EsamUpdater;
+import org.msam.updater.SamUpdater;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -40,12 +40,12 @@ public final class EsamRule implements SharpnessRule {
             throw new IllegalStateException("ESAM found no trainable parameter in the model");
         }
         for (Variable v : variables) {
-            if (!(v.updater() instanceof EsamUpdater)) {
+            if (!(v.updater() instanceof SamUpdater && v.updater().getConfig() instanceof Esam)) {
                 throw new IllegalStateException("ESAM needs every trainable parameter to use an Esam updater (its "
                         + "norm is global), but " + v.name() + " uses " + v.updater().getConfig()
                         + ". Set the Esam updater on the network builder, or on every layer with the same settings.");
             }
-            Esam other = ((EsamUpdater) v.updater()).getConfig();
+            Esam other = (Esam) v.updater().getConfig();
             if (!other.sameRule(config)) {
                 throw new IllegalStateException("All Esam updaters of a model must share rho, weightFraction, "
                         + "sampleFraction and seed: found " + config + " and " + other);

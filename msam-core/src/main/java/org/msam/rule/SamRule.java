@@ -39,13 +39,13 @@ public final class SamRule implements SharpnessRule {
         List<Integer> idx = new ArrayList<>();
         for (int i = 0; i < variables.size(); i++) {
             Variable v = variables.get(i);
-            if (!(v.updater() instanceof SamUpdater)) {
+            if (!(v.updater() instanceof SamUpdater && v.updater().getConfig() instanceof Sam)) {
                 throw new IllegalStateException("SAM needs every trainable parameter to use a Sam updater (the "
                         + "perturbation uses the global gradient norm), but " + v.name() + " uses "
                         + v.updater().getConfig() + ". Set the Sam updater on the network builder, or on every "
                         + "layer with the same rho.");
             }
-            Sam s = ((SamUpdater) v.updater()).getConfig();
+            Sam s = (Sam) v.updater().getConfig();
             if (!config.samePerturbation(s)) {
                 throw new IllegalStateException("All Sam updaters of a model must share rho and adaptive settings: "
                         + "found " + config + " and " + s);

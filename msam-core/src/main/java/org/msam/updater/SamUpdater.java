@@ -4,33 +4,40 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.IntPredicate;
 
+import org.msam.config.Esam;
 import org.msam.config.Sam;
 import org.msam.rule.Variable;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.learning.GradientUpdater;
+import org.nd4j.linalg.learning.config.IUpdater;
 
 /**
- * The per-block part of {@link Sam}: the base optimizer's step on the gradient of the second pass.
- * The ascent and the second pass are run by {@link org.msam.rule.SamRule} through msam-dl4j's driver; this updater
- * refuses to run for an iteration the driver did not prepare, so a model never trains silently as its base
- * optimizer.
+ * The per-block part of the two-pass rules, {@link Sam} and {@link Esam}: the base optimizer's step on the gradient
+ * of the second pass (ESAM's over the selected samples). The ascent and the second pass are run by {@link
+ * org.msam.rule.SamRule} or {@link org.msam.rule.EsamRule} through msam-dl4j's driver; this updater refuses to run
+ * for an iteration the driver did not prepare, so a model never trains silently as its base optimizer.
+ *
+ * @param <C> the rule's configuration
  */
-public final class SamUpdater implements GradientUpdater<Sam>, ParameterBoundUpdater {
-    private final Sam config;
+public final class SamUpdater<C extends IUpdater> implements GradientUpdater<C>, ParameterBoundUpdater {
+    private final C config;
     private final GradientUpdater<?> base;
+    private final String rule;
     private IntPredicate prepared;
 
     /**
      * @param config the configuration
      * @param base   the base optimizer's updater
+     * @param rule   the rule's name for messages ("SAM", "ESAM")
      */
-    public SamUpdater(Sam config, GradientUpdater<?> base) {
+    public SamUpdater(C config, GradientUpdater<?> base, String rule) {
         this.config = config;
         this.base = base;
+        this.rule = rule;
     }
 
     @Override
-    public Sam getConfig() {
+    public C getConfig() {
         return config;
     }
 
@@ -62,8 +69,8 @@ public final class SamUpdater implements GradientUpdater<Sam>, ParameterBoundUpd
 
     @Override
     public void applyUpdater(INDArray gradient, int iteration, int epoch) {
-        ParameterBoundUpdater.requirePrepared(prepared, iteration, "Sam updater (SAM's second forward/backward "
-                + "pass is run by the driver)");
+        ParameterBoundUpdater.requirePrepared(prepared, iteration, config.getClass().getSimpleName() + " updater ("
+                + rule + "'s second forward/backward pass is run by the driver)");
         base.applyUpdater(gradient, iteration, epoch);
     }
 }

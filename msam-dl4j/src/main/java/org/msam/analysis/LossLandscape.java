@@ -418,7 +418,7 @@ public final class LossLandscape {
         for (UpdaterBlock b : updater.getUpdaterBlocks()) {
             GradientUpdater<?> u = b.getGradientUpdater();
             while (u instanceof MsamUpdater || u instanceof SamUpdater) {
-                u = u instanceof MsamUpdater ? ((MsamUpdater) u).getBase() : ((SamUpdater) u).getBase();
+                u = u instanceof MsamUpdater ? ((MsamUpdater) u).getBase() : ((SamUpdater<?>) u).getBase();
             }
             if (u instanceof NoOpUpdater) {
                 continue;

@@ -26,7 +26,7 @@ import org.msam.config.Sam;
 import org.msam.config.SgdMomentum;
 import org.msam.reference.Data;
 import org.msam.reference.RefSgd;
-import org.msam.updater.EsamUpdater;
+import org.msam.updater.SamUpdater;
 import org.msam.updater.MomentumUpdater;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -180,7 +180,7 @@ class EsamTest {
     static double[] momentum(Model net) {
         double[] r = new double[(int) net.numParams()];
         for (UpdaterBlock b : Probe.trainableBlocks(net)) {
-            INDArray v = ((MomentumUpdater) ((EsamUpdater) b.getGradientUpdater()).getBase()).momentum();
+            INDArray v = ((MomentumUpdater) ((SamUpdater<?>) b.getGradientUpdater()).getBase()).momentum();
             double[] part = v.toDoubleVector();
             System.arraycopy(part, 0, r, b.getParamOffsetStart(), part.length);
         }
