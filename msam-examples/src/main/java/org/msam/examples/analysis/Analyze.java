@@ -18,6 +18,7 @@ import org.msam.analysis.LossLandscape;
 import org.msam.dl4j.PerturbationScope;
 import org.msam.dl4j.SharpnessAware;
 import org.msam.examples.train.Checkpoint;
+import org.msam.examples.train.Comparison;
 import org.msam.examples.train.DataSource;
 import org.msam.examples.train.RunConfig;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -149,23 +150,24 @@ public final class Analyze implements Callable<Integer> {
         for (Map.Entry<String, List<Result>> e : byLabel.entrySet()) {
             List<Result> rs = e.getValue();
             List<String> row = new ArrayList<>();
-            row.add(String.format(Locale.ROOT, "%.4f", mean(rs.stream().mapToDouble(x -> x.loss).toArray())));
+            row.add(String.format(Locale.ROOT, "%.4f",
+                    Comparison.mean(rs.stream().mapToDouble(x -> x.loss).toArray())));
             if (m.hessian > 0) {
                 double[] top = rs.stream().mapToDouble(x -> x.eigenvalues[0]).toArray();
-                row.add(String.format(Locale.ROOT, "%.4g", mean(top))
-                        + (top.length > 1 ? String.format(Locale.ROOT, " ± %.2g", std(top)) : ""));
+                row.add(String.format(Locale.ROOT, "%.4g", Comparison.mean(top))
+                        + (top.length > 1 ? String.format(Locale.ROOT, " ± %.2g", Comparison.std(top)) : ""));
                 if (m.hessian > 1) {
                     row.add(String.format(Locale.ROOT, "%.4g",
-                            mean(rs.stream().mapToDouble(x -> x.eigenvalues[m.hessian - 1]).toArray())));
+                            Comparison.mean(rs.stream().mapToDouble(x -> x.eigenvalues[m.hessian - 1]).toArray())));
                 }
             }
             final int at = iMax;
             for (String d : dirs) {
                 row.add(String.format(Locale.ROOT, "%.4f",
-                        mean(rs.stream().mapToDouble(x -> x.sharpness.get(d)[at]).toArray())));
+                        Comparison.mean(rs.stream().mapToDouble(x -> x.sharpness.get(d)[at]).toArray())));
             }
             if (m.featureLayer != null) {
-                row.add(String.format(Locale.ROOT, "%.1f", mean(rs.stream().mapToDouble(x -> x.featureRank)
+                row.add(String.format(Locale.ROOT, "%.1f", Comparison.mean(rs.stream().mapToDouble(x -> x.featureRank)
                         .toArray())));
             }
             cells.put(e.getKey(), row);
@@ -184,22 +186,6 @@ public final class Analyze implements Callable<Integer> {
         return iMax;
     }
 
-    private static double mean(double[] x) {
-        double s = 0;
-        for (double v : x) {
-            s += v;
-        }
-        return s / x.length;
-    }
-
-    private static double std(double[] x) {
-        double mu = mean(x);
-        double s = 0;
-        for (double v : x) {
-            s += (v - mu) * (v - mu);
-        }
-        return Math.sqrt(s / (x.length - 1));
-    }
 
     /** What was measured on one run. */
     public static final class Result {

@@ -174,7 +174,8 @@ public final class Comparison {
         return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
     }
 
-    static double mean(double[] x) {
+    /** @return the mean of {@code x} */
+    public static double mean(double[] x) {
         double s = 0;
         for (double v : x) {
             s += v;
@@ -182,7 +183,8 @@ public final class Comparison {
         return s / x.length;
     }
 
-    static double std(double[] x) {
+    /** @return the sample standard deviation of {@code x}, 0 for fewer than two values */
+    public static double std(double[] x) {
         if (x.length < 2) {
             return 0;
         }
