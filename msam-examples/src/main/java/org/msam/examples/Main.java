@@ -288,8 +288,12 @@ public final class Main implements Callable<Integer> {
                 }
                 return;
             }
-            for (String o : List.of("--hessian", "--lanczos-steps", "--directions", "--radii", "--landscape-2d",
-                    "--plane", "--feature-rank", "--rank-fraction", "--analysis-subset")) {
+            List<String> names = new ArrayList<>();
+            for (CommandLine.Model.OptionSpec o : spec.mixins().get("analysis").options()) {
+                names.add(o.longestName());
+            }
+            names.add("--analysis-subset");
+            for (String o : names) {
                 if (p.hasMatchedOption(o)) {
                     throw new IllegalArgumentException(o + " is an option of the analysis after training: add "
                             + "--analyze, or leave " + o + " out");
