@@ -43,7 +43,9 @@ public interface ParameterBoundUpdater {
                     + ". Call SharpnessAware.install(net) from msam-dl4j after net.init() (and again after restoring"
                     + " a saved model; SharpnessAware.install(sameDiff) for SameDiff; DecoupledWeightDecay.install"
                     + " for a plain AdamW), and pass your own listeners to install(...) instead of"
-                    + " net.setListeners(...).");
+                    + " net.setListeners(...). For data-parallel training build the trainer with"
+                    + " SharpnessAware.parallelWrapper(net) (ParallelWrapper) or SharpnessAwareSpark.parameterAveraging"
+                    + " (msam-spark), which install it on every worker's copy.");
         }
     }
 }

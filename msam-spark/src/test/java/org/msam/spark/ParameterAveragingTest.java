@@ -202,6 +202,28 @@ class ParameterAveragingTest {
         assertTrue(error > 1e-7, "mean c: " + error);
     }
 
+    /**
+     * dl4j-spark's own master without any hook: the workers' copies run the Msam updater without a driver, and the
+     * job fails with the updater's message, which names the trainer to use instead.
+     */
+    @Test
+    void aPlainMasterWithoutTheHookFailsNamingTheFix() {
+        MultiLayerNetwork net = new MultiLayerNetwork(Fixtures.mlp(msam()));
+        net.init();
+        SharpnessAware.install(net);
+        ParameterAveragingTrainingMaster plain = new ParameterAveragingTrainingMaster.Builder(WORKERS, BATCH)
+                .batchSizePerWorker(BATCH).averagingFrequency(1).workerPrefetchNumBatches(0).saveUpdater(true)
+                .rddTrainingApproach(RDDTrainingApproach.Direct).rngSeed(7).build();
+        SparkDl4jMultiLayer spark = new SparkDl4jMultiLayer(Fixtures.spark(), net, plain);
+        Exception e = assertThrows(Exception.class, () -> spark.fit(rdd(40)));
+        StringBuilder messages = new StringBuilder();
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            messages.append(t.getMessage()).append('\n');
+        }
+        assertTrue(messages.toString().contains("ran without its training driver")
+                && messages.toString().contains("SharpnessAwareSpark.parameterAveraging"), messages.toString());
+    }
+
     /** Installs MSAM's driver on each worker's copy and nothing else. */
     static final class InstallOnly implements TrainingHook {
         private static final long serialVersionUID = 1L;
