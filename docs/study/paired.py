@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Paired comparison with a reference optimizer, seed by seed (same training subset and initialisation), from the
-runs' result.json.
+runs' result.json (finished runs only: an interrupted run's seed is left out until it is resumed to its end).
 
 usage: docs/study/paired.py RUNS_DIR LABEL...   (LABEL as in compare --optimizers; the first one is the reference)
 Prints a Markdown table: per-seed differences in final test accuracy (percentage points) to the reference, their
@@ -28,7 +28,10 @@ def accuracies(runs, label):
     acc = {}
     for f in glob.glob(os.path.join(runs, folder(label) + "-seed*", "result.json")):
         seed = int(os.path.basename(os.path.dirname(f)).rsplit("-seed", 1)[1])
-        acc[seed] = 100 * json.load(open(f))["finalTestAccuracy"]
+        result = json.load(open(f))
+        if len(result["epochs"]) < result["config"]["epochs"]:
+            continue  # an interrupted run, still to be resumed
+        acc[seed] = 100 * result["finalTestAccuracy"]
     return acc
 
 
