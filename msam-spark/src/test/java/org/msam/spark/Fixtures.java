@@ -18,10 +18,13 @@ import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.updater.BaseMultiLayerUpdater;
+import org.deeplearning4j.nn.updater.UpdaterBlock;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.deeplearning4j.optimize.api.BaseTrainingListener;
 import org.deeplearning4j.spark.api.RDDTrainingApproach;
@@ -29,6 +32,8 @@ import org.deeplearning4j.spark.api.TrainingHook;
 import org.deeplearning4j.spark.api.TrainingMaster;
 import org.msam.dl4j.PerturbationScope;
 import org.msam.dl4j.SharpnessAware;
+import org.msam.rule.MsamRule;
+import org.msam.updater.MsamUpdater;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -78,6 +83,16 @@ final class Fixtures {
     static MultiLayerConfiguration mlp(IUpdater updater) {
         return base(updater).list()
                 .layer(new DenseLayer.Builder().nIn(IN).nOut(HIDDEN).activation(Activation.TANH).build())
+                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(HIDDEN).nOut(OUT)
+                        .activation(Activation.SOFTMAX).build())
+                .build();
+    }
+
+    /** The MLP with a BatchNormalization layer between the dense and the output layer. */
+    static MultiLayerConfiguration mlpWithBatchNorm(IUpdater updater) {
+        return base(updater).list()
+                .layer(new DenseLayer.Builder().nIn(IN).nOut(HIDDEN).activation(Activation.TANH).build())
+                .layer(new BatchNormalization.Builder().nOut(HIDDEN).build())
                 .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(HIDDEN).nOut(OUT)
                         .activation(Activation.SOFTMAX).build())
                 .build();
@@ -371,6 +386,40 @@ final class Fixtures {
     static MultiLayerNetwork perWorkerReference(MultiLayerConfiguration conf, INDArray initial) {
         return perWorkerReference(conf, initial, rounds(), avg -> {
         });
+    }
+
+    /** @return the network's DL4J updater blocks */
+    static List<UpdaterBlock> blocks(MultiLayerNetwork net) {
+        return ((BaseMultiLayerUpdater<?>) net.getUpdater(true)).getUpdaterBlocks();
+    }
+
+    /**
+     * MSAM's c re-derived by hand from an averaged state, as the driver must do it: c = ρ/(‖v̄‖ + δ) with δ =
+     * {@link MsamRule#DELTA} and the norm over the momentum of every block (the base optimizer's state starts with its
+     * buffer laid out like the block's parameters: SgdMomentum's v, AdamW's m), written into every block's c. Layout
+     * of an {@link MsamUpdater} block: {@code [base state | c | perturbed]}. The average must hold θ (perturbed = 0).
+     */
+    static void rederiveMsamScale(MultiLayerNetwork net, double rho) {
+        double sq = 0;
+        for (UpdaterBlock b : blocks(net)) {
+            if (b.getGradientUpdater() instanceof MsamUpdater) {
+                INDArray view = b.getUpdaterView();
+                for (long i = 0; i < b.getParamOffsetEnd() - b.getParamOffsetStart(); i++) {
+                    double v = view.getDouble(i);
+                    sq += v * v;
+                }
+            }
+        }
+        double c = rho / (Math.sqrt(sq) + MsamRule.DELTA);
+        for (UpdaterBlock b : blocks(net)) {
+            if (b.getGradientUpdater() instanceof MsamUpdater) {
+                INDArray view = b.getUpdaterView();
+                if (view.getDouble(view.length() - 1) != 0) {
+                    throw new AssertionError("the average holds θ̃");
+                }
+                view.putScalar(view.length() - 2, c);
+            }
+        }
     }
 
     static ComputationGraph referenceGraph(ComputationGraphConfiguration conf, INDArray initial, List<DataSet> unions) {
