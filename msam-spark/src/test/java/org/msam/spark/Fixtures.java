@@ -2,27 +2,38 @@ package org.msam.spark;
 
 import java.io.Serializable;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 
 import org.apache.spark.SparkConf;
+import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.updater.BaseMultiLayerUpdater;
+import org.deeplearning4j.nn.updater.UpdaterBlock;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.deeplearning4j.optimize.api.BaseTrainingListener;
+import org.deeplearning4j.spark.api.RDDTrainingApproach;
 import org.deeplearning4j.spark.api.TrainingHook;
+import org.deeplearning4j.spark.api.TrainingMaster;
 import org.msam.dl4j.PerturbationScope;
 import org.msam.dl4j.SharpnessAware;
+import org.msam.rule.MsamRule;
+import org.msam.updater.MsamUpdater;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -32,12 +43,19 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.IUpdater;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
-/** A tiny MLP in double precision, its data, one shared local[2] Spark context, and recorders of what workers do. */
+/**
+ * A tiny MLP in double precision, its data, one shared local[2] Spark context, the training master the tests use,
+ * recorders of what workers do, and the one-device references.
+ */
 final class Fixtures {
     static final int IN = 4;
     static final int HIDDEN = 6;
     static final int OUT = 3;
     static final double L2 = 1e-3;
+    /** Workers per round (local[2]: one per executor thread). */
+    static final int WORKERS = 2;
+    /** Examples per mini-batch, per DataSet of the RDD and per worker. */
+    static final int BATCH = 4;
 
     private static JavaSparkContext sc;
 
@@ -70,6 +88,16 @@ final class Fixtures {
                 .build();
     }
 
+    /** The MLP with a BatchNormalization layer between the dense and the output layer. */
+    static MultiLayerConfiguration mlpWithBatchNorm(IUpdater updater) {
+        return base(updater).list()
+                .layer(new DenseLayer.Builder().nIn(IN).nOut(HIDDEN).activation(Activation.TANH).build())
+                .layer(new BatchNormalization.Builder().nOut(HIDDEN).build())
+                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(HIDDEN).nOut(OUT)
+                        .activation(Activation.SOFTMAX).build())
+                .build();
+    }
+
     static ComputationGraphConfiguration graph(IUpdater updater) {
         return base(updater).graphBuilder().addInputs("in")
                 .addLayer("d", new DenseLayer.Builder().nIn(IN).nOut(HIDDEN).activation(Activation.TANH).build(), "in")
@@ -94,9 +122,37 @@ final class Fixtures {
         return out;
     }
 
+    /** @return {@code count} mini-batches of {@link #BATCH} examples in {@link #WORKERS} partitions */
+    static JavaRDD<DataSet> rdd(int count, long seed) {
+        return spark().parallelize(batches(count, BATCH, seed), WORKERS);
+    }
+
+    /**
+     * The library's master as the tests run it: {@link #WORKERS} workers, mini-batches of {@link #BATCH}, the RDD's
+     * DataSets handed to the workers directly (no export), no prefetch, dl4j-spark's random split seeded, and a
+     * {@link RecordingHook} after the library's hook.
+     */
+    static TrainingMaster<?, ?> master(long seed, int averagingFrequency) {
+        return SharpnessAwareSpark.parameterAveraging(WORKERS, BATCH).batchSizePerWorker(BATCH)
+                .averagingFrequency(averagingFrequency).workerPrefetchNumBatches(0)
+                .rddTrainingApproach(RDDTrainingApproach.Direct).rngSeed(seed).trainingHooks(new RecordingHook())
+                .build();
+    }
+
+    /** Prints a measured difference (surefire puts it in the test's output file). */
+    static double measured(String what, double error) {
+        System.out.printf("%s: max |difference| %.3e%n", what, error);
+        return error;
+    }
+
     static int iteration(Model model) {
         return model instanceof MultiLayerNetwork ? ((MultiLayerNetwork) model).getIterationCount()
                 : ((ComputationGraph) model).getConfiguration().getIterationCount();
+    }
+
+    static int epoch(Model model) {
+        return model instanceof MultiLayerNetwork ? ((MultiLayerNetwork) model).getEpochCount()
+                : ((ComputationGraph) model).getConfiguration().getEpochCount();
     }
 
     static INDArray state(Model model) {
@@ -109,22 +165,46 @@ final class Fixtures {
     }
 
     /**
+     * One worker's copy of the network in one averaging round (dl4j-spark builds a new copy per worker and round):
+     * the counters it started at, the mini-batches it trained in order, and the parameters and updater state it held
+     * after its last one, which is what the worker returns to the driver.
+     */
+    static final class Copy {
+        final int iteration;
+        final int epoch;
+        final List<DataSet> batches = Collections.synchronizedList(new ArrayList<>());
+        volatile INDArray params;
+        volatile INDArray state;
+
+        Copy(int iteration, int epoch) {
+            this.iteration = iteration;
+            this.epoch = epoch;
+        }
+    }
+
+    /**
      * Records the mini-batch every worker trains, by the iteration it trains it at (one averaging round per
-     * iteration at averaging frequency 1). Executors of local mode run in the test JVM, so the record is shared.
+     * iteration at averaging frequency 1), and by the worker's copy ({@link Copy}). It runs after the library's hook,
+     * so it sees each copy at θ after a mini-batch. Executors of local mode run in the test JVM, so the record is
+     * shared.
      */
     static final class RecordingHook implements TrainingHook {
         private static final long serialVersionUID = 1L;
         static final Map<Integer, List<DataSet>> ROUNDS = new ConcurrentHashMap<>();
+        static final Map<Model, Copy> COPIES = Collections.synchronizedMap(new IdentityHashMap<>());
 
         @Override
         public void preUpdate(org.nd4j.linalg.dataset.api.DataSet minibatch, Model model) {
             DataSet d = ((DataSet) minibatch).copy();
-            ROUNDS.computeIfAbsent(iteration(model), k -> java.util.Collections.synchronizedList(new ArrayList<>()))
-                    .add(d);
+            ROUNDS.computeIfAbsent(iteration(model), k -> Collections.synchronizedList(new ArrayList<>())).add(d);
+            COPIES.computeIfAbsent(model, m -> new Copy(iteration(m), epoch(m))).batches.add(d);
         }
 
         @Override
         public void postUpdate(org.nd4j.linalg.dataset.api.DataSet minibatch, Model model) {
+            Copy c = COPIES.get(model);
+            c.params = model.params().dup();
+            c.state = state(model).dup();
         }
 
         @Override
@@ -136,6 +216,7 @@ final class Fixtures {
 
         @Override
         public void postUpdate(MultiDataSet minibatch, Model model) {
+            postUpdate((org.nd4j.linalg.dataset.api.DataSet) null, model);
         }
     }
 
@@ -147,7 +228,7 @@ final class Fixtures {
 
         @Override
         public void iterationDone(Model model, int iteration, int epoch) {
-            SEEN.computeIfAbsent(iteration, k -> java.util.Collections.synchronizedList(new ArrayList<>()))
+            SEEN.computeIfAbsent(iteration, k -> Collections.synchronizedList(new ArrayList<>()))
                     .add(model.params().dup());
             if (SharpnessAware.isPerturbed(model)) {
                 PERTURBED.put(iteration, true);
@@ -157,6 +238,7 @@ final class Fixtures {
 
     static void clearRecords() {
         RecordingHook.ROUNDS.clear();
+        RecordingHook.COPIES.clear();
         ThetaProbe.SEEN.clear();
         ThetaProbe.PERTURBED.clear();
     }
@@ -211,35 +293,133 @@ final class Fixtures {
     }
 
     /**
-     * The per-worker reference: in every recorded round, each worker's mini-batch trains its own copy of the averaged
-     * model on one device (the library's driver; SAM's ascent from that mini-batch's gradient alone), then θ and the
-     * optimizer state are averaged over the copies.
+     * The recorded copies by averaging round, in round order, each round's copies ordered by their first mini-batch;
+     * checks that there are {@code count} rounds of {@link #WORKERS} copies, each of which trained
+     * {@code stepsPerCopy} mini-batches of {@link #BATCH} examples, and that round r started at iteration
+     * {@code r·stepsPerCopy}.
      */
-    static MultiLayerNetwork perWorkerReference(MultiLayerConfiguration conf, INDArray initial) {
+    static List<List<Copy>> rounds(int count, int stepsPerCopy) {
+        List<List<Copy>> rounds = rounds();
+        if (rounds.size() != count) {
+            throw new AssertionError(rounds.size() + " rounds recorded, expected " + count);
+        }
+        for (int r = 0; r < count; r++) {
+            List<Copy> round = rounds.get(r);
+            if (round.get(0).iteration != r * stepsPerCopy || round.size() != WORKERS) {
+                throw new AssertionError("round " + r + ": " + round.size() + " copies from iteration "
+                        + round.get(0).iteration);
+            }
+            for (Copy c : round) {
+                if (c.batches.size() != stepsPerCopy) {
+                    throw new AssertionError("round " + r + ": a copy trained " + c.batches.size() + " mini-batches");
+                }
+                for (DataSet d : c.batches) {
+                    if (d.numExamples() != BATCH) {
+                        throw new AssertionError("round " + r + ": a worker batch of " + d.numExamples());
+                    }
+                }
+            }
+        }
+        return rounds;
+    }
+
+    private static List<List<Copy>> rounds() {
+        Map<Integer, List<Copy>> byIteration = new TreeMap<>();
+        synchronized (RecordingHook.COPIES) {
+            for (Copy c : RecordingHook.COPIES.values()) {
+                byIteration.computeIfAbsent(c.iteration, k -> new ArrayList<>()).add(c);
+            }
+        }
+        List<List<Copy>> out = new ArrayList<>();
+        for (List<Copy> round : byIteration.values()) {
+            round.sort(Comparator.comparingDouble(c -> c.batches.get(0).getFeatures().sumNumber().doubleValue()));
+            out.add(round);
+        }
+        return out;
+    }
+
+    /**
+     * The per-worker reference: in every recorded round, each worker's copy is replayed on one device (the
+     * library's driver, {@code fit(DataSet)} per mini-batch: SAM's ascent from that mini-batch's gradient alone, the
+     * worker's own c between its local MSAM steps) from the averaged model at the copy's counters, holding θ̃ from
+     * the start as a one-device MSAM network does between iterations (from θ, the driver's first pass would run at θ
+     * and be redone at θ̃, and BatchNorm's running statistics would keep the pass at θ); then θ and the
+     * whole optimizer state are averaged over the copies (sum, then division by their number, as dl4j-spark) and
+     * {@code afterAveraging} is applied to the average.
+     */
+    static MultiLayerNetwork perWorkerReference(MultiLayerConfiguration conf, INDArray initial,
+            List<List<Copy>> rounds, Consumer<MultiLayerNetwork> afterAveraging) {
         MultiLayerNetwork avg = new MultiLayerNetwork(conf.clone());
         avg.init(initial.dup(), true);
-        Map<Integer, List<DataSet>> sorted = new TreeMap<>(RecordingHook.ROUNDS);
-        for (Map.Entry<Integer, List<DataSet>> e : sorted.entrySet()) {
+        for (List<Copy> round : rounds) {
             INDArray params = null;
             INDArray state = null;
-            List<DataSet> round = e.getValue();
-            for (DataSet d : round) {
+            int end = 0;
+            for (Copy c : round) {
                 MultiLayerNetwork w = new MultiLayerNetwork(conf.clone());
                 w.init(avg.params().dup(), true);
-                w.getUpdater(true).getStateViewArray().assign(avg.getUpdater(true).getStateViewArray());
-                w.setIterationCount(e.getKey());
+                state(w).assign(state(avg));
+                w.setIterationCount(c.iteration);
+                w.setEpochCount(c.epoch);
                 SharpnessAware.install(w);
-                w.fit(d);
+                SharpnessAware.applyPerturbation(w);
+                for (DataSet d : c.batches) {
+                    w.fit(d);
+                }
                 SharpnessAware.removePerturbation(w);
                 params = params == null ? w.params().dup() : params.addi(w.params());
-                INDArray s = w.getUpdater(true).getStateViewArray();
-                state = state == null ? s.dup() : state.addi(s);
+                state = state == null ? state(w).dup() : state.addi(state(w));
+                end = w.getIterationCount();
             }
             avg.params().assign(params.divi(round.size()));
-            avg.getUpdater(true).getStateViewArray().assign(state.divi(round.size()));
-            avg.setIterationCount(e.getKey() + 1);
+            state(avg).assign(state.divi(round.size()));
+            avg.setIterationCount(end);
+            afterAveraging.accept(avg);
         }
         return avg;
+    }
+
+    /**
+     * {@link #perWorkerReference(MultiLayerConfiguration, INDArray, List, Consumer)} over every recorded round, with
+     * nothing re-derived after averaging (SAM).
+     */
+    static MultiLayerNetwork perWorkerReference(MultiLayerConfiguration conf, INDArray initial) {
+        return perWorkerReference(conf, initial, rounds(), avg -> {
+        });
+    }
+
+    /** @return the network's DL4J updater blocks */
+    static List<UpdaterBlock> blocks(MultiLayerNetwork net) {
+        return ((BaseMultiLayerUpdater<?>) net.getUpdater(true)).getUpdaterBlocks();
+    }
+
+    /**
+     * MSAM's c re-derived by hand from an averaged state, as the driver must do it: c = ρ/(‖v̄‖ + δ) with δ =
+     * {@link MsamRule#DELTA} and the norm over the momentum of every block (the base optimizer's state starts with its
+     * buffer laid out like the block's parameters: SgdMomentum's v, AdamW's m), written into every block's c. Layout
+     * of an {@link MsamUpdater} block: {@code [base state | c | perturbed]}. The average must hold θ (perturbed = 0).
+     */
+    static void rederiveMsamScale(MultiLayerNetwork net, double rho) {
+        double sq = 0;
+        for (UpdaterBlock b : blocks(net)) {
+            if (b.getGradientUpdater() instanceof MsamUpdater) {
+                INDArray view = b.getUpdaterView();
+                for (long i = 0; i < b.getParamOffsetEnd() - b.getParamOffsetStart(); i++) {
+                    double v = view.getDouble(i);
+                    sq += v * v;
+                }
+            }
+        }
+        double c = rho / (Math.sqrt(sq) + MsamRule.DELTA);
+        for (UpdaterBlock b : blocks(net)) {
+            if (b.getGradientUpdater() instanceof MsamUpdater) {
+                INDArray view = b.getUpdaterView();
+                if (view.getDouble(view.length() - 1) != 0) {
+                    throw new AssertionError("the average holds θ̃");
+                }
+                view.putScalar(view.length() - 2, c);
+            }
+        }
     }
 
     static ComputationGraph referenceGraph(ComputationGraphConfiguration conf, INDArray initial, List<DataSet> unions) {

@@ -4,7 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.msam.spark.Fixtures.BATCH;
+import static org.msam.spark.Fixtures.WORKERS;
 import static org.msam.spark.Fixtures.maxAbsDiff;
+import static org.msam.spark.Fixtures.measured;
 import static org.msam.spark.Fixtures.state;
 
 import java.io.File;
@@ -45,8 +48,6 @@ import org.nd4j.linalg.learning.config.IUpdater;
  * is trained at) and the one-device reference trains on each round's union batch, in round order.
  */
 class ParameterAveragingTest {
-    private static final int WORKERS = 2;
-    private static final int BATCH = 4;
     /** Rounds per fit: 12 mini-batches of the RDD, two per round. */
     private static final int ROUNDS = 6;
     private static final double TOL = 1e-9;
@@ -67,20 +68,12 @@ class ParameterAveragingTest {
         return Msam.builder().base(SgdMomentum.builder().learningRate(0.1).momentum(0.9).build()).rho(0.5).build();
     }
 
-    /** Prints a measured difference (surefire puts it in the test's output file). */
-    private static double measured(String what, double error) {
-        System.out.printf("%s: max |difference| %.3e%n", what, error);
-        return error;
-    }
-
     private static TrainingMaster<?, ?> master(long seed) {
-        return SharpnessAwareSpark.parameterAveraging(WORKERS, BATCH).batchSizePerWorker(BATCH).averagingFrequency(1)
-                .workerPrefetchNumBatches(0).rddTrainingApproach(RDDTrainingApproach.Direct).rngSeed(seed)
-                .trainingHooks(new RecordingHook()).build();
+        return Fixtures.master(seed, 1);
     }
 
     private static JavaRDD<DataSet> rdd(long seed) {
-        return Fixtures.spark().parallelize(Fixtures.batches(WORKERS * ROUNDS, BATCH, seed), WORKERS);
+        return Fixtures.rdd(WORKERS * ROUNDS, seed);
     }
 
     /** Trains {@code fits} epochs on Spark and checks θ and the optimizer state against one device. */
