@@ -27,8 +27,9 @@ import org.slf4j.LoggerFactory;
  * The first step is a plain base step (v = 0, c = 0) and ρ = 0 is the base optimizer exactly. On a host that allows
  * it ({@link #updateMayLandOnHeld(boolean)}) the last block's updater hands the collected updates back here, and the
  * new c and the new perturbation are added to them before the host subtracts them: the step lands on θ̃.
- * msam-dl4j's drivers do not allow it, because a DL4J network must show θ between any two iterations
- * (docs/ALGORITHMS.md, "Landing on θ̃").
+ * msam-dl4j's drivers do not allow it: they materialise θ at every iteration, for the user's listeners and so that a
+ * run resumed from a checkpoint (θ, v, c) follows the uninterrupted one bit for bit (docs/ALGORITHMS.md, "Landing on
+ * θ̃").
  *
  * <p>Cost per step: one read of v for the norm and, unless the step lands on θ̃, for the perturbation one read of v
  * and a read and write of θ; no parameter-sized buffer.
