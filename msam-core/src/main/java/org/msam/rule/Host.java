@@ -40,6 +40,16 @@ public interface Host {
     void recomputeGradient();
 
     /**
+     * Runs the iteration's pass again, on the same mini-batch, at the weights the model holds now, as if it had been
+     * the iteration's only pass: the gradient, BatchNorm's running-statistics update and the score reported for the
+     * iteration are those of the new pass ({@link SharpnessRule#stepPassReplacesFirst()}). The user's listeners do
+     * not see it. The default is {@link #recomputeGradient()}, for hosts whose first pass leaves nothing else behind.
+     */
+    default void redoGradient() {
+        recomputeGradient();
+    }
+
+    /**
      * The loss of each sample of the current mini-batch at the weights the model holds now, from a forward-only pass
      * in training mode (the mini-batch's own BatchNorm statistics, without regularization). The pass changes nothing:
      * no gradient, no BatchNorm running statistics, no reported score.

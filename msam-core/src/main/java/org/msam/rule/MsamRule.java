@@ -151,6 +151,12 @@ public final class MsamRule implements SharpnessRule, MsamUpdater.Finisher {
         return true;
     }
 
+    /** @return true: a pass at θ is redone at θ̃ as the iteration's only pass */
+    @Override
+    public boolean stepPassReplacesFirst() {
+        return true;
+    }
+
     @Override
     public void stepGradientReady(Host host, int i) {
         // Each block's updater removes the perturbation itself, after DL4J's coupled decay at θ̃.

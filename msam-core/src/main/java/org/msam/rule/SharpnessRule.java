@@ -80,6 +80,17 @@ public interface SharpnessRule {
     }
 
     /**
+     * @return true when the pass that {@link #beforeStepGradient} asks for replaces the iteration's first pass instead
+     *     of following it ({@link Host#redoGradient()}): MSAM, whose first pass only happens at θ when the model was
+     *     moved to θ between steps, while the uninterrupted trajectory's only pass is at θ̃. False (the default):
+     *     the new pass is a second one, and BatchNorm's running statistics and the reported score stay those of the
+     *     first (SAM's pass at θ)
+     */
+    default boolean stepPassReplacesFirst() {
+        return false;
+    }
+
+    /**
      * @return the samples of the mini-batch the step gradient is to be taken on, after {@link #beforeStepGradient}
      *     returned true: indices into the mini-batch, ascending ({@link Host#recomputeGradient(int[])}), or null for
      *     every sample ({@link Host#recomputeGradient()})

@@ -196,6 +196,21 @@ final class NetworkHost implements Host {
     }
 
     /**
+     * The pass again, keeping nothing of the first: DL4J then applies the running-statistics update that the new
+     * pass put in the no-op variables' gradient, and reports its score.
+     */
+    @Override
+    public void redoGradient() {
+        passLosses = null;
+        internalPass = true;
+        try {
+            net.computeGradientAndScore();
+        } finally {
+            internalPass = false;
+        }
+    }
+
+    /**
      * Per-sample losses at the weights held: a forward pass in training mode up to the output layers, then each output
      * layer's {@code computeScoreForExamples} (summed over the outputs of a ComputationGraph), without regularization.
      * DL4J's forward pass leaves BatchNorm's running statistics alone (they change in the backward pass) and the

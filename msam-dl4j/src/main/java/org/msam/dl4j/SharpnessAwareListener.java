@@ -254,7 +254,9 @@ public final class SharpnessAwareListener extends BaseTrainingListener implement
         if (rule.beforeStepGradient(host, iteration, epoch)) {
             try {
                 int[] samples = rule.stepSamples();
-                if (samples == null) {
+                if (samples == null && rule.stepPassReplacesFirst()) {
+                    host.redoGradient();
+                } else if (samples == null) {
                     host.recomputeGradient();
                 } else {
                     host.recomputeGradient(samples);
