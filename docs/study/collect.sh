@@ -10,8 +10,8 @@ SRC=${1:-runs/claims}
 DST=${2:-docs/study/claims}
 ROOT=$(pwd)
 mkdir -p "$DST"
-for part in clean noisy30 hessian sharpness; do
-    [ -d "$SRC/$part" ] || continue
+for dir in "$SRC"/*/; do
+    part=$(basename "$dir")
     mkdir -p "$DST/$part"
     for f in "$SRC/$part"/*.md "$SRC/$part"/*.csv "$SRC/$part"/*.png; do
         [ -f "$f" ] && cp "$f" "$DST/$part/"

@@ -30,6 +30,9 @@ import org.deeplearning4j.optimize.api.BaseTrainingListener;
 import org.deeplearning4j.spark.api.RDDTrainingApproach;
 import org.deeplearning4j.spark.api.TrainingHook;
 import org.deeplearning4j.spark.api.TrainingMaster;
+import org.deeplearning4j.spark.impl.multilayer.SparkDl4jMultiLayer;
+import org.msam.config.Msam;
+import org.msam.config.SgdMomentum;
 import org.msam.dl4j.PerturbationScope;
 import org.msam.dl4j.SharpnessAware;
 import org.msam.rule.MsamRule;
@@ -78,6 +81,27 @@ final class Fixtures {
     private static NeuralNetConfiguration.Builder base(IUpdater updater) {
         return new NeuralNetConfiguration.Builder().seed(42).dataType(DataType.DOUBLE).updater(updater)
                 .weightInit(WeightInit.XAVIER).l2(L2).l2Bias(L2);
+    }
+
+    /** ρ of {@link #msam()}. */
+    static final double RHO = 0.5;
+
+    /** @return MSAM over SgdMomentum (η 0.1, μ 0.9), ρ {@value #RHO}: the tests' MSAM */
+    static Msam msam() {
+        return Msam.builder().base(SgdMomentum.builder().learningRate(0.1).momentum(0.9).build()).rho(RHO).build();
+    }
+
+    /** A network of a configuration, its initial θ, and the same network after one Spark {@code fit}. */
+    static final class Trained {
+        final MultiLayerNetwork net;
+        final INDArray initial;
+
+        Trained(MultiLayerConfiguration conf, TrainingMaster<?, ?> master, JavaRDD<DataSet> data) {
+            net = new MultiLayerNetwork(conf);
+            net.init();
+            initial = net.params().dup();
+            new SparkDl4jMultiLayer(spark(), net, master).fit(data);
+        }
     }
 
     static MultiLayerConfiguration mlp(IUpdater updater) {

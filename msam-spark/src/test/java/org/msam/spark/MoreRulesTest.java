@@ -38,7 +38,7 @@ import org.nd4j.linalg.learning.config.IUpdater;
  * MSAM's c re-derived by hand ({@link Fixtures#rederiveMsamScale}).
  */
 class MoreRulesTest {
-    private static final double RHO = 0.5;
+    private static final double RHO = Fixtures.RHO;
     private static final double TOL = 1e-10;
 
     @TempDir
@@ -49,9 +49,6 @@ class MoreRulesTest {
         Fixtures.clearRecords();
     }
 
-    private static IUpdater msam() {
-        return Msam.builder().base(SgdMomentum.builder().learningRate(0.1).momentum(0.9).build()).rho(RHO).build();
-    }
 
     private static MultiLayerNetwork perWorkerMsam(MultiLayerConfiguration conf, INDArray initial,
             List<List<Copy>> rounds) {
@@ -77,11 +74,10 @@ class MoreRulesTest {
      */
     @Test
     void msamAtAveragingFrequencyTwoTakesLocalStepsThenRederivesTheScale() {
-        MultiLayerConfiguration conf = Fixtures.mlp(msam());
-        MultiLayerNetwork net = new MultiLayerNetwork(conf);
-        net.init();
-        INDArray initial = net.params().dup();
-        new SparkDl4jMultiLayer(Fixtures.spark(), net, Fixtures.master(31, 2)).fit(Fixtures.rdd(16, 700));
+        MultiLayerConfiguration conf = Fixtures.mlp(Fixtures.msam());
+        Fixtures.Trained run = new Fixtures.Trained(conf, Fixtures.master(31, 2), Fixtures.rdd(16, 700));
+        MultiLayerNetwork net = run.net;
+        INDArray initial = run.initial;
         List<List<Copy>> rounds = Fixtures.rounds(4, 2);
         assertMatches("MSAM, frequency 2,", perWorkerMsam(conf, initial, rounds), initial, net);
         assertEquals(8, net.getIterationCount());
@@ -104,10 +100,9 @@ class MoreRulesTest {
     void msamOverAdamWAveragesTheMomentsAndKeepsTheStepCount() {
         MultiLayerConfiguration conf = Fixtures.mlp(Msam.builder()
                 .base(AdamW.builder().learningRate(0.01).weightDecay(1e-2).build()).rho(RHO).build());
-        MultiLayerNetwork net = new MultiLayerNetwork(conf);
-        net.init();
-        INDArray initial = net.params().dup();
-        new SparkDl4jMultiLayer(Fixtures.spark(), net, Fixtures.master(37, 1)).fit(Fixtures.rdd(12, 800));
+        Fixtures.Trained run = new Fixtures.Trained(conf, Fixtures.master(37, 1), Fixtures.rdd(12, 800));
+        MultiLayerNetwork net = run.net;
+        INDArray initial = run.initial;
         List<List<Copy>> rounds = Fixtures.rounds(6, 1);
         assertMatches("MSAM over AdamW", perWorkerMsam(conf, initial, rounds), initial, net);
         assertFalse(SharpnessAware.isPerturbed(net));
@@ -159,10 +154,9 @@ class MoreRulesTest {
         MultiLayerConfiguration conf = Fixtures.mlp(LookSam.builder()
                 .base(SgdMomentum.builder().learningRate(0.1).momentum(0.9).build()).rho(0.1).period(3).alpha(0.7)
                 .build());
-        MultiLayerNetwork net = new MultiLayerNetwork(conf);
-        net.init();
-        INDArray initial = net.params().dup();
-        new SparkDl4jMultiLayer(Fixtures.spark(), net, Fixtures.master(47, 2)).fit(Fixtures.rdd(16, 1000));
+        Fixtures.Trained run = new Fixtures.Trained(conf, Fixtures.master(47, 2), Fixtures.rdd(16, 1000));
+        MultiLayerNetwork net = run.net;
+        INDArray initial = run.initial;
         List<List<Copy>> rounds = Fixtures.rounds(4, 2);
         MultiLayerNetwork ref = Fixtures.perWorkerReference(conf, initial, rounds, avg -> {
         });
@@ -189,11 +183,10 @@ class MoreRulesTest {
      */
     @Test
     void msamWithBatchNormAveragesTheRunningStatisticsAndResumesExactly() throws Exception {
-        MultiLayerConfiguration conf = Fixtures.mlpWithBatchNorm(msam());
-        MultiLayerNetwork net = new MultiLayerNetwork(conf);
-        net.init();
-        INDArray initial = net.params().dup();
-        new SparkDl4jMultiLayer(Fixtures.spark(), net, Fixtures.master(41, 1)).fit(Fixtures.rdd(12, 900));
+        MultiLayerConfiguration conf = Fixtures.mlpWithBatchNorm(Fixtures.msam());
+        Fixtures.Trained run = new Fixtures.Trained(conf, Fixtures.master(41, 1), Fixtures.rdd(12, 900));
+        MultiLayerNetwork net = run.net;
+        INDArray initial = run.initial;
         assertFalse(SharpnessAware.isPerturbed(net), "the result of fit holds θ");
         List<Copy> last = Fixtures.rounds(6, 1).get(5);
         INDArray mean = last.get(0).params.add(last.get(1).params).divi(2);

@@ -64,9 +64,6 @@ class ParameterAveragingTest {
         return SgdMomentum.builder().learningRate(0.1).momentum(0.9).build();
     }
 
-    private static IUpdater msam() {
-        return Msam.builder().base(SgdMomentum.builder().learningRate(0.1).momentum(0.9).build()).rho(0.5).build();
-    }
 
     private static TrainingMaster<?, ?> master(long seed) {
         return Fixtures.master(seed, 1);
@@ -103,7 +100,7 @@ class ParameterAveragingTest {
 
     @Test
     void msamEqualsOneDeviceOnTheUnionBatchesAndEndsAtTheTrueWeights() {
-        MultiLayerNetwork net = trainAndCompare(msam(), true, 2);
+        MultiLayerNetwork net = trainAndCompare(Fixtures.msam(), true, 2);
         assertFalse(SharpnessAware.isPerturbed(net), "the result of fit holds θ");
     }
 
@@ -130,7 +127,7 @@ class ParameterAveragingTest {
     /** dl4j-spark's default data path: the RDD is first exported to files, which the workers read back. */
     @Test
     void msamWithExportedDataEqualsOneDevice() {
-        MultiLayerConfiguration conf = Fixtures.mlp(msam());
+        MultiLayerConfiguration conf = Fixtures.mlp(Fixtures.msam());
         MultiLayerNetwork net = new MultiLayerNetwork(conf);
         net.init();
         INDArray initial = net.params().dup();
@@ -147,7 +144,7 @@ class ParameterAveragingTest {
 
     @Test
     void msamOnAComputationGraphEqualsOneDevice() {
-        ComputationGraphConfiguration conf = Fixtures.graph(msam());
+        ComputationGraphConfiguration conf = Fixtures.graph(Fixtures.msam());
         ComputationGraph net = new ComputationGraph(conf);
         net.init();
         INDArray initial = net.params().dup();
@@ -160,7 +157,7 @@ class ParameterAveragingTest {
     }
 
     private static double plainMasterError(TrainingHook driverHook) {
-        MultiLayerConfiguration conf = Fixtures.mlp(msam());
+        MultiLayerConfiguration conf = Fixtures.mlp(Fixtures.msam());
         MultiLayerNetwork net = new MultiLayerNetwork(conf);
         net.init();
         INDArray initial = net.params().dup();
@@ -201,7 +198,7 @@ class ParameterAveragingTest {
      */
     @Test
     void aPlainMasterWithoutTheHookFailsNamingTheFix() {
-        MultiLayerNetwork net = new MultiLayerNetwork(Fixtures.mlp(msam()));
+        MultiLayerNetwork net = new MultiLayerNetwork(Fixtures.mlp(Fixtures.msam()));
         net.init();
         SharpnessAware.install(net);
         ParameterAveragingTrainingMaster plain = new ParameterAveragingTrainingMaster.Builder(WORKERS, BATCH)
@@ -255,7 +252,7 @@ class ParameterAveragingTest {
     }
 
     private void userListenerSeesTheTrueWeights(boolean viaDriver) {
-        MultiLayerConfiguration conf = Fixtures.mlp(msam());
+        MultiLayerConfiguration conf = Fixtures.mlp(Fixtures.msam());
         MultiLayerNetwork net = new MultiLayerNetwork(conf);
         net.init();
         INDArray initial = net.params().dup();
@@ -285,7 +282,7 @@ class ParameterAveragingTest {
     /** A checkpoint written after one Spark epoch resumes exactly: two epochs with a restart equal one device. */
     @Test
     void aCheckpointResumesExactly() throws Exception {
-        MultiLayerConfiguration conf = Fixtures.mlp(msam());
+        MultiLayerConfiguration conf = Fixtures.mlp(Fixtures.msam());
         MultiLayerNetwork net = new MultiLayerNetwork(conf);
         net.init();
         INDArray initial = net.params().dup();
