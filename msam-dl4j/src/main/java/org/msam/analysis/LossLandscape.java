@@ -192,10 +192,10 @@ public final class LossLandscape {
         for (int j = 0; j < steps; j++) {
             q.add(current);
             INDArray v = hessianTimes(w, data, current, h);
-            alpha[j] = v.mul(current).sumNumber().doubleValue();
-            v.subi(current.mul(alpha[j]));
+            alpha[j] = dot(v, current);
+            axpy(-alpha[j], current, v);
             if (j > 0) {
-                v.subi(q.get(j - 1).mul(beta[j]));
+                axpy(-beta[j], q.get(j - 1), v);
             }
             orthogonalise(v, q);
             orthogonalise(v, q);
@@ -257,10 +257,21 @@ public final class LossLandscape {
         return v.divi(v.norm2Number());
     }
 
+    /** v ← v − Σ_b (b·v)·b, one pass at a time, in place: no parameter-sized temporary per basis vector. */
     private static void orthogonalise(INDArray v, List<INDArray> basis) {
         for (INDArray b : basis) {
-            v.subi(b.mul(b.mul(v).sumNumber().doubleValue()));
+            axpy(-dot(b, v), b, v);
         }
+    }
+
+    /** @return x·y over two vectors of the same layout (BLAS dot) */
+    private static double dot(INDArray x, INDArray y) {
+        return Nd4j.getBlasWrapper().dot(x, y);
+    }
+
+    /** y ← α·x + y, in place (BLAS axpy). */
+    private static void axpy(double alpha, INDArray x, INDArray y) {
+        Nd4j.getBlasWrapper().level1().axpy(y.length(), alpha, x, y);
     }
 
     /**
