@@ -13,6 +13,7 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.updater.BaseMultiLayerUpdater;
 import org.deeplearning4j.nn.updater.UpdaterBlock;
+import org.msam.rule.Norms;
 import org.msam.updater.MomentumUpdater;
 import org.msam.updater.MsamUpdater;
 import org.msam.updater.SamUpdater;
@@ -192,7 +193,7 @@ public final class LossLandscape {
         for (int j = 0; j < steps; j++) {
             q.add(current);
             INDArray v = hessianTimes(w, data, current, h);
-            alpha[j] = dot(v, current);
+            alpha[j] = Norms.dot(v, current);
             axpy(-alpha[j], current, v);
             if (j > 0) {
                 axpy(-beta[j], q.get(j - 1), v);
@@ -260,13 +261,8 @@ public final class LossLandscape {
     /** v ← v − Σ_b (b·v)·b, one pass at a time, in place: no parameter-sized temporary per basis vector. */
     private static void orthogonalise(INDArray v, List<INDArray> basis) {
         for (INDArray b : basis) {
-            axpy(-dot(b, v), b, v);
+            axpy(-Norms.dot(b, v), b, v);
         }
-    }
-
-    /** @return x·y over two vectors of the same layout (BLAS dot) */
-    private static double dot(INDArray x, INDArray y) {
-        return Nd4j.getBlasWrapper().dot(x, y);
     }
 
     /** y ← α·x + y, in place (BLAS axpy). */

@@ -180,12 +180,7 @@ final class NetworkHost implements Host {
                 off += r[1] - r[0];
             }
         }
-        internalPass = true;
-        try {
-            net.computeGradientAndScore();
-        } finally {
-            internalPass = false;
-        }
+        runInternalPass();
         grad = net.gradient();
         long off = 0;
         for (long[] r : noOp) {
@@ -202,6 +197,11 @@ final class NetworkHost implements Host {
     @Override
     public void redoGradient() {
         passLosses = null;
+        runInternalPass();
+    }
+
+    /** The forward/backward pass at the weights held, which the driver's own callbacks do not treat as a step's. */
+    private void runInternalPass() {
         internalPass = true;
         try {
             net.computeGradientAndScore();

@@ -169,16 +169,6 @@ final class Fixtures {
         return error;
     }
 
-    static int iteration(Model model) {
-        return model instanceof MultiLayerNetwork ? ((MultiLayerNetwork) model).getIterationCount()
-                : ((ComputationGraph) model).getConfiguration().getIterationCount();
-    }
-
-    static int epoch(Model model) {
-        return model instanceof MultiLayerNetwork ? ((MultiLayerNetwork) model).getEpochCount()
-                : ((ComputationGraph) model).getConfiguration().getEpochCount();
-    }
-
     static INDArray state(Model model) {
         return model instanceof MultiLayerNetwork ? ((MultiLayerNetwork) model).getUpdater(true).getStateViewArray()
                 : ((ComputationGraph) model).getUpdater(true).getStateViewArray();
@@ -220,8 +210,8 @@ final class Fixtures {
         @Override
         public void preUpdate(org.nd4j.linalg.dataset.api.DataSet minibatch, Model model) {
             DataSet d = ((DataSet) minibatch).copy();
-            ROUNDS.computeIfAbsent(iteration(model), k -> Collections.synchronizedList(new ArrayList<>())).add(d);
-            COPIES.computeIfAbsent(model, m -> new Copy(iteration(m), epoch(m))).batches.add(d);
+            ROUNDS.computeIfAbsent(Drivers.iteration(model), k -> Collections.synchronizedList(new ArrayList<>())).add(d);
+            COPIES.computeIfAbsent(model, m -> new Copy(Drivers.iteration(m), Drivers.epoch(m))).batches.add(d);
         }
 
         @Override
