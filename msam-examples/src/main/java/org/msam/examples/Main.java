@@ -167,7 +167,8 @@ public final class Main implements Callable<Integer> {
         int seeds = 1;
         @Option(names = "--output", description = "Comparison folder (default runs/compare)")
         Path output;
-        @Option(names = "--resume", description = "Resume or skip runs already present in --output")
+        @Option(names = "--resume", description = "Resume the runs saved in --output; finished runs are "
+                + "skipped, also when only their result.json is left")
         boolean resume;
         @Option(names = "--overwrite", description = "Replace the runs already present in --output")
         boolean overwrite;
@@ -236,7 +237,7 @@ public final class Main implements Callable<Integer> {
                                 + String.join("; ", problems));
                     }
                     Path runDir = dir.resolve(spec.folder() + "-seed" + s);
-                    boolean again = resume && Checkpoint.exists(runDir);
+                    boolean again = resume && (Checkpoint.exists(runDir) || Trainer.finishedRun(runDir) != null);
                     if (!again && !replace && RunFolder.holdsRun(runDir)) {
                         existing.add(runDir.getFileName().toString());
                     }

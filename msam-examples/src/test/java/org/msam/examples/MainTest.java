@@ -174,6 +174,43 @@ class MainTest {
     }
 
     @Test
+    void resumeExtendsAComparisonWhoseFinishedRunsKeptOnlyTheirResults() throws Exception {
+        Path out = dir.resolve("compare-more-seeds");
+        Run r = run(tiny("compare", "--optimizers", "sgd", "--epochs", "1", "--output", out.toString()));
+        assertEquals(0, r.code, r.err + r.out);
+        Path first = out.resolve("sgd-seed1");
+        Files.delete(first.resolve(Checkpoint.FILE));
+        String result = Files.readString(first.resolve("result.json"));
+        String metrics = Files.readString(first.resolve("metrics.csv"));
+
+        // other options: refused, and the finished run is left as it was
+        r = run(tiny("compare", "--optimizers", "sgd", "--epochs", "1", "--lr", "0.2", "--seeds", "2", "--resume",
+                "--output", out.toString()));
+        assertEquals(1, r.code, r.err + r.out);
+        assertTrue(r.err.contains("--resume with different options than the finished run in " + first)
+                && r.err.contains("--lr: saved 0.05, now 0.2"), r.err);
+        assertFalse(Files.exists(out.resolve("sgd-seed2")));
+
+        r = run(tiny("compare", "--optimizers", "sgd", "--epochs", "1", "--seeds", "2", "--resume", "--output",
+                out.toString()));
+        assertEquals(0, r.code, r.err + r.out);
+        assertTrue(r.out.contains(first + " finished all 1 epochs (result.json; its checkpoint was removed): "
+                + "nothing to do"), r.out);
+        assertEquals(List.of("sgd epoch 1/1"), r.out.lines().filter(l -> l.matches("\\w+ epoch \\d/\\d: train.*"))
+                .map(l -> l.substring(0, l.indexOf(':'))).collect(java.util.stream.Collectors.toList()), r.out);
+        assertEquals(result, Files.readString(first.resolve("result.json")));
+        assertEquals(metrics, Files.readString(first.resolve("metrics.csv")));
+        assertTrue(Files.exists(out.resolve("sgd-seed2").resolve(Checkpoint.FILE)));
+        assertTrue(Files.readString(out.resolve("compare.md")).contains("| sgd | 2 |"));
+
+        // train --resume of the finished run: its result, nothing trained
+        r = run(tiny("train", "--optimizer", "sgd", "--epochs", "1", "--resume", "--output", first.toString()));
+        assertEquals(0, r.code, r.err + r.out);
+        assertTrue(r.out.contains("nothing to do"), r.out);
+        assertEquals(result, Files.readString(first.resolve("result.json")));
+    }
+
+    @Test
     void demoRunsOnTheEmbeddedData() throws Exception {
         Path out = dir.resolve("demo");
         Run r = run("demo", "--max-batches", "2", "--epochs", "1", "--test-subset", "64", "--no-progress", "--output",

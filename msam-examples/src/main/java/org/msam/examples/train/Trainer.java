@@ -117,6 +117,20 @@ public final class Trainer {
 
     private RunResult run(RunFolder folder, boolean resume) throws IOException {
         Checkpoint.State state = null;
+        RunResult finished = resume && !Checkpoint.exists(out) ? finishedRun(out) : null;
+        if (finished != null) {
+            List<String> diff = differences(finished.config, config);
+            if (!diff.isEmpty()) {
+                throw new IllegalArgumentException("--resume with different options than the finished run in "
+                        + out + " (" + String.join("; ", diff) + "). Use the same options, or start a new run in "
+                        + "another --output folder.");
+            }
+            if (!quiet) {
+                log.printf("%s finished all %d epochs (result.json; its checkpoint was removed): nothing to do%n",
+                        out, config.epochs);
+            }
+            return finished;
+        }
         if (resume) {
             state = Checkpoint.readState(out);
             List<String> diff = differences(state.config, config);
@@ -339,6 +353,31 @@ public final class Trainer {
     }
 
     /** @return the options that differ between the saved and the requested run (--threads may differ) */
+    /**
+     * The result of a run that trained all its epochs, read from its {@code result.json}; {@code --resume} takes it
+     * as it is when the run's checkpoint has been removed (to save disk, or because only the results were kept),
+     * so a comparison can be extended by more seeds without its finished runs.
+     *
+     * @param dir run folder
+     * @return the finished run's result, or null when the folder holds no result of every epoch
+     * @throws IOException if {@code result.json} exists but cannot be read
+     */
+    public static RunResult finishedRun(Path dir) throws IOException {
+        Path f = dir.resolve("result.json");
+        if (!Files.isRegularFile(f)) {
+            return null;
+        }
+        RunResult r;
+        try {
+            r = Json.read(Files.readString(f), RunResult.class);
+        } catch (IOException e) {
+            throw new IOException("Cannot read " + f + " (" + e.getMessage() + "): it is not a result written by "
+                    + "this program, or it is damaged. Nothing was changed; move it away or choose another --output.",
+                    e);
+        }
+        return r.complete() ? r : null;
+    }
+
     static List<String> differences(RunConfig saved, RunConfig now) {
         RunConfig a = saved.copy();
         RunConfig b = now.copy();
