@@ -1,7 +1,6 @@
 package org.msam.updater;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.IntPredicate;
@@ -23,7 +22,7 @@ import org.nd4j.linalg.learning.GradientUpdater;
  *   <li>adaptive MSAM: θ̃ = θ + e with e kept in the state, removed as θ = θ̃ − e (exact).</li>
  * </ul>
  *
- * <p>State layout: {@code [base state | c | perturbed]}, adaptive: {@code [base state | e (n) | c | perturbed]} (the
+ * <p>State layout ({@link WrappedState}): {@code [base state | c | perturbed]}, adaptive: {@code [base state | e (n) | c | perturbed]} (the
  * scalars at the end of the block's view, e laid out like the block's parameters), where {@code perturbed} is 1
  * while the block's parameters hold θ̃ and 0 while they hold θ. Both numbers are identical in every block. The
  * adaptive layout needs the block's size n, known from its first gradient or from {@link #resolve(long)}.
@@ -37,12 +36,7 @@ public final class MsamUpdater implements GradientUpdater<Msam>, MomentumUpdater
     public static final String E_STATE = "MSAM_E";
 
     private final Msam config;
-    private GradientUpdater<?> base;
-    /** The whole state view while the adaptive layout waits for the block's size. */
-    private INDArray flat;
-    private INDArray c;
-    private INDArray perturbedFlag;
-    private INDArray e;
+    private final WrappedState state;
     /** The (θ, v) views of the block's perturbed variables; adaptive: (θ, e). */
     private List<INDArray[]> perturbed;
     private IntPredicate prepared;
@@ -65,9 +59,10 @@ public final class MsamUpdater implements GradientUpdater<Msam>, MomentumUpdater
         void stepped(MsamUpdater updater, INDArray update, double owed, int iteration, int epoch);
     }
 
-    private MsamUpdater(Msam config, GradientUpdater<?> base) {
+    private MsamUpdater(Msam config) {
         this.config = config;
-        this.base = base;
+        this.state = new WrappedState("Msam", config.getBase(), config.isAdaptive() ? List.of(E_STATE) : List.of(),
+                List.of(C_STATE, PERTURBED_STATE));
     }
 
     /**
@@ -77,32 +72,9 @@ public final class MsamUpdater implements GradientUpdater<Msam>, MomentumUpdater
      * @return the updater
      */
     public static MsamUpdater create(Msam config, INDArray viewArray, boolean initialize) {
-        if (viewArray == null) {
-            throw new IllegalArgumentException("Msam needs a state view array");
-        }
-        MsamUpdater u = new MsamUpdater(config, null);
-        u.layOut(Views.flat(viewArray), initialize);
+        MsamUpdater u = new MsamUpdater(config);
+        u.state.view(viewArray, null, initialize);
         return u;
-    }
-
-    private void layOut(INDArray view, boolean initialize) {
-        long end = view.length() - Msam.EXTRA_STATE;
-        c = Views.slice(view, end, 1);
-        perturbedFlag = Views.slice(view, end + 1, 1);
-        if (config.isAdaptive()) {
-            if (initialize) {
-                view.assign(0);
-            }
-            flat = view;
-            base = null;
-            e = null;
-        } else {
-            base = config.getBase().instantiate(Views.slice(view, 0, end), initialize);
-        }
-        if (initialize) {
-            c.assign(0);
-            perturbedFlag.assign(0);
-        }
     }
 
     /**
@@ -113,31 +85,9 @@ public final class MsamUpdater implements GradientUpdater<Msam>, MomentumUpdater
      * @return the updater
      */
     public static MsamUpdater create(Msam config, Map<String, INDArray> state, boolean initialize) {
-        Map<String, INDArray> baseState = new HashMap<>(state);
-        MsamUpdater u = new MsamUpdater(config, null);
-        u.takeOwn(baseState, state.keySet().toString(), initialize);
-        u.base = config.getBase().instantiate(baseState, initialize);
+        MsamUpdater u = new MsamUpdater(config);
+        u.state.map(state, initialize);
         return u;
-    }
-
-    private void takeOwn(Map<String, INDArray> baseState, String keys, boolean initialize) {
-        c = baseState.remove(C_STATE);
-        perturbedFlag = baseState.remove(PERTURBED_STATE);
-        e = config.isAdaptive() ? baseState.remove(E_STATE) : null;
-        if (c == null || perturbedFlag == null || config.isAdaptive() && e == null) {
-            throw new IllegalStateException("Msam state must contain " + C_STATE + " and " + PERTURBED_STATE
-                    + (config.isAdaptive() ? " and " + E_STATE : "") + ", got keys " + keys);
-        }
-        if (e != null) {
-            e = Views.flat(e);
-        }
-        if (initialize) {
-            c.assign(0);
-            perturbedFlag.assign(0);
-            if (e != null) {
-                e.assign(0);
-            }
-        }
     }
 
     @Override
@@ -147,50 +97,22 @@ public final class MsamUpdater implements GradientUpdater<Msam>, MomentumUpdater
 
     /** @return the base optimizer's updater (adaptive: null until the block's size is known) */
     public GradientUpdater<?> getBase() {
-        return base;
+        return state.baseOrNull();
     }
 
     @Override
     public void setState(Map<String, INDArray> stateMap, boolean initialize) {
-        Map<String, INDArray> baseState = new HashMap<>(stateMap);
-        takeOwn(baseState, stateMap.keySet().toString(), initialize);
-        flat = null;
-        if (base == null) {
-            base = config.getBase().instantiate(baseState, initialize);
-        } else {
-            base.setState(baseState, initialize);
-        }
+        state.map(stateMap, initialize);
     }
 
     @Override
     public Map<String, INDArray> getState() {
-        Map<String, INDArray> m = new HashMap<>(requireBase().getState());
-        m.put(C_STATE, c);
-        m.put(PERTURBED_STATE, perturbedFlag);
-        if (config.isAdaptive()) {
-            m.put(E_STATE, e);
-        }
-        return m;
+        return state.getState();
     }
 
     @Override
     public void setStateViewArray(INDArray viewArray, long[] gradientShape, char gradientOrder, boolean initialize) {
-        INDArray view = Views.flat(viewArray);
-        if (config.isAdaptive()) {
-            layOut(view, initialize);
-            if (gradientShape != null) {
-                resolve(Views.lengthOf(gradientShape));
-            }
-            return;
-        }
-        long end = view.length() - Msam.EXTRA_STATE;
-        base.setStateViewArray(Views.slice(view, 0, end), gradientShape, gradientOrder, initialize);
-        c = Views.slice(view, end, 1);
-        perturbedFlag = Views.slice(view, end + 1, 1);
-        if (initialize) {
-            c.assign(0);
-            perturbedFlag.assign(0);
-        }
+        state.view(viewArray, gradientShape, initialize);
     }
 
     @Override
@@ -200,7 +122,7 @@ public final class MsamUpdater implements GradientUpdater<Msam>, MomentumUpdater
             if (config.perturbs(v.kind())) {
                 if (config.isAdaptive()) {
                     resolve(blockLength(variables));
-                    views.add(new INDArray[] {v.value(), v.sliceOf(e)});
+                    views.add(new INDArray[] {v.value(), v.sliceOf(state.part(E_STATE))});
                 } else {
                     if (v.momentum() == null) {
                         throw new IllegalStateException("Msam: variable " + v.name() + " has no momentum buffer");
@@ -211,7 +133,7 @@ public final class MsamUpdater implements GradientUpdater<Msam>, MomentumUpdater
         }
         this.perturbed = views;
         this.prepared = prepared;
-        ParameterBoundUpdater.bindIfBound(requireBase(), variables, prepared);
+        ParameterBoundUpdater.bindIfBound(state.base(), variables, prepared);
     }
 
     private static long blockLength(List<Variable> variables) {
@@ -244,10 +166,10 @@ public final class MsamUpdater implements GradientUpdater<Msam>, MomentumUpdater
         resolve(gradient.length());
         if (!foldsRemoval()) {
             removePerturbation();
-            base.applyUpdater(gradient, iteration, epoch);
+            state.base().applyUpdater(gradient, iteration, epoch);
             return;
         }
-        SgdMomentumUpdater sgd = (SgdMomentumUpdater) base;
+        SgdMomentumUpdater sgd = (SgdMomentumUpdater) state.base();
         double held = isPerturbed() ? scale() : 0;
         double owed = 0;
         if (held != 0 && sgd.hasBufferStep()) {
@@ -256,7 +178,7 @@ public final class MsamUpdater implements GradientUpdater<Msam>, MomentumUpdater
             // c = 0, or v_old = 0 (the buffer's first step): θ̃ = θ already.
             sgd.applyUpdater(gradient, iteration, epoch);
         }
-        perturbedFlag.putScalar(0, 0);
+        state.part(PERTURBED_STATE).putScalar(0, 0);
         if (finisher != null) {
             finisher.stepped(this, gradient, owed, iteration, epoch);
         } else {
@@ -270,7 +192,8 @@ public final class MsamUpdater implements GradientUpdater<Msam>, MomentumUpdater
      *     is perturbed (not BN-only)
      */
     public boolean foldsRemoval() {
-        return !config.isAdaptive() && !config.isNormalizationOnly() && base instanceof SgdMomentumUpdater;
+        return !config.isAdaptive() && !config.isNormalizationOnly()
+                && state.baseOrNull() instanceof SgdMomentumUpdater;
     }
 
     /**
@@ -318,44 +241,27 @@ public final class MsamUpdater implements GradientUpdater<Msam>, MomentumUpdater
      * step whose update carried the new perturbation).
      */
     public void markPerturbed() {
-        perturbedFlag.putScalar(0, 1);
+        state.part(PERTURBED_STATE).putScalar(0, 1);
     }
 
     @Override
     public INDArray momentum() {
-        GradientUpdater<?> b = base;
-        return b instanceof MomentumUpdater ? ((MomentumUpdater) b).momentum() : null;
+        return state.momentum();
     }
 
     @Override
     public void resolve(long numParams) {
-        if (flat != null && (e == null || e.length() != numParams)) {
-            long end = flat.length() - Msam.EXTRA_STATE - numParams;
-            if (end < 0) {
-                throw new IllegalArgumentException("Msam state of length " + flat.length() + " cannot hold "
-                        + numParams + " parameters");
-            }
-            base = config.getBase().instantiate(Views.slice(flat, 0, end), false);
-            e = Views.slice(flat, end, numParams);
-        }
-        ((MomentumUpdater) requireBase()).resolve(numParams);
-    }
-
-    private GradientUpdater<?> requireBase() {
-        if (base == null) {
-            throw new IllegalStateException("Msam: the block's size is not known yet");
-        }
-        return base;
+        state.resolve(numParams);
     }
 
     /** @return adaptive MSAM's perturbation e of the block, laid out like its parameters (null when not adaptive) */
     public INDArray perturbation() {
-        return e;
+        return config.isAdaptive() ? state.part(E_STATE) : null;
     }
 
     /** @return c, the scale of the current perturbation */
     public double scale() {
-        return c.getDouble(0);
+        return state.part(C_STATE).getDouble(0);
     }
 
     /** @param scale the new c, set by the rule (the perturbation must be removed while c changes) */
@@ -363,19 +269,19 @@ public final class MsamUpdater implements GradientUpdater<Msam>, MomentumUpdater
         if (isPerturbed()) {
             throw new IllegalStateException("c cannot change while the perturbation is applied");
         }
-        c.putScalar(0, scale);
+        state.part(C_STATE).putScalar(0, scale);
     }
 
     /** @return true while the block holds θ̃ */
     public boolean isPerturbed() {
-        return perturbedFlag.getDouble(0) != 0;
+        return state.part(PERTURBED_STATE).getDouble(0) != 0;
     }
 
     /** θ = θ̃ + c·v (adaptive: θ̃ − e), if the block holds θ̃. */
     public void removePerturbation() {
         if (isPerturbed()) {
             move(config.isAdaptive() ? -1 : scale());
-            perturbedFlag.putScalar(0, 0);
+            state.part(PERTURBED_STATE).putScalar(0, 0);
         }
     }
 
@@ -383,7 +289,7 @@ public final class MsamUpdater implements GradientUpdater<Msam>, MomentumUpdater
     public void applyPerturbation() {
         if (!isPerturbed()) {
             move(config.isAdaptive() ? 1 : -scale());
-            perturbedFlag.putScalar(0, 1);
+            state.part(PERTURBED_STATE).putScalar(0, 1);
         }
     }
 
