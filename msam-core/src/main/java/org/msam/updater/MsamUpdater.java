@@ -9,7 +9,6 @@ import org.msam.config.Msam;
 import org.msam.config.SgdMomentum;
 import org.msam.rule.Variable;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.learning.GradientUpdater;
 
 /**
  * The per-block part of {@link Msam}: runs the base optimizer's step with the removal of the previous perturbation
@@ -27,7 +26,7 @@ import org.nd4j.linalg.learning.GradientUpdater;
  * while the block's parameters hold θ̃ and 0 while they hold θ. Both numbers are identical in every block. The
  * adaptive layout needs the block's size n, known from its first gradient or from {@link #resolve(long)}.
  */
-public final class MsamUpdater implements GradientUpdater<Msam>, MomentumUpdater, ParameterBoundUpdater {
+public final class MsamUpdater extends WrappingUpdater<Msam> {
     /** Name of c in {@link #getState()}. */
     public static final String C_STATE = "MSAM_C";
     /** Name of the perturbed flag in {@link #getState()}. */
@@ -36,10 +35,8 @@ public final class MsamUpdater implements GradientUpdater<Msam>, MomentumUpdater
     public static final String E_STATE = "MSAM_E";
 
     private final Msam config;
-    private final WrappedState state;
     /** The (θ, v) views of the block's perturbed variables; adaptive: (θ, e). */
     private List<INDArray[]> perturbed;
-    private IntPredicate prepared;
     /** Finishes the updates of every block once the global norm is known, or null: each block finishes its own. */
     private Finisher finisher;
 
@@ -60,9 +57,9 @@ public final class MsamUpdater implements GradientUpdater<Msam>, MomentumUpdater
     }
 
     private MsamUpdater(Msam config) {
-        this.config = config;
-        this.state = new WrappedState("Msam", config.getBase(), config.isAdaptive() ? List.of(E_STATE) : List.of(),
+        super(config, "Msam", config.getBase(), config.isAdaptive() ? List.of(E_STATE) : List.of(),
                 List.of(C_STATE, PERTURBED_STATE));
+        this.config = config;
     }
 
     /**
@@ -91,31 +88,6 @@ public final class MsamUpdater implements GradientUpdater<Msam>, MomentumUpdater
     }
 
     @Override
-    public Msam getConfig() {
-        return config;
-    }
-
-    /** @return the base optimizer's updater (adaptive: null until the block's size is known) */
-    public GradientUpdater<?> getBase() {
-        return state.baseOrNull();
-    }
-
-    @Override
-    public void setState(Map<String, INDArray> stateMap, boolean initialize) {
-        state.map(stateMap, initialize);
-    }
-
-    @Override
-    public Map<String, INDArray> getState() {
-        return state.getState();
-    }
-
-    @Override
-    public void setStateViewArray(INDArray viewArray, long[] gradientShape, char gradientOrder, boolean initialize) {
-        state.view(viewArray, gradientShape, initialize);
-    }
-
-    @Override
     public void bind(List<Variable> variables, IntPredicate prepared) {
         List<INDArray[]> views = new ArrayList<>();
         for (Variable v : variables) {
@@ -132,8 +104,7 @@ public final class MsamUpdater implements GradientUpdater<Msam>, MomentumUpdater
             }
         }
         this.perturbed = views;
-        this.prepared = prepared;
-        ParameterBoundUpdater.bindIfBound(state.base(), variables, prepared);
+        super.bind(variables, prepared);
     }
 
     private static long blockLength(List<Variable> variables) {
@@ -161,8 +132,7 @@ public final class MsamUpdater implements GradientUpdater<Msam>, MomentumUpdater
      */
     @Override
     public void applyUpdater(INDArray gradient, int iteration, int epoch) {
-        ParameterBoundUpdater.requirePrepared(prepared, iteration, "Msam updater (the momentum perturbation needs "
-                + "the global norm over all layers, which only the driver computes)");
+        ParameterBoundUpdater.requirePrepared(prepared, iteration, unpreparedMessage());
         resolve(gradient.length());
         if (!foldsRemoval()) {
             removePerturbation();
@@ -244,16 +214,6 @@ public final class MsamUpdater implements GradientUpdater<Msam>, MomentumUpdater
         state.part(PERTURBED_STATE).putScalar(0, 1);
     }
 
-    @Override
-    public INDArray momentum() {
-        return state.momentum();
-    }
-
-    @Override
-    public void resolve(long numParams) {
-        state.resolve(numParams);
-    }
-
     /** @return adaptive MSAM's perturbation e of the block, laid out like its parameters (null when not adaptive) */
     public INDArray perturbation() {
         return config.isAdaptive() ? state.part(E_STATE) : null;
@@ -309,5 +269,11 @@ public final class MsamUpdater implements GradientUpdater<Msam>, MomentumUpdater
             throw new IllegalStateException("Msam updater is not bound to its parameters: call "
                     + "SharpnessAware.install(net) from msam-dl4j");
         }
+    }
+
+    @Override
+    String unpreparedMessage() {
+        return "Msam updater (the momentum perturbation needs the global norm over all layers, which only the driver "
+                + "computes)";
     }
 }
