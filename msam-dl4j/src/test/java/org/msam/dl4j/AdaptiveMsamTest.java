@@ -4,12 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.File;
 import java.nio.file.Path;
 import java.util.List;
 
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.deeplearning4j.util.ModelSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.msam.config.Msam;
@@ -122,16 +120,6 @@ class AdaptiveMsamTest {
         assertArrayEquals(plain.params().toDoubleVector(), zero.params().toDoubleVector(), 0.0, "ρ = 0");
 
         Msam cfg = Msam.builder().base(SGD).rho(0.5).adaptive(true).build();
-        MultiLayerNetwork whole = net(cfg);
-        MultiLayerNetwork first = net(cfg);
-        first.setParams(whole.params().dup());
-        whole.fit(Nets.iterator(batches), 4);
-        first.fit(Nets.iterator(batches), 2);
-        File f = dir.resolve("adaptive.zip").toFile();
-        ModelSerializer.writeModel(first, f, true);
-        MultiLayerNetwork restored = ModelSerializer.restoreMultiLayerNetwork(f, true);
-        SharpnessAware.install(restored);
-        restored.fit(Nets.iterator(batches), 2);
-        assertArrayEquals(whole.params().toDoubleVector(), restored.params().toDoubleVector(), 0.0, "resumed");
+        Nets.assertResumesExactly(net(cfg), net(cfg), batches, dir);
     }
 }

@@ -83,25 +83,8 @@ class CrossHostTest {
                 .activation(Activation.SOFTMAX).build();
     }
 
-    /** @return DL4J's flat parameters for SdMlp's flat vector (w0, b0, w1, b1 in C order; DL4J keeps W in F order) */
-    static double[] toDl4j(double[] sd) {
-        double[] r = new double[sd.length];
-        int off = 0;
-        for (long[] shape : SdMlp.SHAPES) {
-            int rows = (int) shape[0];
-            int cols = (int) shape[1];
-            for (int i = 0; i < rows; i++) {
-                for (int j = 0; j < cols; j++) {
-                    r[off + j * rows + i] = sd[off + i * cols + j];
-                }
-            }
-            off += rows * cols;
-        }
-        return r;
-    }
-
     static void setParams(Model net, double[] sd) {
-        net.setParams(Nd4j.createFromArray(toDl4j(sd)).reshape(1, sd.length));
+        net.setParams(Nd4j.createFromArray(SdMlp.toDl4j(sd)).reshape(1, sd.length));
     }
 
     /** @return the weights after each epoch, each as SdMlp's flat vector */
@@ -141,7 +124,7 @@ class CrossHostTest {
             }
             double[] dl4j = net.params().toDoubleVector();
             double[] sd = new double[dl4j.length];
-            double[] back = toDl4j(identity(dl4j.length));
+            double[] back = SdMlp.toDl4j(identity(dl4j.length));
             for (int i = 0; i < sd.length; i++) {
                 sd[(int) back[i]] = dl4j[i];
             }

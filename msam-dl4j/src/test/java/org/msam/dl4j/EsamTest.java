@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.File;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -16,7 +15,6 @@ import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.updater.UpdaterBlock;
-import org.deeplearning4j.util.ModelSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -258,17 +256,8 @@ class EsamTest {
     void resumesExactlyFromASavedModel(@TempDir Path dir) throws Exception {
         Esam cfg = Esam.builder().base(SGD).rho(0.2).weightFraction(0.5).sampleFraction(0.5).seed(3).build();
         List<DataSet> batches = Nets.batches(3, 8, 54, DataType.DOUBLE);
-        MultiLayerNetwork whole = (MultiLayerNetwork) net(cfg, false);
-        MultiLayerNetwork first = (MultiLayerNetwork) net(cfg, false);
-        first.setParams(whole.params().dup());
-        whole.fit(Nets.iterator(batches), 4);
-        first.fit(Nets.iterator(batches), 2);
-        File f = dir.resolve("esam.zip").toFile();
-        ModelSerializer.writeModel(first, f, true);
-        MultiLayerNetwork restored = ModelSerializer.restoreMultiLayerNetwork(f, true);
-        SharpnessAware.install(restored);
-        restored.fit(Nets.iterator(batches), 2);
-        assertArrayEquals(whole.params().toDoubleVector(), restored.params().toDoubleVector(), 0.0);
+        Nets.assertResumesExactly((MultiLayerNetwork) net(cfg, false), (MultiLayerNetwork) net(cfg, false), batches,
+                dir);
     }
 
     /**

@@ -6,12 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.File;
 import java.nio.file.Path;
 import java.util.List;
 
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.deeplearning4j.util.ModelSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.msam.config.LookSam;
@@ -151,17 +149,7 @@ class LookSamTest {
     void resumesExactlyFromASavedModel(@TempDir Path dir) throws Exception {
         LookSam cfg = LookSam.builder().base(SGD).rho(0.2).period(3).alpha(0.5).build();
         List<DataSet> batches = Nets.batches(5, 8, 44, DataType.DOUBLE);
-        MultiLayerNetwork whole = net(cfg);
-        MultiLayerNetwork first = net(cfg);
-        first.setParams(whole.params().dup());
-        whole.fit(Nets.iterator(batches), 4);
-        first.fit(Nets.iterator(batches), 2);
-        File f = dir.resolve("looksam.zip").toFile();
-        ModelSerializer.writeModel(first, f, true);
-        MultiLayerNetwork restored = ModelSerializer.restoreMultiLayerNetwork(f, true);
-        SharpnessAware.install(restored);
-        restored.fit(Nets.iterator(batches), 2);
-        assertArrayEquals(whole.params().toDoubleVector(), restored.params().toDoubleVector(), 0.0);
+        Nets.assertResumesExactly(net(cfg), net(cfg), batches, dir);
     }
 
     @Test

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.File;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -18,7 +17,6 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.updater.UpdaterBlock;
 import org.deeplearning4j.nn.weights.WeightInit;
-import org.deeplearning4j.util.ModelSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -168,23 +166,6 @@ class MesaTest {
         return net;
     }
 
-    /** @return SdMlp's flat layout of a DL4J flat vector (CrossHostTest.toDl4j inverted) */
-    static double[] toSd(double[] dl4j) {
-        double[] r = new double[dl4j.length];
-        int off = 0;
-        for (long[] shape : SdMlp.SHAPES) {
-            int rows = (int) shape[0];
-            int cols = (int) shape[1];
-            for (int i = 0; i < rows; i++) {
-                for (int j = 0; j < cols; j++) {
-                    r[off + i * cols + j] = dl4j[off + j * rows + i];
-                }
-            }
-            off += rows * cols;
-        }
-        return r;
-    }
-
     static double[] ema(Model net) {
         double[] r = new double[(int) net.numParams()];
         for (UpdaterBlock b : Probe.trainableBlocks(net)) {
@@ -216,9 +197,9 @@ class MesaTest {
                 ref.step(b, t++);
             }
             fit(net, batches, 1);
-            double err = Data.maxRelErr(toSd(net.params().toDoubleVector()), ref.theta);
+            double err = Data.maxRelErr(SdMlp.toSd(net.params().toDoubleVector()), ref.theta);
             assertTrue(err < 1e-9, "θ after epoch " + e + ": error " + err);
-            double emaErr = Data.maxRelErr(toSd(ema(net)), ref.ema);
+            double emaErr = Data.maxRelErr(SdMlp.toSd(ema(net)), ref.ema);
             assertTrue(emaErr < 1e-9, "θ_ema after epoch " + e + ": error " + emaErr);
         }
         assertEquals(55, t);
@@ -253,15 +234,8 @@ class MesaTest {
         List<DataSet> batches = Nets.batches(BATCHES, 8, 66, DataType.DOUBLE);
         MultiLayerNetwork whole = (MultiLayerNetwork) net(cfg, false, theta0);
         MultiLayerNetwork first = (MultiLayerNetwork) net(cfg, false, theta0);
-        whole.fit(Nets.iterator(batches), 4);
-        first.fit(Nets.iterator(batches), 2);
-        File f = dir.resolve("mesa.zip").toFile();
-        ModelSerializer.writeModel(first, f, true);
-        MultiLayerNetwork restored = ModelSerializer.restoreMultiLayerNetwork(f, true);
-        SharpnessAware.install(restored);
-        assertArrayEquals(ema(first), ema(restored), 0.0, "the model file carries θ_ema");
-        restored.fit(Nets.iterator(batches), 2);
-        assertArrayEquals(whole.params().toDoubleVector(), restored.params().toDoubleVector(), 0.0);
+        MultiLayerNetwork restored = Nets.assertResumesExactly(whole, first, batches, dir,
+                (saved, read) -> assertArrayEquals(ema(saved), ema(read), 0.0, "the model file carries θ_ema"));
         assertArrayEquals(ema(whole), ema(restored), 0.0);
     }
 

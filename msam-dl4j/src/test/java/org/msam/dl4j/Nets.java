@@ -1,7 +1,13 @@
 package org.msam.dl4j;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BiConsumer;
 
 import org.deeplearning4j.datasets.iterator.utilty.ListDataSetIterator;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
@@ -14,6 +20,7 @@ import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.weights.WeightInit;
+import org.deeplearning4j.util.ModelSerializer;
 import org.msam.reference.Data;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -97,5 +104,35 @@ final class Nets {
     static DataSetIterator iterator(List<DataSet> batches) {
         DataSet all = DataSet.merge(batches);
         return new ListDataSetIterator<>(all.asList(), batches.get(0).numExamples());
+    }
+
+    /**
+     * Trains {@code whole} for 4 epochs and {@code first}, from the same weights, for 2; writes {@code first} to a
+     * model file in {@code dir}, restores it with the driver installed and trains it for the 2 epochs left, which
+     * must end on {@code whole}'s weights bit for bit.
+     *
+     * @param restoredCheck run on ({@code first}, the restored network) before the restored one trains
+     * @return the restored network, trained
+     */
+    static MultiLayerNetwork assertResumesExactly(MultiLayerNetwork whole, MultiLayerNetwork first,
+            List<DataSet> batches, Path dir, BiConsumer<MultiLayerNetwork, MultiLayerNetwork> restoredCheck)
+            throws IOException {
+        first.setParams(whole.params().dup());
+        whole.fit(iterator(batches), 4);
+        first.fit(iterator(batches), 2);
+        File f = dir.resolve("model.zip").toFile();
+        ModelSerializer.writeModel(first, f, true);
+        MultiLayerNetwork restored = ModelSerializer.restoreMultiLayerNetwork(f, true);
+        SharpnessAware.install(restored);
+        restoredCheck.accept(first, restored);
+        restored.fit(iterator(batches), 2);
+        assertArrayEquals(whole.params().toDoubleVector(), restored.params().toDoubleVector(), 0.0, "resumed");
+        return restored;
+    }
+
+    /** {@link #assertResumesExactly(MultiLayerNetwork, MultiLayerNetwork, List, Path, BiConsumer)}, no check. */
+    static MultiLayerNetwork assertResumesExactly(MultiLayerNetwork whole, MultiLayerNetwork first,
+            List<DataSet> batches, Path dir) throws IOException {
+        return assertResumesExactly(whole, first, batches, dir, (a, b) -> { });
     }
 }

@@ -39,6 +39,41 @@ final class SdMlp {
     private SdMlp() {
     }
 
+    /**
+     * @return DL4J's flat parameters for this network's flat vector (w0, b0, w1, b1 in C order; DL4J keeps W in F
+     *     order)
+     */
+    static double[] toDl4j(double[] sd) {
+        return relayout(sd, true);
+    }
+
+    /** @return this network's flat layout of a DL4J flat vector ({@link #toDl4j} inverted) */
+    static double[] toSd(double[] dl4j) {
+        return relayout(dl4j, false);
+    }
+
+    private static double[] relayout(double[] x, boolean toDl4j) {
+        double[] r = new double[x.length];
+        int off = 0;
+        for (long[] shape : SHAPES) {
+            int rows = (int) shape[0];
+            int cols = (int) shape[1];
+            for (int i = 0; i < rows; i++) {
+                for (int j = 0; j < cols; j++) {
+                    int c = off + i * cols + j;
+                    int f = off + j * rows + i;
+                    if (toDl4j) {
+                        r[f] = x[c];
+                    } else {
+                        r[c] = x[f];
+                    }
+                }
+            }
+            off += rows * cols;
+        }
+        return r;
+    }
+
     /** @return fixed initial weights */
     static double[] initial(long seed) {
         return Data.normal(seed, N, 0.5);
