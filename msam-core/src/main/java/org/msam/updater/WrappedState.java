@@ -15,7 +15,8 @@ import org.nd4j.linalg.learning.config.IUpdater;
  * parameters. The scalars sit at the end of the view and are placed at once; the base state and the per-parameter
  * arrays need the block's size n when there are per-parameter arrays, known from the first gradient or from
  * {@link #resolve(long)}. The same parts are named in the map form ({@link #setState}, {@link #getState}), the
- * base optimizer's under its own names.
+ * base optimizer's under its own names. A view laid out with {@code initialize} is zero, and the base optimizer's
+ * part gets the base's own initial state when it is placed, unless the view was written in between.
  */
 final class WrappedState {
     private final String rule;
@@ -26,6 +27,8 @@ final class WrappedState {
     /** The whole state view while the per-parameter arrays wait for the block's size; null in the map form. */
     private INDArray flat;
     private final Map<String, INDArray> own = new LinkedHashMap<>();
+    /** The view was laid out with initialize and the base, placed later, has not been initialised yet. */
+    private boolean initializeBase;
 
     /**
      * @param rule         the rule's name, for messages
@@ -58,12 +61,14 @@ final class WrappedState {
         flat = view;
         base = null;
         own.clear();
+        initializeBase = initialize;
         long end = view.length() - scalars.size();
         for (int i = 0; i < scalars.size(); i++) {
             own.put(scalars.get(i), Views.slice(view, end + i, 1));
         }
         if (perParameter.isEmpty()) {
-            base = baseConfig.instantiate(end == 0 ? null : Views.slice(view, 0, end), false);
+            base = baseConfig.instantiate(end == 0 ? null : Views.slice(view, 0, end), initialize);
+            initializeBase = false;
         }
         if (gradientShape != null) {
             resolve(Views.lengthOf(gradientShape));
@@ -125,7 +130,12 @@ final class WrappedState {
                 throw new IllegalArgumentException(rule + " state of length " + flat.length() + " cannot hold "
                         + numParams + " parameters");
             }
-            base = baseConfig.instantiate(end == 0 ? null : Views.slice(flat, 0, end), false);
+            INDArray baseView = end == 0 ? null : Views.slice(flat, 0, end);
+            // the base's own initial state (ND4J's RmsProp and AdaGrad start at ε, not 0), unless the view was
+            // written since it was laid out (DL4J restores a saved state by copying it into the view)
+            boolean initialize = initializeBase && baseView != null && baseView.amaxNumber().doubleValue() == 0;
+            base = baseConfig.instantiate(baseView, initialize);
+            initializeBase = false;
             for (int i = 0; i < perParameter.size(); i++) {
                 own.put(perParameter.get(i), Views.slice(flat, end + i * numParams, numParams));
             }
