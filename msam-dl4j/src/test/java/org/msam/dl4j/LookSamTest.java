@@ -12,6 +12,8 @@ import java.util.List;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.msam.config.LookSam;
 import org.msam.config.Sam;
 import org.msam.config.SgdMomentum;
@@ -21,6 +23,7 @@ import org.msam.updater.LookSamUpdater;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.learning.config.IUpdater;
+import org.nd4j.linalg.learning.config.RmsProp;
 import org.nd4j.linalg.learning.config.Sgd;
 import org.nd4j.shade.jackson.databind.ObjectMapper;
 
@@ -122,11 +125,17 @@ class LookSamTest {
         assertTrue(Data.maxRelErr(theta0, ref.theta) > 1e-2, "the weights moved");
     }
 
-    @Test
-    void periodOneIsSam() {
+    /** SGD with momentum, and ND4J's RmsProp, whose state starts at ε (not 0). */
+    static List<IUpdater> bases() {
+        return List.of(SGD, new RmsProp(0.01, 0.9, 1e-6));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("bases")
+    void periodOneIsSam(IUpdater base) {
         List<DataSet> batches = Nets.batches(4, 8, 42, DataType.DOUBLE);
-        MultiLayerNetwork look = net(LookSam.builder().base(SGD).rho(0.1).period(1).alpha(0.7).build());
-        MultiLayerNetwork sam = net(Sam.builder().base(SGD).rho(0.1).build());
+        MultiLayerNetwork look = net(LookSam.builder().base(base).rho(0.1).period(1).alpha(0.7).build());
+        MultiLayerNetwork sam = net(Sam.builder().base(base).rho(0.1).build());
         sam.setParams(look.params().dup());
         look.fit(Nets.iterator(batches), 3);
         sam.fit(Nets.iterator(batches), 3);
