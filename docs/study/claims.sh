@@ -7,6 +7,8 @@
 #   3  top-5 Hessian eigenvalues and feature rank of SGD, SAM, MSAM, seeds 1-3       (block 1's models, trained
 #      first if absent: blocks "3 4 1 2" give the landscape before the last seeds)
 #   4  sharpness along the gradient, the momentum and random directions, same models
+# The finished runs committed in docs/study/claims/ (their results, not their checkpoints) are put back with
+# docs/study/restore.sh, after which compare --resume skips them and only the runs still missing are trained.
 #   DATA_DIR  folder with the CIFAR-10 binary files (default: the copy in ../shared; empty: download)
 #   OUT       output folder (default runs/claims)
 set -euo pipefail
