@@ -38,6 +38,7 @@ for block in $BLOCKS; do
         python3 docs/study/paired.py "$OUT/clean" msam:rho=1 sam:rho=0.1 >> "$OUT/clean/paired.md" ;;
     2)  run compare $RECIPE --label-noise 0.3 --optimizers $FOUR --seeds 5 --output "$OUT/noisy30" --resume
         python3 docs/study/paired.py "$OUT/noisy30" ${FOUR//,/ } > "$OUT/noisy30/paired.md"
+        python3 docs/study/paired.py "$OUT/noisy30" nag msam:rho=1 sam:rho=0.1 >> "$OUT/noisy30/paired.md"
         python3 docs/study/paired.py "$OUT/noisy30" msam:rho=1 sam:rho=0.1 >> "$OUT/noisy30/paired.md" ;;
     3)  run compare $RECIPE --optimizers $FOUR --seeds 3 --output "$OUT/clean" --resume
         # on 2,000 training images (class-balanced), at the true weights, in double precision
