@@ -34,7 +34,6 @@ public final class MsamUpdater extends WrappingUpdater<Msam> {
     /** Name of adaptive MSAM's perturbation e in {@link #getState()}. */
     public static final String E_STATE = "MSAM_E";
 
-    private final Msam config;
     /** The (θ, v) views of the block's perturbed variables; adaptive: (θ, e). */
     private List<INDArray[]> perturbed;
     /** Finishes the updates of every block once the global norm is known, or null: each block finishes its own. */
@@ -59,7 +58,6 @@ public final class MsamUpdater extends WrappingUpdater<Msam> {
     private MsamUpdater(Msam config) {
         super(config, "Msam", config.getBase(), config.isAdaptive() ? List.of(E_STATE) : List.of(),
                 List.of(C_STATE, PERTURBED_STATE));
-        this.config = config;
     }
 
     /**

@@ -1,5 +1,6 @@
 package org.msam.updater;
 
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -23,6 +24,8 @@ final class WrappedState {
     private final IUpdater baseConfig;
     private final List<String> perParameter;
     private final List<String> scalars;
+    /** The per-parameter arrays' and the scalars' names, in layout order. */
+    private final List<String> names;
     private GradientUpdater<?> base;
     /** The whole state view while the per-parameter arrays wait for the block's size; null in the map form. */
     private INDArray flat;
@@ -41,6 +44,8 @@ final class WrappedState {
         this.baseConfig = baseConfig;
         this.perParameter = perParameter;
         this.scalars = scalars;
+        this.names = new ArrayList<>(perParameter);
+        this.names.addAll(scalars);
     }
 
     /**
@@ -85,16 +90,13 @@ final class WrappedState {
     void map(Map<String, INDArray> state, boolean initialize) {
         Map<String, INDArray> baseState = new HashMap<>(state);
         Map<String, INDArray> mine = new LinkedHashMap<>();
-        for (List<String> names : List.of(perParameter, scalars)) {
-            for (String name : names) {
-                INDArray a = baseState.remove(name);
-                if (a == null) {
-                    throw new IllegalStateException(rule + " state must contain " + String.join(", ", perParameter)
-                            + (perParameter.isEmpty() || scalars.isEmpty() ? "" : ", ") + String.join(", ", scalars)
-                            + "; got keys " + state.keySet());
-                }
-                mine.put(name, Views.flat(a));
+        for (String name : names) {
+            INDArray a = baseState.remove(name);
+            if (a == null) {
+                throw new IllegalStateException(rule + " state must contain " + String.join(", ", names)
+                        + "; got keys " + state.keySet());
             }
+            mine.put(name, Views.flat(a));
         }
         if (initialize) {
             mine.values().forEach(a -> a.assign(0));

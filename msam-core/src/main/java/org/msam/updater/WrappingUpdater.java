@@ -18,7 +18,8 @@ import org.nd4j.linalg.learning.config.IUpdater;
  */
 abstract class WrappingUpdater<T extends IUpdater> implements GradientUpdater<T>, MomentumUpdater,
         ParameterBoundUpdater {
-    private final T config;
+    /** The rule's configuration. */
+    final T config;
     /** The base optimizer's state and the rule's own. */
     final WrappedState state;
     /** The driver's prepared-iteration test, set by {@link #bind}. */

@@ -119,12 +119,7 @@ public final class Trainer {
         Checkpoint.State state = null;
         RunResult finished = resume && !Checkpoint.exists(out) ? finishedRun(out) : null;
         if (finished != null) {
-            List<String> diff = differences(finished.config, config);
-            if (!diff.isEmpty()) {
-                throw new IllegalArgumentException("--resume with different options than the finished run in "
-                        + out + " (" + String.join("; ", diff) + "). Use the same options, or start a new run in "
-                        + "another --output folder.");
-            }
+            requireSameOptions(finished.config, "the finished run in " + out);
             if (!quiet) {
                 log.printf("%s finished all %d epochs (result.json; its checkpoint was removed): nothing to do%n",
                         out, config.epochs);
@@ -133,12 +128,7 @@ public final class Trainer {
         }
         if (resume) {
             state = Checkpoint.readState(out);
-            List<String> diff = differences(state.config, config);
-            if (!diff.isEmpty()) {
-                throw new IllegalArgumentException("--resume with different options than the saved run ("
-                        + String.join("; ", diff) + "). Use the same options (the learning-rate schedule depends on "
-                        + "them), or start a new run in another --output folder.");
-            }
+            requireSameOptions(state.config, "the saved run");
         } else {
             List<String> found = folder.runFiles();
             if (!found.isEmpty() && !overwrite) {
@@ -352,7 +342,6 @@ public final class Trainer {
         return new double[] {loss / n, (double) correct / n};
     }
 
-    /** @return the options that differ between the saved and the requested run (--threads may differ) */
     /**
      * The result of a run that trained all its epochs, read from its {@code result.json}; {@code --resume} takes it
      * as it is when the run's checkpoint has been removed (to save disk, or because only the results were kept),
@@ -378,6 +367,21 @@ public final class Trainer {
         return r.complete() ? r : null;
     }
 
+    /**
+     * @param saved the saved run's options
+     * @param which the saved run, for the message
+     * @throws IllegalArgumentException naming every option that differs from this run's
+     */
+    private void requireSameOptions(RunConfig saved, String which) {
+        List<String> diff = differences(saved, config);
+        if (!diff.isEmpty()) {
+            throw new IllegalArgumentException("--resume with different options than " + which + " ("
+                    + String.join("; ", diff) + "). Use the same options (the learning-rate schedule depends on "
+                    + "them), or start a new run in another --output folder.");
+        }
+    }
+
+    /** @return the options that differ between the saved and the requested run (--threads may differ) */
     static List<String> differences(RunConfig saved, RunConfig now) {
         RunConfig a = saved.copy();
         RunConfig b = now.copy();
