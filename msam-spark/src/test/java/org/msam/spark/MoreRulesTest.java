@@ -28,7 +28,6 @@ import org.msam.dl4j.SharpnessAware;
 import org.msam.spark.Fixtures.Copy;
 import org.msam.updater.MsamUpdater;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.learning.config.IUpdater;
 
 /**
  * More rules and settings of dl4j-spark's parameter averaging in local[2] mode (2 workers, mini-batches of 4):
@@ -48,7 +47,6 @@ class MoreRulesTest {
     void clear() {
         Fixtures.clearRecords();
     }
-
 
     private static MultiLayerNetwork perWorkerMsam(MultiLayerConfiguration conf, INDArray initial,
             List<List<Copy>> rounds) {
