@@ -22,7 +22,8 @@ import org.nd4j.shade.jackson.annotation.JsonProperty;
  * training at the cost of its base optimizer, by evaluating the gradient at weights perturbed along
  * the negative, normalised momentum instead of running SAM's second forward/backward pass.
  *
- * <p>The network holds θ̃ = θ − c·v, where v is the base optimizer's momentum buffer ({@link SgdMomentum}'s
+ * <p>Each step's gradient is taken at θ̃ = θ − c·v (outside a step the network holds θ; msam-dl4j's driver moves it
+ * to θ̃ just before the step's forward pass), where v is the base optimizer's momentum buffer ({@link SgdMomentum}'s
  * v, or {@link AdamW}'s first moment m) and c = ρ/(‖v‖ + δ) with δ = 1e-12 and ‖·‖ the global norm over
  * every trainable parameter of the model. Each step:
  * <pre>

@@ -22,12 +22,12 @@ import org.slf4j.LoggerFactory;
  *   before the step gradient:  θ̃ = θ − c·v, if the model holds θ       (a pass at θ must then be redone)
  *   in each block's updater:   the base step, with θ = θ̃ + c·v folded into its update ({@link MsamUpdater})
  *   after the step:            c ← ρ_t/(‖v‖ + δ),  δ = {@value #DELTA}, ‖v‖ over every perturbed variable
- *   between steps:             θ̃ = θ − c·v on hosts that hold θ̃ ({@link #toHeld()})
+ *   before the next step's pass: θ̃ = θ − c·v ({@link #toHeld()}, called by the host)
  * </pre>
  * The first step is a plain base step (v = 0, c = 0) and ρ = 0 is the base optimizer exactly. On a host that allows
  * it ({@link #updateMayLandOnHeld(boolean)}) the last block's updater hands the collected updates back here, and the
  * new c and the new perturbation are added to them before the host subtracts them: the step lands on θ̃.
- * msam-dl4j's drivers do not allow it: they materialise θ at every iteration, for the user's listeners and so that a
+ * msam-dl4j's drivers do not allow it: their hosts hold θ outside every step, for the user's listeners and so that a
  * run resumed from a checkpoint (θ, v, c) follows the uninterrupted one bit for bit (docs/ALGORITHMS.md, "Landing on
  * θ̃").
  *

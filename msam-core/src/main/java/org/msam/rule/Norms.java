@@ -2,6 +2,7 @@ package org.msam.rule;
 
 import java.util.List;
 
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
@@ -9,7 +10,10 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 /**
  * The global norms and dot products every rule, the clipping and the diagnostics use: sums in double of BLAS dot
  * products over chunks of {@value #CHUNK} elements, one read of the data (ND4J's {@code norm2} costs about two and a
- * half axpys) with the float32 accumulation error of a chunk, not of the whole vector.
+ * half axpys) with the float32 accumulation error of a chunk, not of the whole vector. Arrays of a type BLAS has no
+ * dot for (half precision, bfloat16: ND4J's CPU backend throws) are widened to float32 chunk by chunk, so their
+ * products are accumulated in float32 within a chunk and in double across chunks; float and double arrays take the
+ * BLAS path unchanged.
  */
 public final class Norms {
     /** Elements per BLAS dot call. */
@@ -62,16 +66,30 @@ public final class Norms {
             throw new IllegalArgumentException("dot of arrays of lengths " + n + " and " + b.length());
         }
         if (n <= CHUNK) {
-            return n == 0 ? 0 : Nd4j.getBlasWrapper().dot(a, b);
+            return n == 0 ? 0 : blasDot(a, b);
         }
         boolean same = x == y;
         double s = 0;
         for (long from = 0; from < n; from += CHUNK) {
             long len = Math.min(CHUNK, n - from);
             INDArray part = a.get(NDArrayIndex.interval(from, from + len));
-            s += Nd4j.getBlasWrapper().dot(part, same ? part : b.get(NDArrayIndex.interval(from, from + len)));
+            s += blasDot(part, same ? part : b.get(NDArrayIndex.interval(from, from + len)));
         }
         return s;
+    }
+
+    /** BLAS dot of two vectors; types without a BLAS dot are widened to float32 first. */
+    private static double blasDot(INDArray a, INDArray b) {
+        if (!blasType(a.dataType()) || !blasType(b.dataType())) {
+            INDArray wa = a.castTo(DataType.FLOAT);
+            INDArray wb = a == b ? wa : b.castTo(DataType.FLOAT);
+            return Nd4j.getBlasWrapper().dot(wa, wb);
+        }
+        return Nd4j.getBlasWrapper().dot(a, b);
+    }
+
+    private static boolean blasType(DataType t) {
+        return t == DataType.FLOAT || t == DataType.DOUBLE;
     }
 
     private static INDArray flat(INDArray x) {

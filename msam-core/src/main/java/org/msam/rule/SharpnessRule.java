@@ -15,8 +15,9 @@ package org.msam.rule;
  *   <li>the base optimizer's step, by the host (DL4J's updater, {@code params -= update}).</li>
  *   <li>{@link #afterStep}: after every variable was stepped (MSAM's new c).</li>
  * </ol>
- * Between steps a host keeps either the true weights θ ({@link #toTrue()}; SameDiff) or the weights the next step's
- * gradient is taken at ({@link #toHeld()}; DL4J networks, which have no hook before the forward pass).
+ * Between steps a host keeps the true weights θ ({@link #toTrue()}): it moves the model to the weights the step's
+ * gradient is taken at ({@link #toHeld()}) just before the step's forward pass (DL4J networks, in the solver's hook;
+ * SameDiff, in {@code iterationStart}), and the step lands on θ.
  */
 public interface SharpnessRule {
     /**
@@ -45,15 +46,18 @@ public interface SharpnessRule {
     /** Moves the model to the true weights θ (idempotent). */
     void toTrue();
 
-    /** Moves the model to the weights the next step's gradient is taken at, when the rule knows them (idempotent). */
+    /**
+     * Moves the model to the weights the next step's gradient is taken at, when the rule knows them before the step's
+     * pass (MSAM's θ̃; the other rules keep θ), idempotent.
+     */
     void toHeld();
 
     /** @return true while the model holds weights other than θ */
     boolean isPerturbed();
 
     /**
-     * @return true when the rule keeps the model away from θ between steps ({@link #toHeld()} moves it): such a
-     *     rule cannot run with anything that acts on the weights between steps (DL4J's layer constraints)
+     * @return true when the step's own pass is taken away from θ ({@link #toHeld()} moves the model there before
+     *     it: MSAM's θ̃), so that what the pass leaves behind (BatchNorm's running statistics) is not that of θ
      */
     boolean holdsPerturbation();
 

@@ -29,6 +29,13 @@ abstract class Net {
         if (model instanceof ComputationGraph) {
             return new Graph((ComputationGraph) model);
         }
+        if (model instanceof Layer) {
+            throw new IllegalStateException("Layerwise pretraining (net.pretrain(...), net.pretrainLayer(...)) is not "
+                    + "supported with a sharpness-aware updater: DL4J trains the layer on its own, outside the network "
+                    + "the rule perturbs. Pretrain a copy of the network built with the base optimizer (for example "
+                    + "SgdMomentum or AdamW), then copy its parameters into this one (net.setParams(copy.params())) "
+                    + "and train it with SharpnessAware.install(net) as usual.");
+        }
         throw new IllegalArgumentException("SAM/MSAM support MultiLayerNetwork and ComputationGraph (SameDiff has its "
                 + "own entry point); got " + (model == null ? "null" : model.getClass().getName()));
     }
@@ -82,6 +89,14 @@ abstract class Net {
     void computeGradientAndScore() {
         model.computeGradientAndScore(null);
     }
+
+    /** @return the accumulator of the network's solver (the solver exists once {@link #blocks()} was called) */
+    org.deeplearning4j.optimize.solvers.accumulation.GradientsAccumulator accumulator() {
+        return model.getOptimizer().getGradientsAccumulator();
+    }
+
+    /** @param accumulator the accumulator the network's solver hands every step to */
+    abstract void setAccumulator(org.deeplearning4j.optimize.solvers.accumulation.GradientsAccumulator accumulator);
 
     private static final class Mln extends Net {
         final MultiLayerNetwork net;
@@ -139,6 +154,11 @@ abstract class Net {
         @Override
         void computeGradientAndScore() {
             net.computeGradientAndScore();
+        }
+
+        @Override
+        void setAccumulator(org.deeplearning4j.optimize.solvers.accumulation.GradientsAccumulator accumulator) {
+            net.setGradientsAccumulator(accumulator);
         }
     }
 
@@ -198,6 +218,11 @@ abstract class Net {
         @Override
         void computeGradientAndScore() {
             net.computeGradientAndScore();
+        }
+
+        @Override
+        void setAccumulator(org.deeplearning4j.optimize.solvers.accumulation.GradientsAccumulator accumulator) {
+            net.setGradientsAccumulator(accumulator);
         }
     }
 }

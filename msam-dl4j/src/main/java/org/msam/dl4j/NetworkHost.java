@@ -180,7 +180,9 @@ final class NetworkHost implements Host {
                 off += r[1] - r[0];
             }
         }
+        List<java.util.Map<String, INDArray>> rnnState = truncatedBpttState();
         runInternalPass();
+        restoreTruncatedBpttState(rnnState);
         grad = net.gradient();
         long off = 0;
         for (long[] r : noOp) {
@@ -188,6 +190,44 @@ final class NetworkHost implements Host {
             off += r[1] - r[0];
         }
         net.setScore(score);
+    }
+
+    /**
+     * @return under truncated BPTT, a copy of the state each recurrent layer carries to the next segment (set by the
+     *     step's pass), which a second pass would overwrite; null otherwise
+     */
+    private List<java.util.Map<String, INDArray>> truncatedBpttState() {
+        if (net.backpropType() != org.deeplearning4j.nn.conf.BackpropType.TruncatedBPTT) {
+            return null;
+        }
+        List<java.util.Map<String, INDArray>> r = new ArrayList<>();
+        for (Layer l : net.layers()) {
+            java.util.Map<String, INDArray> copy = null;
+            if (l instanceof org.deeplearning4j.nn.api.layers.RecurrentLayer) {
+                java.util.Map<String, INDArray> s =
+                        ((org.deeplearning4j.nn.api.layers.RecurrentLayer) l).rnnGetTBPTTState();
+                if (s != null) {
+                    copy = new java.util.HashMap<>();
+                    for (java.util.Map.Entry<String, INDArray> e : s.entrySet()) {
+                        copy.put(e.getKey(), e.getValue() == null ? null : e.getValue().dup());
+                    }
+                }
+            }
+            r.add(copy);
+        }
+        return r;
+    }
+
+    private void restoreTruncatedBpttState(List<java.util.Map<String, INDArray>> saved) {
+        if (saved == null) {
+            return;
+        }
+        Layer[] layers = net.layers();
+        for (int i = 0; i < layers.length; i++) {
+            if (saved.get(i) != null) {
+                ((org.deeplearning4j.nn.api.layers.RecurrentLayer) layers[i]).rnnSetTBPTTState(saved.get(i));
+            }
+        }
     }
 
     /**

@@ -184,18 +184,27 @@ public final class SharpnessAware {
         return l.teacher();
     }
 
-    /** @return true while the model holds perturbed weights θ̃ (MSAM between iterations inside an epoch) */
+    /**
+     * @return true while the model holds perturbed weights θ̃: only inside a training step of MSAM (between the hook
+     *     before its forward pass and its update); false outside a step
+     */
     public static boolean isPerturbed(Model model) {
         SharpnessAwareListener l = listener(model);
         return l != null && l.isPerturbed(Net.of(model));
     }
 
-    /** Moves the model to the true weights θ; training re-applies the perturbation exactly when it resumes. */
+    /**
+     * Moves the model to the true weights θ (a no-op outside a training step, where it holds θ already); the next step
+     * applies the perturbation it needs itself.
+     */
     public static void removePerturbation(Model model) {
         require(model).removePerturbation(Net.of(model));
     }
 
-    /** Moves the model back to the perturbed weights θ̃ (MSAM; no-op for SAM). */
+    /**
+     * Moves the model to the weights the next step's gradient is taken at (MSAM: θ̃; a no-op for the other rules), as
+     * the driver does before every step's forward pass: for code that must read θ̃ outside a step.
+     */
     public static void applyPerturbation(Model model) {
         require(model).applyPerturbation(Net.of(model));
     }
@@ -228,23 +237,23 @@ public final class SharpnessAware {
     }
 
     /**
-     * For trainers that run each mini-batch as its own {@code fit(DataSet)} on a copy of the network and read the
-     * copy's parameters afterwards (dl4j-spark's workers): call it before each {@code fit}, and
-     * {@link #removePerturbation(Model)} after it. It moves the model to the weights the step's gradient is taken at
-     * (MSAM: θ̃ = θ − c·v, so the step costs one pass), and records that the trainer moves the model back to θ after
-     * every call, so the warning about manual {@code fit(DataSet)} loops is not printed.
+     * Kept for trainers written against earlier versions, which called it before each {@code fit(DataSet)} of a copy
+     * (dl4j-spark's workers): it moves the model to the weights the next step's gradient is taken at (MSAM:
+     * θ̃ = θ − c·v), which the driver now does itself at the start of every step. The step then lands on θ as
+     * usual, and {@link #removePerturbation(Model)} after it is a no-op.
      *
      * @param model a model with SAM/MSAM installed
      * @throws IllegalStateException if SAM/MSAM is not installed
      */
     public static void prepareStep(Model model) {
-        SharpnessAwareListener l = require(model);
-        l.trueWeightsAfterEachFit();
-        l.applyPerturbation(Net.of(model));
+        require(model).applyPerturbation(Net.of(model));
     }
 
     /**
-     * A scope in which the model holds θ, for evaluation or saving inside the user's own loop:
+     * A scope in which the model holds θ, for a listener that evaluates or saves inside a training step (its {@code
+     * onForwardPass}, {@code onBackwardPass} or {@code onGradientCalculation}, where MSAM's network holds θ̃).
+     * Outside a step the network already holds θ and the scope does nothing; it is kept for code written against
+     * earlier versions, which needed it between {@code fit(DataSet)} calls.
      * <pre>{@code
      * try (PerturbationScope s = SharpnessAware.unperturbed(net)) {
      *     net.evaluate(test);

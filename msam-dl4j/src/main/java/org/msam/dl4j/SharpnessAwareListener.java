@@ -6,9 +6,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 
-import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.api.Model;
-import org.deeplearning4j.nn.conf.BackpropType;
 import org.deeplearning4j.optimize.api.BaseTrainingListener;
 import org.deeplearning4j.optimize.api.TrainingListener;
 import org.msam.rule.MesaRule;
@@ -16,38 +14,37 @@ import org.msam.rule.SharpnessAwareConfig;
 import org.msam.rule.SharpnessRule;
 import org.msam.rule.Variable;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The driver {@link SharpnessAware#install} puts on a MultiLayerNetwork or ComputationGraph: it runs the network's
- * sharpness-aware rule ({@link org.msam.rule.SamRule}, {@link org.msam.rule.MsamRule}, made by the updater
- * configuration) at DL4J's callbacks, and calls the user's listeners when the network holds the true weights θ.
+ * sharpness-aware rule (made by the updater configuration) at DL4J's callbacks, so that outside a training step the
+ * network always holds the true weights θ.
  *
- * <p>Per iteration, DL4J's forward/backward pass runs at the weights the network holds (between its forward and
- * backward, {@code onForwardPass} lets ESAM record the per-sample losses and MESA put the EMA network's distillation
- * term into the output layers' gradient), then:
+ * <p>Per step (every {@code fit(DataSet)}, {@code fit(INDArray, INDArray)}, {@code fit(iterator)} mini-batch and every
+ * truncated-BPTT segment):
  * <ol>
- *   <li>{@code onGradientCalculation}: a non-finite loss or gradient is refused (nothing changes, the next clean
- *       batch trains); the rule's phase before the step gradient (SAM: the ascent, after which the pass is run
- *       again at θ + e; MSAM after an interruption: the perturbation, and the pass again); each variable's step
- *       gradient is handed to the rule (SAM restores θ); the user's {@code onGradientCalculation} (gradient
- *       clipping, diagnostics) runs;</li>
- *   <li>DL4J's updater takes the base step (MSAM's updater first removes the perturbation of its block);</li>
- *   <li>{@code iterationDone}: the rule's phase after the step (MSAM's new c), the user's listeners at θ, then the
- *       weights the next pass needs (MSAM: θ̃ = θ − c·v; DL4J has no hook before the forward pass).</li>
+ *   <li>before the forward pass ({@link StepHook}, DL4J's accumulator hook): the network moves to the weights the
+ *       step's gradient is taken at (MSAM: θ̃ = θ − c·v; the other rules: θ);</li>
+ *   <li>DL4J's forward/backward pass at those weights (between its forward and backward, {@code onForwardPass} lets
+ *       ESAM record the per-sample losses and MESA put the EMA network's distillation term into the output layers'
+ *       gradient);</li>
+ *   <li>{@code onGradientCalculation}: a non-finite loss or gradient is refused (the network is moved back to θ and
+ *       nothing changes; the next clean batch trains); the rule's phase before the step gradient (SAM: the ascent,
+ *       after which the pass is run again at θ + e); each variable's step gradient is handed to the rule (SAM restores
+ *       θ); the user's {@code onGradientCalculation} (gradient clipping, diagnostics) runs;</li>
+ *   <li>DL4J's updater takes the base step; MSAM's update removes the perturbation, so {@code params -= update}
+ *       lands on θ;</li>
+ *   <li>{@code iterationDone}: the rule's phase after the step (MSAM's new c), then the user's listeners, at θ, as
+ *       every listener DL4J calls afterwards (listeners added with {@code net.addListeners}, checkpoints, early
+ *       stopping) and DL4J's layer constraints, which act on θ.</li>
  * </ol>
- * {@code onEpochEnd} moves the network to θ before the user's listeners run, so after {@code fit(iterator)} returns
- * it holds θ; {@code onEpochStart} moves it back. The internal passes are not shown to the user's listeners, and
- * leave BatchNorm's running statistics and the reported score as the first pass left them.
+ * The internal passes are not shown to the user's listeners, and leave BatchNorm's running statistics and the reported
+ * score as the step's own pass left them. A step that ends in an exception thrown by the driver, a rule or a user's
+ * listener leaves the network at θ.
  *
- * <p>{@code fit(DataSet)} and {@code fit(MultiDataSet)} fire no epoch callbacks: between such calls an MSAM network
- * holds θ̃ (training stays exact and costs nothing extra); evaluate inside {@link SharpnessAware#unperturbed} or call
- * {@link SharpnessAware#finish}. A one-time warning says so.
- *
- * <p>Not supported (refused by {@code install}): truncated BPTT (one optimizer step per segment), layer constraints
- * with a rule that keeps a perturbation between steps (DL4J applies them after {@code iterationDone}, to θ̃), and a
- * mix of sharpness-aware and other updaters on trainable parameters.
+ * <p>A solver that DL4J rebuilds without the hook ({@code net.clear()}) gets it back at the next step's first
+ * callback; that one step takes its pass at θ and runs it again at θ̃ (exact, one extra pass). Without this driver
+ * the library's sharpness-aware updaters refuse to step.
  *
  * <p>The listener is {@link Serializable}, for trainers that send listeners to other machines (dl4j-spark): its
  * bindings to a network are transient and rebuilt on the copy it is next called on; the user's listeners travel with
@@ -55,17 +52,12 @@ import org.slf4j.LoggerFactory;
  */
 public final class SharpnessAwareListener extends BaseTrainingListener implements Serializable {
     private static final long serialVersionUID = 2L;
-    private static final Logger LOG = LoggerFactory.getLogger(SharpnessAwareListener.class);
 
     private List<TrainingListener> userListeners = Collections.emptyList();
     private transient NetworkHost host;
     private transient SharpnessRule rule;
     private transient MesaTeacher teacher;
     private int prepared = Integer.MIN_VALUE;
-    private boolean inEpoch;
-    private boolean warnedManualLoop;
-    /** Whether the trainer moves the network to θ after every fit(DataSet) ({@link SharpnessAware#prepareStep}). */
-    private boolean trueWeightsAfterEachFit;
     private transient INDArray[] labels;
     /** Whether a user listener reads the mini-batch's labels after the pass ({@link MsamDiagnostics}). */
     private boolean keepLabels;
@@ -107,25 +99,18 @@ public final class SharpnessAwareListener extends BaseTrainingListener implement
                     + "with SharpnessAware.parallelWrapper(net) instead of new ParallelWrapper.Builder(net).");
         }
         if (host != null && !host.isStale(net)) {
+            hook(net);
             return;
         }
         NetworkHost h = NetworkHost.of(net);
         SharpnessRule r = ruleFor(h);
-        if (net.backpropType() == BackpropType.TruncatedBPTT) {
-            throw new IllegalStateException(r.name() + " does not support truncated BPTT: DL4J runs one optimizer step "
-                    + "per segment. Use BackpropType.Standard, or the base optimizer alone.");
-        }
-        if (r.holdsPerturbation()) {
-            for (Layer l : net.layers()) {
-                org.deeplearning4j.nn.conf.layers.Layer conf = l.conf() == null ? null : l.conf().getLayer();
-                if (conf instanceof org.deeplearning4j.nn.conf.layers.BaseLayer
-                        && ((org.deeplearning4j.nn.conf.layers.BaseLayer) conf).getConstraints() != null
-                        && !((org.deeplearning4j.nn.conf.layers.BaseLayer) conf).getConstraints().isEmpty()) {
-                    throw new IllegalStateException(r.name() + " does not support layer constraints (layer \""
-                            + conf.getLayerName() + "\"): DL4J applies them after iterationDone, to the perturbed "
-                            + "weights. Remove the constraints or use Sam.");
-                }
-            }
+        if (net.backpropType() == org.deeplearning4j.nn.conf.BackpropType.TruncatedBPTT
+                && (r.needsSampleLosses() || r.addsToLogitGradient())) {
+            throw new IllegalStateException(r.name() + (r.needsSampleLosses()
+                    ? " with sample selection (sampleFraction < 1) runs a pass on part of the mini-batch, which "
+                    + "truncated BPTT's carried recurrent state cannot take: use sampleFraction(1), or "
+                    : " runs its EMA network on each mini-batch, which has no recurrent state of its own under "
+                    + "truncated BPTT: ") + "train with BackpropType.Standard.");
         }
         MesaTeacher t = r instanceof MesaRule ? new MesaTeacher(h, (MesaRule) r) : null;
         h.bindUpdaters(iteration -> iteration == prepared);
@@ -138,6 +123,46 @@ public final class SharpnessAwareListener extends BaseTrainingListener implement
         host = h;
         rule = r;
         teacher = t;
+        hook(net);
+    }
+
+    /** Puts the {@link StepHook} on the network's solver, around any accumulator already there. */
+    private void hook(Net net) {
+        org.deeplearning4j.optimize.solvers.accumulation.GradientsAccumulator current = net.accumulator();
+        if (current instanceof StepHook && ((StepHook) current).belongsTo(this, net.model)) {
+            return;
+        }
+        share(net, current instanceof StepHook ? ((StepHook) current).inner() : current);
+    }
+
+    /**
+     * Sets DL4J's gradient sharing on the network (ParallelWrapper's SHARED_GRADIENTS mode), inside the step hook.
+     *
+     * @param net         the network this driver is bound to
+     * @param accumulator the accumulator that shares the network's updates, or null to detach it
+     */
+    void share(Net net, org.deeplearning4j.optimize.solvers.accumulation.GradientsAccumulator accumulator) {
+        net.setAccumulator(new StepHook(this, net.model, accumulator));
+    }
+
+    /**
+     * Before a step's forward pass: moves the network to the weights the step's gradient is taken at. A driver that
+     * is no longer among the network's listeners ({@code setListeners} after {@code install}) moves nothing, and the
+     * updater then refuses the step.
+     */
+    void beforeForward(Model model) {
+        if (!Net.of(model).listeners().contains(this)) {
+            return;
+        }
+        prepared(model);
+        rule.toHeld();
+    }
+
+    /** After DL4J subtracted the step's update: the network holds θ (a no-op unless a step was cut short). */
+    void afterStepApplied(Model model) {
+        if (rule != null) {
+            rule.toTrue();
+        }
     }
 
     /**
@@ -199,11 +224,6 @@ public final class SharpnessAwareListener extends BaseTrainingListener implement
         rule.afterStep(host, iteration, epoch);
     }
 
-    /** Records that the trainer moves the network to θ after every fit(DataSet): no manual-loop warning. */
-    void trueWeightsAfterEachFit() {
-        trueWeightsAfterEachFit = true;
-    }
-
     /** Runs {@code pass} as an internal pass: the user's listeners do not see it. */
     void internally(Runnable pass) {
         host.internalPass = true;
@@ -224,15 +244,12 @@ public final class SharpnessAwareListener extends BaseTrainingListener implement
         for (TrainingListener l : userListeners) {
             l.onEpochStart(model);
         }
-        inEpoch = true;
-        rule.toHeld();
     }
 
     @Override
     public void onEpochEnd(Model model) {
         prepared(model);
         rule.toTrue();
-        inEpoch = false;
         for (TrainingListener l : userListeners) {
             l.onEpochEnd(model);
         }
@@ -244,6 +261,19 @@ public final class SharpnessAwareListener extends BaseTrainingListener implement
             return;
         }
         Net net = prepared(model);
+        try {
+            beforeStep(net);
+            for (TrainingListener l : userListeners) {
+                l.onGradientCalculation(model);
+            }
+        } catch (RuntimeException | Error e) {
+            rule.toTrue();
+            throw e;
+        }
+    }
+
+    /** The rule's phases up to the base step: the step gradient, checked finite, at the weights the rule needs. */
+    private void beforeStep(Net net) {
         if (teacher != null) {
             teacher.restore();
         }
@@ -252,28 +282,20 @@ public final class SharpnessAwareListener extends BaseTrainingListener implement
         int epoch = net.epoch();
         requireFinite(net, iteration, epoch);
         if (rule.beforeStepGradient(host, iteration, epoch)) {
-            try {
-                int[] samples = rule.stepSamples();
-                if (samples == null && rule.stepPassReplacesFirst()) {
-                    host.redoGradient();
-                } else if (samples == null) {
-                    host.recomputeGradient();
-                } else {
-                    host.recomputeGradient(samples);
-                }
-                requireFinite(net, iteration, epoch);
-            } catch (RuntimeException e) {
-                rule.toTrue();
-                throw e;
+            int[] samples = rule.stepSamples();
+            if (samples == null && rule.stepPassReplacesFirst()) {
+                host.redoGradient();
+            } else if (samples == null) {
+                host.recomputeGradient();
+            } else {
+                host.recomputeGradient(samples);
             }
+            requireFinite(net, iteration, epoch);
         }
         for (int i = 0; i < host.variables().size(); i++) {
             rule.stepGradientReady(host, i);
         }
         prepared = iteration;
-        for (TrainingListener l : userListeners) {
-            l.onGradientCalculation(model);
-        }
     }
 
     @Override
@@ -286,13 +308,6 @@ public final class SharpnessAwareListener extends BaseTrainingListener implement
         for (TrainingListener l : userListeners) {
             l.iterationDone(model, iteration, epoch);
         }
-        if (rule.holdsPerturbation() && !inEpoch && !warnedManualLoop && !trueWeightsAfterEachFit) {
-            warnedManualLoop = true;
-            LOG.warn("{}: fit(DataSet)/fit(MultiDataSet) fire no epoch callbacks, so between calls the network holds"
-                    + " the perturbed weights. Evaluate inside SharpnessAware.unperturbed(net) and call "
-                    + "SharpnessAware.finish(net, data) at the end; fit(iterator) does this for you.", rule.name());
-        }
-        rule.toHeld();
     }
 
     /** @return the EMA side of MESA, or null for the other rules */
@@ -320,20 +335,24 @@ public final class SharpnessAwareListener extends BaseTrainingListener implement
     @Override
     public void onForwardPass(Model model, List<INDArray> activations) {
         if (!internal()) {
-            beforeBackward(model);
-            for (TrainingListener l : userListeners) {
-                l.onForwardPass(model, activations);
-            }
+            inStep(() -> {
+                beforeBackward(model);
+                for (TrainingListener l : userListeners) {
+                    l.onForwardPass(model, activations);
+                }
+            });
         }
     }
 
     @Override
     public void onForwardPass(Model model, Map<String, INDArray> activations) {
         if (!internal()) {
-            beforeBackward(model);
-            for (TrainingListener l : userListeners) {
-                l.onForwardPass(model, activations);
-            }
+            inStep(() -> {
+                beforeBackward(model);
+                for (TrainingListener l : userListeners) {
+                    l.onForwardPass(model, activations);
+                }
+            });
         }
     }
 
@@ -352,9 +371,23 @@ public final class SharpnessAwareListener extends BaseTrainingListener implement
             if (host != null && rule.needsSampleLosses()) {
                 host.batchLabels = NetworkHost.currentLabels(Net.of(model));
             }
-            for (TrainingListener l : userListeners) {
-                l.onBackwardPass(model);
+            inStep(() -> {
+                for (TrainingListener l : userListeners) {
+                    l.onBackwardPass(model);
+                }
+            });
+        }
+    }
+
+    /** Runs part of a step; if it throws, the network is moved back to θ first. */
+    private void inStep(Runnable part) {
+        try {
+            part.run();
+        } catch (RuntimeException | Error e) {
+            if (rule != null) {
+                rule.toTrue();
             }
+            throw e;
         }
     }
 

@@ -67,6 +67,10 @@ import org.slf4j.LoggerFactory;
  *       until {@link #close()} (DL4J starts and ends its threads at every {@code fit});</li>
  *   <li>each worker's thread seeds ND4J's random generator (dropout) from the calling thread's at every {@code fit},
  *       so that seeding the caller makes runs with dropout reproducible too;</li>
+ *   <li>a round of AVERAGING is all or nothing: before DL4J's updater runs on any worker, every worker of the round
+ *       has checked its step gradient and loss ({@link RoundGate}); a non-finite one on any worker (or a failed step)
+ *       stops the fit with no worker's step applied, so the network keeps θ and the optimizer state from before the
+ *       round (DL4J's wrapper checks nothing, and averages the other workers' steps in);</li>
  *   <li>the average is weighted by examples (DL4J: equal weights), so a short last mini-batch counts for what it
  *       holds; {@code averagingFrequency(0)} is refused (DL4J divides by it).</li>
  * </ul>
@@ -78,6 +82,7 @@ public final class SharpnessAwareParallelWrapper extends ParallelWrapper {
     private static final Logger LOG = LoggerFactory.getLogger(SharpnessAwareParallelWrapper.class);
     private final TrainingMode mode;
     private final List<Worker> team = new ArrayList<>();
+    private final RoundGate gate = new RoundGate();
     private long rounds;
     private long lastAveraged;
     private ExecutorService[] threads;
@@ -182,11 +187,9 @@ public final class SharpnessAwareParallelWrapper extends ParallelWrapper {
             for (Worker w : team) {
                 w.beginEpoch();
             }
-            lead.toTrue();
             for (TrainingListener l : users) {
                 l.onEpochStart(lead.model);
             }
-            lead.toHeld();
             List<T> block = new ArrayList<>(workers);
             while (batches.hasNext() && !stopFit.get()) {
                 block.clear();
@@ -198,19 +201,9 @@ public final class SharpnessAwareParallelWrapper extends ParallelWrapper {
                 if (averaged) {
                     average();
                 }
-                if (!users.isEmpty()) {
-                    lead.toTrue();
-                    int iteration = lead.net.iteration() - 1;
-                    for (TrainingListener l : users) {
-                        l.iterationDone(lead.model, iteration, lead.net.epoch());
-                    }
-                }
-                if (averaged) {
-                    for (Worker w : team) {
-                        w.toHeld();
-                    }
-                } else if (!users.isEmpty()) {
-                    lead.toHeld();
+                int iteration = lead.net.iteration() - 1;
+                for (TrainingListener l : users) {
+                    l.iterationDone(lead.model, iteration, lead.net.epoch());
                 }
             }
             if (mode == TrainingMode.AVERAGING && rounds > lastAveraged) {
@@ -235,7 +228,7 @@ public final class SharpnessAwareParallelWrapper extends ParallelWrapper {
     /** Builds the replicas on the first call, from worker 0's θ and optimizer state, in the calling thread. */
     private Worker assemble() {
         if (team.isEmpty()) {
-            Worker lead = new Worker(model, true);
+            Worker lead = new Worker(model, true, gate);
             team.add(lead);
             lead.toTrue();
             for (int k = 1; k < workers; k++) {
@@ -296,14 +289,32 @@ public final class SharpnessAwareParallelWrapper extends ParallelWrapper {
             ((Registerable) gradientsAccumulator).registerConsumers(block.size());
         }
         List<Runnable> steps = new ArrayList<>();
+        long[] examples = new long[block.size()];
         for (int k = 0; k < block.size(); k++) {
             Worker w = team.get(k);
             T batch = block.get(k);
             w.setIteration(iteration);
-            w.examples += size.of(batch);
-            steps.add(() -> fit.accept(w.model, batch));
+            examples[k] = size.of(batch);
+            steps.add(() -> {
+                try {
+                    fit.accept(w.model, batch);
+                } catch (RuntimeException | Error e) {
+                    gate.abort();
+                    throw e;
+                }
+            });
         }
-        runAll(steps);
+        if (mode == TrainingMode.AVERAGING) {
+            gate.open(block.size());
+        }
+        try {
+            runAll(steps);
+        } finally {
+            gate.close();
+        }
+        for (int k = 0; k < block.size(); k++) {
+            team.get(k).examples += examples[k];
+        }
         rounds++;
         double score = 0;
         for (int k = 0; k < block.size(); k++) {
@@ -390,8 +401,10 @@ public final class SharpnessAwareParallelWrapper extends ParallelWrapper {
             try {
                 f.get();
             } catch (ExecutionException e) {
-                if (failure == null) {
-                    Throwable c = e.getCause();
+                Throwable c = e.getCause();
+                // a worker that only waited for another's failed step reports that one's exception
+                if (failure == null || failure instanceof RoundGate.RoundAborted
+                        && !(c instanceof RoundGate.RoundAborted)) {
                     failure = c instanceof RuntimeException ? (RuntimeException) c : new IllegalStateException(c);
                 }
             } catch (InterruptedException e) {

@@ -24,6 +24,8 @@ final class Worker {
     final Model model;
     final Net net;
     private final boolean lead;
+    /** The wrapper's gate that makes each AVERAGING round all or nothing, the last in-step listener. */
+    private final RoundGate gate;
     private SharpnessAwareListener driver;
     /** Examples trained since the last averaging. */
     long examples;
@@ -31,10 +33,11 @@ final class Worker {
     private List<TrainingListener> ownListeners;
     private List<TrainingListener> driverListeners;
 
-    Worker(Model model, boolean lead) {
+    Worker(Model model, boolean lead, RoundGate gate) {
         this.model = model;
         this.net = Net.ofInitialised(model, "SharpnessAware.parallelWrapper(net)");
         this.lead = lead;
+        this.gate = gate;
         this.driver = SharpnessAware.listener(model);
         if (driver != null) {
             driver.bind(net);
@@ -47,7 +50,7 @@ final class Worker {
      */
     private static boolean inStep(TrainingListener l) {
         return l instanceof GlobalGradientClipping || l instanceof DecoupledWeightDecay || l instanceof MsamDiagnostics
-                || l instanceof SharpnessAwareListener;
+                || l instanceof SharpnessAwareListener || l instanceof RoundGate;
     }
 
     /**
@@ -62,11 +65,16 @@ final class Worker {
         toTrue();
         ownListeners = new ArrayList<>(net.listeners());
         List<TrainingListener> between = new ArrayList<>();
-        net.setListeners(split(ownListeners, between));
+        List<TrainingListener> own = split(ownListeners, between);
         if (driver != null) {
             driverListeners = driver.getUserListeners();
-            driver.setUserListeners(split(driverListeners, between));
+            List<TrainingListener> users = split(driverListeners, between);
+            users.add(gate);
+            driver.setUserListeners(users);
+        } else {
+            own.add(gate);
         }
+        net.setListeners(own);
         if (extra != null) {
             for (TrainingListener l : extra) {
                 if (!between.contains(l)) {
@@ -174,6 +182,7 @@ final class Worker {
             }
             decay |= l instanceof DecoupledWeightDecay;
         }
+        copies.add(gate);
         if (driver != null) {
             SharpnessAware.installOn(copy, copies.toArray(new TrainingListener[0]));
         } else {
@@ -184,7 +193,7 @@ final class Worker {
             all.addAll(copies);
             c.setListeners(all);
         }
-        Worker w = new Worker(copy, false);
+        Worker w = new Worker(copy, false, gate);
         w.follow(this);
         return w;
     }
@@ -229,21 +238,23 @@ final class Worker {
         if (accumulator != null) {
             accumulator.touch();
         }
-        if (model instanceof MultiLayerNetwork) {
+        if (driver != null) {
+            driver.share(net, accumulator);
+        } else if (model instanceof MultiLayerNetwork) {
             ((MultiLayerNetwork) model).setGradientsAccumulator(accumulator);
         } else {
             ((ComputationGraph) model).setGradientsAccumulator(accumulator);
         }
     }
 
-    /** Start of a fit: the driver enters its epoch (the network holds what the next step's gradient needs). */
+    /** Start of a fit: the driver's epoch callback (the network holds θ). */
     void beginEpoch() {
         if (driver != null) {
             driver.onEpochStart(model);
         }
     }
 
-    /** End of a fit: the driver leaves its epoch (the network holds θ). */
+    /** End of a fit: the driver's epoch callback (the network holds θ). */
     void endEpoch() {
         if (driver != null) {
             driver.onEpochEnd(model);
@@ -263,13 +274,6 @@ final class Worker {
     void toTrue() {
         if (driver != null) {
             driver.removePerturbation(net);
-        }
-    }
-
-    /** Moves the network to the weights its next step's gradient is taken at. */
-    void toHeld() {
-        if (driver != null) {
-            driver.applyPerturbation(net);
         }
     }
 

@@ -76,6 +76,7 @@ class AfterAveragingTest {
         List<DataSet> data = Nets.batches(2, 4, 5, DataType.DOUBLE);
         net.fit(data.get(0));
         net.fit(data.get(1));
+        SharpnessAware.applyPerturbation(net);
         assertTrue(SharpnessAware.isPerturbed(net));
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> SharpnessAware.afterAveraging(net));
         assertTrue(e.getMessage().contains("average the true weights"), e.getMessage());

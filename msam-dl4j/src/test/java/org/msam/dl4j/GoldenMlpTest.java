@@ -84,10 +84,15 @@ class GoldenMlpTest {
             double e = Data.maxRelErr(thetas.get(t), Golden.array(s.get("theta")));
             assertTrue(e <= 1e-12, name + " θ at step " + t + ": error " + e);
         }
+        JsonNode last = g.get("steps").get(steps - 1);
+        double held = Data.maxRelErr(net.params().toDoubleVector(), Golden.array(last.get("theta")));
+        assertTrue(held <= 1e-12, "θ held after the fit(DataSet) loop: error " + held);
         if (msam) {
-            JsonNode last = g.get("steps").get(steps - 1);
+            SharpnessAware.applyPerturbation(net);
             double e = Data.maxRelErr(net.params().toDoubleVector(), Golden.array(last.get("theta_tilde")));
-            assertTrue(e <= 1e-12, "θ̃ held after the fit(DataSet) loop: error " + e);
+            assertTrue(e <= 1e-12, "θ̃ where the next step's gradient is taken: error " + e);
+            SharpnessAware.removePerturbation(net);
+            assertTrue(Data.maxRelErr(net.params().toDoubleVector(), Golden.array(last.get("theta"))) <= 1e-12);
         }
     }
 }

@@ -78,13 +78,13 @@ class NormalizationOnlyTest {
         assertTrue(err < 1e-9, "trainable θ: error " + err);
         assertEquals(ref.c(), Probe.msam(net).scale(), 1e-9 * ref.c(), "c");
 
-        // Between fit(DataSet) calls the network holds θ̃: it differs from θ exactly at γ and β.
+        // Between steps the network holds θ; the weights the next step's gradient is taken at, θ̃, differ from θ
+        // exactly at γ and β.
         net.fit(batches.get(0));
+        double[] theta = FeaturesTest.pick(net.params().toDoubleVector(), idx);
+        SharpnessAware.applyPerturbation(net);
         double[] held = FeaturesTest.pick(net.params().toDoubleVector(), idx);
-        double[] theta;
-        try (PerturbationScope s = SharpnessAware.unperturbed(net)) {
-            theta = FeaturesTest.pick(net.params().toDoubleVector(), idx);
-        }
+        SharpnessAware.removePerturbation(net);
         for (int i = 0; i < idx.length; i++) {
             if (mask[i]) {
                 assertNotEquals(theta[i], held[i], "γ/β parameter " + i + " is perturbed");

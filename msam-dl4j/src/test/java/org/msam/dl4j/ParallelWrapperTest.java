@@ -492,4 +492,50 @@ class ParallelWrapperTest {
                 () -> SharpnessAware.parallelWrapper(fresh));
         assertTrue(s.getMessage().contains("net.init()"), s.getMessage());
     }
+
+    /**
+     * A non-finite mini-batch on any worker of a round (here worker 1, which no user listener watches) is refused
+     * before any worker steps: the round is all or nothing, and the network keeps θ and the optimizer state of the
+     * round before (to rounding, for MSAM's θ̃ round trip); training then goes on.
+     */
+    @org.junit.jupiter.api.Test
+    void aNonFiniteBatchOnAnyWorkerLeavesTheRoundUnapplied() throws Exception {
+        for (IUpdater u : List.of(SGD, MSAM)) {
+            MultiLayerNetwork net = installed(u);
+            ParallelWrapper pw = wrapper(net, 1, true);
+            List<DataSet> good = batches();
+            pw.fit(Nets.iterator(good.subList(0, 4)));
+            double[] before = theta(net);
+            double[] state = net.getUpdater(true).getStateViewArray().dup().toDoubleVector();
+            int iteration = net.getIterationCount();
+            for (int bad : new int[] {1, 0}) {
+                List<DataSet> round = new ArrayList<>();
+                for (int k = 0; k < 2; k++) {
+                    DataSet ds = good.get(4 + k).copy();
+                    if (k == bad) {
+                        ds.getFeatures().putScalar(0, 0, Double.NaN);
+                    }
+                    round.add(ds);
+                }
+                ArithmeticException e = assertThrows(ArithmeticException.class,
+                        () -> pw.fit(new org.deeplearning4j.datasets.iterator.utilty.ListDataSetIterator<>(round, 4)),
+                        u + ", worker " + bad);
+                assertTrue(e.getMessage().contains("non-finite"), e.getMessage());
+                double[] now = theta(net);
+                for (int i = 0; i < now.length; i++) {
+                    assertEquals(before[i], now[i], 1e-15 * Math.max(1, Math.abs(before[i])),
+                            u + ", worker " + bad + ": θ " + i);
+                }
+                assertArrayEquals(state, net.getUpdater(true).getStateViewArray().toDoubleVector(), 0.0,
+                        u + ", worker " + bad + ": optimizer state");
+                assertEquals(iteration, net.getIterationCount());
+                assertFalse(SharpnessAware.isPerturbed(net));
+            }
+            pw.fit(Nets.iterator(good.subList(4, 8)));
+            for (double x : theta(net)) {
+                assertTrue(Double.isFinite(x));
+            }
+            pw.close();
+        }
+    }
 }

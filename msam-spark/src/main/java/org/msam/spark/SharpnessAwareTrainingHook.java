@@ -2,7 +2,6 @@ package org.msam.spark;
 
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.spark.api.TrainingHook;
-import org.msam.dl4j.SharpnessAware;
 import org.nd4j.linalg.dataset.api.DataSet;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
 
@@ -19,19 +18,16 @@ import org.nd4j.linalg.dataset.api.MultiDataSet;
  *   <li>at the first mini-batch, installs the drivers the updaters need on the copy ({@code SharpnessAware.install}
  *       for Sam/Msam/LookSam, which then calls the master's listeners when the copy holds θ;
  *       {@code DecoupledWeightDecay.install} for a plain AdamW with weight decay);</li>
- *   <li>before each mini-batch ({@code preUpdate}), moves the copy to the weights the step's gradient is taken at:
- *       MSAM's θ̃ = θ − c·v from the state it received (the driver re-derived c from the averaged momentum), so the
- *       step costs one pass ({@link SharpnessAware#prepareStep});</li>
- *   <li>after each mini-batch ({@code postUpdate}), moves it back to θ ({@link SharpnessAware#removePerturbation}),
- *       so what the worker returns to the driver is θ and never θ̃. The cost is two axpy over θ per step.</li>
  * </ol>
- * For networks without a sharpness-aware updater only the first item applies.
+ * The installed driver moves the copy to the weights each step's gradient is taken at (MSAM's θ̃ = θ − c·v, from the
+ * state it received, whose c the driver re-derived from the averaged momentum) just before the step's forward pass,
+ * and the step lands on θ, so what the worker returns to the driver is θ and never θ̃.
  *
  * <p>It also starts each copy at the driver's iteration and epoch counts, which schedules of η and ρ read: dl4j-spark
  * 1.0.0-M2 rebuilds a ComputationGraph worker at iteration 0 in every round.
  *
- * <p>Hooks that run after this one (the training master calls them in order) see the weights the step is taken at
- * in {@code preUpdate} and θ in {@code postUpdate}.
+ * <p>Hooks that run after this one (the training master calls them in order) see θ in {@code preUpdate} and
+ * {@code postUpdate}.
  */
 public final class SharpnessAwareTrainingHook implements TrainingHook {
     private static final long serialVersionUID = 1L;
@@ -41,7 +37,6 @@ public final class SharpnessAwareTrainingHook implements TrainingHook {
     private int epoch = -1;
     /** The copy the drivers were installed on, and whether it trains with SAM/MSAM; per executor task. */
     private transient Model installedOn;
-    private transient boolean sharpnessAware;
 
     /** Records the driver's counters, which the round's copies start from. */
     void round(int iteration, int epoch) {
@@ -54,17 +49,8 @@ public final class SharpnessAwareTrainingHook implements TrainingHook {
             if (iteration >= 0) {
                 Drivers.setCounts(model, iteration, epoch);
             }
-            sharpnessAware = Drivers.install(model);
+            Drivers.install(model);
             installedOn = model;
-        }
-        if (sharpnessAware) {
-            SharpnessAware.prepareStep(model);
-        }
-    }
-
-    private void after(Model model) {
-        if (sharpnessAware && installedOn == model) {
-            SharpnessAware.removePerturbation(model);
         }
     }
 
@@ -75,7 +61,6 @@ public final class SharpnessAwareTrainingHook implements TrainingHook {
 
     @Override
     public void postUpdate(DataSet minibatch, Model model) {
-        after(model);
     }
 
     @Override
@@ -85,6 +70,5 @@ public final class SharpnessAwareTrainingHook implements TrainingHook {
 
     @Override
     public void postUpdate(MultiDataSet minibatch, Model model) {
-        after(model);
     }
 }

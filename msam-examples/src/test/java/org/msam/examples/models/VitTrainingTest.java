@@ -91,8 +91,9 @@ class VitTrainingTest {
     }
 
     /**
-     * MSAM leaves the network at θ̃ = θ − ρ·m/‖m‖ between iterations: the perturbation covers the SameDiff layers'
-     * parameters (they are views of the flat parameter vector), and their forward pass reads them.
+     * MSAM takes each step's gradient at θ̃ = θ − ρ·m/‖m‖ (the network holds θ between steps): the perturbation
+     * covers the SameDiff layers' parameters (they are views of the flat parameter vector), and their forward pass
+     * reads them.
      */
     @Test
     void msamPerturbsTheSameDiffLayersParameters() {
@@ -101,24 +102,23 @@ class VitTrainingTest {
         DataSet data = batch(2);
         net.fit(data);
         net.fit(data);
+        assertFalse(SharpnessAware.isPerturbed(net), "θ between steps");
+        Map<String, INDArray> atTheta = snapshot(net);
+        INDArray patchesTrue = net.feedForward(data.getFeatures(), false).get("patch_embed").dup();
+        SharpnessAware.applyPerturbation(net); // θ̃, where the next step's gradient is taken
         assertTrue(SharpnessAware.isPerturbed(net));
-        Map<String, INDArray> perturbed = snapshot(net);
-        INDArray patchesPerturbed = net.feedForward(data.getFeatures(), false).get("patch_embed").dup();
-        try (PerturbationScope s = SharpnessAware.unperturbed(net)) {
-            assertFalse(SharpnessAware.isPerturbed(net), "in " + s);
-            for (Layer layer : net.getLayers()) {
-                if (layer.conf().getLayer() instanceof VitLayer) {
-                    for (String key : layer.paramTable().keySet()) {
-                        String name = layer.conf().getLayer().getLayerName() + "_" + key;
-                        assertNotEquals(perturbed.get(name), layer.getParam(key), name + " equal at θ and θ̃");
-                    }
+        for (Layer layer : net.getLayers()) {
+            if (layer.conf().getLayer() instanceof VitLayer) {
+                for (String key : layer.paramTable().keySet()) {
+                    String name = layer.conf().getLayer().getLayerName() + "_" + key;
+                    assertNotEquals(atTheta.get(name), layer.getParam(key), name + " equal at θ and θ̃");
                 }
             }
-            INDArray patchesTrue = net.feedForward(data.getFeatures(), false).get("patch_embed");
-            assertNotEquals(patchesPerturbed, patchesTrue, "the SameDiff forward pass reads the perturbed views");
         }
-        assertTrue(SharpnessAware.isPerturbed(net));
-        assertEquals(perturbed, snapshot(net), "closing the scope restores θ̃ exactly");
+        INDArray patchesPerturbed = net.feedForward(data.getFeatures(), false).get("patch_embed");
+        assertNotEquals(patchesPerturbed, patchesTrue, "the SameDiff forward pass reads the perturbed views");
+        SharpnessAware.removePerturbation(net);
+        assertFalse(SharpnessAware.isPerturbed(net));
     }
 
     /**
