@@ -36,6 +36,7 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.msam.dl4j.SharpnessAware;
 import org.msam.spark.Fixtures.Copy;
 import org.msam.spark.examples.Cifar10Files;
@@ -126,12 +127,14 @@ class ClusterIT {
     @Order(1)
     void theExampleTrainsWithSparkSubmit() throws Exception {
         Path data = Files.createDirectories(dir.resolve("cifar-10-batches-bin"));
-        cifarFile(data.resolve("data_batch_1.bin"), 64, 1);
-        cifarFile(data.resolve("test_batch.bin"), 64, 2);
+        for (int f = 1; f <= 5; f++) {
+            cifarFile(data.resolve("data_batch_" + f + ".bin"), 20, f);
+        }
+        cifarFile(data.resolve("test_batch.bin"), 70, 6);
         Path model = dir.resolve("spark-train.zip");
         List<String> args = submitArgs("org.msam.spark.examples.SparkTrain", null);
-        args.addAll(Arrays.asList("--data", data.toString(), "--train-files", "data_batch_1.bin", "--batch", "8",
-                "--epochs", "2", "--output", model.toString()));
+        args.addAll(Arrays.asList("--data", data.toString(), "--limit", "64", "--batch", "8", "--epochs", "2",
+                "--output", model.toString()));
         System.out.println("spark-submit " + String.join(" ", args));
         LoopbackCluster.Submitted s = cluster.submit("spark-train", args, JOB);
         assertEquals(Integer.valueOf(0), s.exit, describe(s));
@@ -144,6 +147,30 @@ class ClusterIT {
         assertFalse(SharpnessAware.isPerturbed(net), "the written network holds θ");
         System.out.println(s.output.lines().filter(l -> l.startsWith("cnn") || l.startsWith("epoch")
                 || l.startsWith("test") || l.startsWith("per round")).collect(Collectors.joining("\n")));
+    }
+
+    /**
+     * Without the opens on the executors, Spark 3.1's executors die at start on Java 17 ("module java.base does not
+     * opens java.nio"), the workers launch new ones without end, and the driver waits for resources forever
+     * (observed: 82 executors launched and failed in the 5 minutes until the time bound stopped the job). The
+     * example refuses to start instead, naming the missing opens and the option to add.
+     */
+    @Test
+    @Order(2)
+    void withoutTheExecutorsOpensTheExampleStopsAndNamesThem() throws Exception {
+        List<String> args = submitArgs("org.msam.spark.examples.SparkTrain", null);
+        int at = args.indexOf("spark.executor.extraJavaOptions=" + System.getProperty("msam.spark.opens").trim());
+        args.remove(at);
+        args.remove(at - 1);
+        Path data = Files.createDirectories(dir.resolve("cifar-10-no-opens"));
+        cifarFile(data.resolve("data_batch_1.bin"), 16, 5);
+        cifarFile(data.resolve("test_batch.bin"), 16, 6);
+        args.addAll(Arrays.asList("--data", data.toString(), "--train-files", "data_batch_1.bin"));
+        LoopbackCluster.Submitted s = cluster.submit("no-opens", args, JOB);
+        assertEquals(Integer.valueOf(1), s.exit, describe(s));
+        assertTrue(s.output.contains("Spark 3.1's executors on Java 17 die at start without --add-opens for "
+                + "[java.lang, java.lang.invoke") && s.output.contains("--conf \"spark.executor.extraJavaOptions="
+                + "--add-opens=java.base/java.lang=ALL-UNNAMED"), s.output);
     }
 
     private static String testJars() {
@@ -162,7 +189,7 @@ class ClusterIT {
     }
 
     @Test
-    @Order(2)
+    @Order(3)
     void theClusterEqualsLocalModeAndThePerWorkerReference() throws Exception {
         File clusterDir = dir.resolve("cluster").toFile();
         List<String> args = submitArgs("org.msam.spark.ClusterJob", testJars());
@@ -211,7 +238,7 @@ class ClusterIT {
      * partitions on the one executor, one after the other.
      */
     @Test
-    @Order(3)
+    @Order(4)
     void aWorkerKilledDuringARoundIsRetriedOnTheOtherWorker() throws Exception {
         File clusterDir = dir.resolve("killed").toFile();
         File records = new File(new File(clusterDir, ClusterJob.LONG), "records");
@@ -267,6 +294,36 @@ class ClusterIT {
             sums.add(d.getFeatures().sumNumber().doubleValue());
         }
         assertEquals(2, sums.stream().distinct().count(), "two of the three copies trained the same mini-batch");
+    }
+
+    /**
+     * Not in the default run ({@code -Dmsam.spark.measure=true}): what a round of WRN-16-1 costs on the cluster
+     * (SparkTrain's bytes per round, 256 random CIFAR-10 records, mini-batches of 32, one epoch), the executors' start
+     * (fetching the application jar, loading ND4J's natives; from their logs). The README's "Spark" section reports
+     * a run.
+     */
+    @Test
+    @Order(5)
+    @EnabledIfSystemProperty(named = "msam.spark.measure", matches = "true")
+    void measureWrn16x1() throws Exception {
+        Path data = Files.createDirectories(dir.resolve("cifar-10-measure"));
+        cifarFile(data.resolve("data_batch_1.bin"), 256, 3);
+        cifarFile(data.resolve("test_batch.bin"), 64, 4);
+        List<String> args = submitArgs("org.msam.spark.examples.SparkTrain", null);
+        args.addAll(Arrays.asList("--data", data.toString(), "--train-files", "data_batch_1.bin", "--batch", "32",
+                "--model", "wrn16-1"));
+        LoopbackCluster.Submitted s = cluster.submit("measure-wrn", args, JOB);
+        System.out.println(s.output.lines().filter(l -> l.startsWith("wrn") || l.startsWith("epoch")
+                || l.startsWith("test") || l.startsWith("per round")).collect(Collectors.joining("\n")));
+        assertEquals(Integer.valueOf(0), s.exit, describe(s));
+        try (Stream<Path> logs = Files.walk(dir)) {
+            for (Path log : (Iterable<Path>) logs.filter(p -> p.getFileName().toString().equals("stderr"))::iterator) {
+                System.out.println(log + ":\n" + Files.readAllLines(log).stream().filter(l -> l.contains(
+                        "Started daemon") || l.contains("Fetching spark") || l.contains("Copying") || l.contains(
+                        "Loaded [CpuBackend]") || l.contains("Running task 0.0 in stage 0.0") || l.contains(
+                        "Blas vendor")).collect(Collectors.joining("\n")));
+            }
+        }
     }
 
     private static MultiLayerNetwork result(File dir, String run) throws IOException {

@@ -19,9 +19,9 @@ import org.nd4j.linalg.dataset.api.MultiDataSet;
  * Records what every worker's copy trains, for executors in other JVMs: each mini-batch a copy trains is written to
  * {@code dir/<iteration>_<epoch>_<pid>_<copy>_<k>.batch} (the copy's counters when it started, the executor's process
  * id, a random id per copy, the mini-batch's index in the copy), by write-then-rename so a reader never sees half a
- * file, and then the hook waits {@code pauseMillis} (a slow step, so that a test can kill the executor inside it). The directory must be
- * shared by the executors and the test (loopback: the same machine). Runs after the library's hook, so the copy's
- * counters are the driver's.
+ * file, and then the hook waits {@code pauseMillis} (a slow step, so that a test can kill the executor inside it).
+ * The directory must be shared by the executors and the test (loopback: the same machine). Runs after the library's
+ * hook, so the copy's counters are the driver's.
  */
 final class FileRecordingHook implements TrainingHook {
     private static final long serialVersionUID = 1L;
