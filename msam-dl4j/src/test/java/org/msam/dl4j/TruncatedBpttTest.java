@@ -39,6 +39,8 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
  * The state carried on is the one of the step's own pass: MSAM's at θ̃ (its only pass), SAM's at θ (its first pass;
  * the pass at θ + e does not advance it). Checked against a double-precision reference that runs DL4J's segment loop
  * by hand on a twin network, taking its gradients with {@code computeGradientAndScore} at the weights the rule needs.
+ * On MultiLayerNetwork only: DL4J 1.0.0-M2.1's truncated BPTT on a ComputationGraph with an RnnOutputLayer fails
+ * inside DL4J with the base optimizer alone ("Sequence lengths do not match for RnnOutputLayer input and labels").
  */
 class TruncatedBpttTest {
     static final int IN = 3;
