@@ -318,13 +318,7 @@ class DropInTest {
                             .nOut(Nets.OUT).activation(org.nd4j.linalg.activations.Activation.SOFTMAX).build(), "d1")
                     .setOutputs("out").build());
         } else {
-            m = new MultiLayerNetwork(b.list()
-                    .layer(new org.deeplearning4j.nn.conf.layers.DenseLayer.Builder().nIn(Nets.IN).nOut(Nets.HIDDEN)
-                            .activation(org.nd4j.linalg.activations.Activation.TANH).build())
-                    .layer(new org.deeplearning4j.nn.conf.layers.OutputLayer.Builder(
-                            org.nd4j.linalg.lossfunctions.LossFunctions.LossFunction.MCXENT).nIn(Nets.HIDDEN)
-                            .nOut(Nets.OUT).activation(org.nd4j.linalg.activations.Activation.SOFTMAX).build())
-                    .build());
+            m = new MultiLayerNetwork(Nets.oneHiddenLayer(b));
         }
         m.init();
         return m;

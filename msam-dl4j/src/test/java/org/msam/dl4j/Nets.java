@@ -61,6 +61,15 @@ final class Nets {
                 .build();
     }
 
+    /** @return IN → HIDDEN (tanh) → OUT (softmax, cross-entropy) on the given builder */
+    static MultiLayerConfiguration oneHiddenLayer(NeuralNetConfiguration.Builder b) {
+        return b.list()
+                .layer(new DenseLayer.Builder().nIn(IN).nOut(HIDDEN).activation(Activation.TANH).build())
+                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(HIDDEN).nOut(OUT)
+                        .activation(Activation.SOFTMAX).build())
+                .build();
+    }
+
     static MultiLayerNetwork mlp(IUpdater updater, DataType type, double l2, boolean batchNorm) {
         MultiLayerNetwork net = new MultiLayerNetwork(mlpConf(updater, type, l2, batchNorm));
         net.init();

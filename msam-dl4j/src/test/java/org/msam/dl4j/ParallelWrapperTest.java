@@ -182,14 +182,8 @@ class ParallelWrapperTest {
     void runsAreBitwiseReproducible(boolean dropout) {
         double[][] runs = new double[2][];
         for (int r = 0; r < 2; r++) {
-            MultiLayerNetwork net = new MultiLayerNetwork(Nets.base(MSAM, DataType.DOUBLE, L2)
-                    .dropOut(dropout ? 0.7 : 0).list()
-                    .layer(new org.deeplearning4j.nn.conf.layers.DenseLayer.Builder().nIn(Nets.IN).nOut(Nets.HIDDEN)
-                            .activation(org.nd4j.linalg.activations.Activation.TANH).build())
-                    .layer(new org.deeplearning4j.nn.conf.layers.OutputLayer.Builder(
-                            org.nd4j.linalg.lossfunctions.LossFunctions.LossFunction.MCXENT).nIn(Nets.HIDDEN)
-                            .nOut(Nets.OUT).activation(org.nd4j.linalg.activations.Activation.SOFTMAX).build())
-                    .build());
+            MultiLayerNetwork net = new MultiLayerNetwork(Nets.oneHiddenLayer(Nets.base(MSAM, DataType.DOUBLE, L2)
+                    .dropOut(dropout ? 0.7 : 0)));
             net.init();
             SharpnessAware.install(net);
             org.nd4j.linalg.factory.Nd4j.getRandom().setSeed(7);
