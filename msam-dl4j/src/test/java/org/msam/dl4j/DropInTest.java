@@ -479,4 +479,37 @@ class DropInTest {
             }
         }
     }
+
+    /**
+     * DL4J's {@code net.setLearningRate(lr)} (every layer) with the library's updaters equals a network whose
+     * learning-rate schedule switched at the same iteration, optimizer state (v, c) carried over.
+     */
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void setLearningRateOnEveryLayerEqualsASwitchingSchedule(boolean graph) {
+        Model net = network(graph, MSAM);
+        install(net);
+        java.util.Map<Integer, Double> rates = new java.util.HashMap<>();
+        rates.put(0, ETA);
+        rates.put(3, ETA / 2);
+        Msam scheduled = Msam.builder().base(SgdMomentum.builder().learningRateSchedule(
+                new org.nd4j.linalg.schedule.MapSchedule(org.nd4j.linalg.schedule.ScheduleType.ITERATION, rates))
+                .momentum(MU).build()).rho(RHO).build();
+        Model ref = network(graph, scheduled);
+        ref.setParams(net.params().dup());
+        install(ref);
+        List<DataSet> batches = Nets.batches(6, 8, 21, DataType.DOUBLE);
+        for (int i = 0; i < batches.size(); i++) {
+            if (i == 3) {
+                if (graph) {
+                    ((ComputationGraph) net).setLearningRate(ETA / 2);
+                } else {
+                    ((MultiLayerNetwork) net).setLearningRate(ETA / 2);
+                }
+            }
+            fit(net, batches.get(i));
+            fit(ref, batches.get(i));
+        }
+        assertArrayEquals(ref.params().toDoubleVector(), net.params().toDoubleVector(), TOL);
+    }
 }
