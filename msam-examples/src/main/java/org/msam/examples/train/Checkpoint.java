@@ -32,6 +32,27 @@ public final class Checkpoint {
         public List<EpochMetrics> metrics = new ArrayList<>();
         /** Training seconds so far. */
         public double trainSeconds;
+        /**
+         * True when the run has finished: every epoch trained and, for MSAM with BatchNorm, the statistics recomputed
+         * at θ; the saved model is then the final, reported one.
+         */
+        public boolean finished;
+        /** The final test loss at θ (of the saved model), once finished. */
+        public double finalTestLoss;
+        /** The final test accuracy at θ (of the saved model), once finished. */
+        public double finalTestAccuracy;
+
+        /**
+         * Marks the run finished with the final model's test metrics.
+         *
+         * @param loss     final test loss
+         * @param accuracy final test accuracy
+         */
+        public void finish(double loss, double accuracy) {
+            finished = true;
+            finalTestLoss = loss;
+            finalTestAccuracy = accuracy;
+        }
     }
 
     private Checkpoint() {

@@ -49,8 +49,9 @@ public final class Presets {
             c.learningRate = 1e-3;
             c.momentum = 0.9;
             c.weightDecay = 0.1;
-            c.rho = 3.0;
-            c.rhoOffEpochs = 8;
+            c.rho = c.optimizer.takesRho() ? 3.0 : null;
+            // ρ off during the warm-up: the rules with a ρ schedule only (MSAM and its forms)
+            c.rhoOffEpochs = c.optimizer.msam() ? 8 : 0;
             c.batchSize = 1024;
             c.epochs = 300;
             c.warmupEpochs = 8;
@@ -92,16 +93,18 @@ public final class Presets {
         c.rho = rho(c.optimizer, 0.2, 1.0, 3.0);
     }
 
-    /** @return the recipe's ρ for the optimizer's method (SAM, adaptive SAM, MSAM; plain optimizers ignore it) */
-    private static double rho(Optimizer o, double sam, double asam, double msam) {
-        switch (o.method()) {
-            case SAM:
-                return sam;
-            case ASAM:
-                return asam;
-            default:
-                return msam;
+    /**
+     * @return the recipe's ρ for the optimizer's method: SAM's for SAM and the rules that take SAM steps, adaptive
+     *     SAM's, MSAM's for MSAM and its forms; null for the optimizers without a ρ (plain ones and MESA)
+     */
+    private static Double rho(Optimizer o, double sam, double asam, double msam) {
+        if (!o.takesRho()) {
+            return null;
         }
+        if (o.method() == Optimizer.Method.ASAM) {
+            return asam;
+        }
+        return o.samFamily() ? sam : msam;
     }
 
     /** @return the preset names */
