@@ -99,9 +99,14 @@ public final class ImageFolderData {
                     + "/<class>/<image>.JPEG. Fix: pass the train or val folder of an ImageNet-style data set.");
         }
         if (expectedClasses != null && !expectedClasses.equals(classes)) {
-            throw new DatasetFormatException("The classes in " + dir + " (" + classes.size() + ") differ from the "
-                    + "training classes (" + expectedClasses.size() + "): labels would not match. Fix: give both "
-                    + "folders the same class sub-folders.");
+            List<String> missing = new java.util.ArrayList<>(expectedClasses);
+            missing.removeAll(classes);
+            List<String> extra = new java.util.ArrayList<>(classes);
+            extra.removeAll(expectedClasses);
+            throw new DatasetFormatException("The class folders of " + dir + " differ from the training classes: "
+                    + (missing.isEmpty() ? "" : "missing " + shortList(missing) + (extra.isEmpty() ? "" : "; "))
+                    + (extra.isEmpty() ? "" : "not among the training classes " + shortList(extra))
+                    + ". Labels would not match. Fix: give both folders the same class sub-folders.");
         }
         FileSplit split = order == null
                 ? new FileSplit(dir.toFile(), BaseImageLoader.ALLOWED_FORMATS)
@@ -129,6 +134,13 @@ public final class ImageFolderData {
     public static long count(Path dir) throws IOException {
         checkFolder(dir);
         return new FileSplit(dir.toFile(), BaseImageLoader.ALLOWED_FORMATS).length();
+    }
+
+    /** @return the first names of a list, and how many more */
+    private static String shortList(List<String> names) {
+        int shown = Math.min(5, names.size());
+        return String.join(", ", names.subList(0, shown))
+                + (names.size() > shown ? " and " + (names.size() - shown) + " more" : "");
     }
 
     private static void checkFolder(Path dir) throws DatasetFormatException {

@@ -74,13 +74,18 @@ public final class Checkpoint {
                     + " is kept. Fix: lower --lr, add --warmup-epochs or --clip-norm.");
         }
         Path target = dir.resolve(FILE);
-        Path tmp = Files.createTempFile(dir, ".checkpoint", ".zip.tmp");
+        Path tmp = null;
         try {
+            tmp = Files.createTempFile(dir, ".checkpoint", ".zip.tmp");
             ModelSerializer.writeModel(net, tmp.toFile(), true);
             ModelSerializer.addObjectToFile(tmp.toFile(), STATE_ENTRY, Json.write(state));
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw Json.cannotWrite(target, e);
         } finally {
-            Files.deleteIfExists(tmp);
+            if (tmp != null) {
+                Files.deleteIfExists(tmp);
+            }
         }
     }
 
