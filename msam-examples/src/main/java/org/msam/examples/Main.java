@@ -243,9 +243,10 @@ public final class Main implements Callable<Integer> {
             for (RunSpec spec : specs) {
                 for (long s = 1; s <= seeds; s++) {
                     RunConfig c = options.toConfig(spec.optimizer(), s);
-                    if (options.rho != null && !spec.optimizer().takesRho()) {
-                        // the shared --rho is for the entries that take one
+                    if ((options.rho != null || options.rhoOffEpochs != null) && !spec.optimizer().takesRho()) {
+                        // the shared --rho and --rho-off-epochs are for the entries that take a rho
                         c.rho = null;
+                        c.rhoOffEpochs = 0;
                         if (s == 1) {
                             ignoreRho.add(spec.label());
                         }
@@ -282,8 +283,16 @@ public final class Main implements Callable<Integer> {
             }
             checkEarlierComparison(dir, specs, jobs);
             if (!ignoreRho.isEmpty()) {
-                out.println("--rho " + options.rho + " applies to the sharpness-aware entries; "
-                        + String.join(", ", ignoreRho) + (ignoreRho.size() == 1 ? " has" : " have") + " no rho.");
+                List<String> given = new ArrayList<>();
+                if (options.rho != null) {
+                    given.add("--rho " + options.rho);
+                }
+                if (options.rhoOffEpochs != null) {
+                    given.add("--rho-off-epochs " + options.rhoOffEpochs);
+                }
+                out.println(String.join(" and ", given) + (given.size() == 1 ? " applies" : " apply") + " to the "
+                        + "sharpness-aware entries; " + String.join(", ", ignoreRho) + (ignoreRho.size() == 1 ? " has"
+                        : " have") + " no rho.");
             }
             Comparison.writeRecord(dir, commandName(),
                     specs.stream().map(RunSpec::label).collect(Collectors.toList()));
