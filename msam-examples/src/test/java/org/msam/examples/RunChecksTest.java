@@ -116,6 +116,16 @@ class RunChecksTest {
     }
 
     @Test
+    void aDivergingSharpnessAwareRunNamesTheOptionsInPlayInTheUsersTerms() {
+        Run r = MainTest.run(tiny("train", "--optimizer", "asam", "--adaptive-eta", "1e30", "--model", "mlp",
+                "--output", dir.resolve("asam-eta").toString()));
+        assertEquals(1, r.code, r.err + r.out);
+        assertTrue(r.err.contains("asam stopped: the loss or the gradient became non-finite in epoch 1"), r.err);
+        assertTrue(r.err.contains("check --adaptive-eta (now 1.0E30)"), r.err);
+        assertFalse(r.err.contains("GlobalGradientClipping") || r.err.contains("(epoch 0)"), r.err);
+    }
+
+    @Test
     void analysisOptionsAreCheckedBeforeAnyWork() {
         for (String radii : List.of("NaN", "Infinity", "-1,NaN")) {
             Path out = dir.resolve("cmp-radii");

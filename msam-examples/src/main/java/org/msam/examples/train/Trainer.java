@@ -225,8 +225,8 @@ public final class Trainer {
             } catch (ArithmeticException e) {
                 // the sharpness-aware rules refuse a non-finite loss or gradient before the step
                 bar.endEpoch();
-                throw diverged("the loss or the gradient is not finite in epoch " + (epoch + 1) + " ("
-                        + e.getMessage() + ")", e, epoch, replacing);
+                throw diverged("the loss or the gradient became non-finite in epoch " + (epoch + 1) + " (the step "
+                        + "that met it was not applied)", e, epoch, replacing);
             }
             double seconds = bar.endEpoch();
             EpochMetrics m = new EpochMetrics();
