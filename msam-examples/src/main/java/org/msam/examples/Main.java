@@ -416,7 +416,8 @@ public final class Main implements Callable<Integer> {
     /** {@code demo}: the default when no arguments are given. */
     @Command(name = "demo", mixinStandardHelpOptions = true,
             description = "Small CNN on the embedded Fashion-MNIST subset with SGD and MSAM, 3 epochs each, interleaved "
-                    + "(25 minutes on a busy 2-core machine); replaces the previous demo in its --output.")
+                    + "(25 to 45 minutes on a shared 2-core machine, see the README); replaces the previous demo in its "
+                    + "--output, and nothing another command wrote.")
     static final class Demo extends Compare {
         Demo(PrintStream out) {
             super(out);
