@@ -55,6 +55,27 @@ class DataErrorsTest {
     }
 
     @Test
+    void anUndecodableImageIsNamed() throws Exception {
+        Path val = dir.resolve("images");
+        for (String c : List.of("cat", "dog")) {
+            Files.createDirectories(val.resolve(c));
+            java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(8, 8,
+                    java.awt.image.BufferedImage.TYPE_INT_RGB);
+            javax.imageio.ImageIO.write(img, "png", val.resolve(c).resolve("ok.png").toFile());
+        }
+        Path bad = Files.writeString(val.resolve("dog").resolve("broken.jpg"), "not a JPEG at all");
+        org.nd4j.linalg.dataset.api.iterator.DataSetIterator it = ImageFolderData.validation(val, 8, 4,
+                ChannelStats.IMAGENET, null);
+        RuntimeException e = assertThrows(RuntimeException.class, () -> {
+            while (it.hasNext()) {
+                it.next();
+            }
+        });
+        assertTrue(e.getMessage().contains(bad.toAbsolutePath().toString()), e.getMessage());
+        assertTrue(e.getMessage().contains("--data-dir"), e.getMessage());
+    }
+
+    @Test
     void classFoldersThatDifferAreListed() throws Exception {
         Path val = dir.resolve("val");
         Files.createDirectories(val.resolve("cat"));
