@@ -164,7 +164,9 @@ public final class AdamW implements IUpdater {
 
     @Override
     public double getLearningRate(int iteration, int epoch) {
-        return learningRateSchedule == null ? learningRate : learningRateSchedule.valueAt(iteration, epoch);
+        return learningRateSchedule == null ? learningRate
+                : Checks.scheduled("AdamW", "learningRateSchedule", "the learning rate", learningRateSchedule,
+                        iteration, epoch);
     }
 
     @Override

@@ -136,9 +136,11 @@ public final class Msam implements SharpnessAwareConfig {
      * @param iteration the iteration of the step just taken
      * @param epoch     its epoch
      * @return ρ_t
+     * @throws ArithmeticException when the schedule returns a non-finite value (naming the schedule)
      */
     public double rhoAt(int iteration, int epoch) {
-        return rhoSchedule == null ? rho : rhoSchedule.valueAt(iteration, epoch);
+        return rhoSchedule == null ? rho
+                : Checks.scheduled("Msam", "rhoSchedule", "rho", rhoSchedule, iteration, epoch);
     }
 
     /** @return whether adaptive MSAM is used: e = −ρ·T²⊙v/(‖T⊙v‖ + δ), T = |θ| + η_a */

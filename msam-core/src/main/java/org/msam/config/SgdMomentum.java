@@ -148,7 +148,9 @@ public final class SgdMomentum implements IUpdater {
 
     @Override
     public double getLearningRate(int iteration, int epoch) {
-        return learningRateSchedule == null ? learningRate : learningRateSchedule.valueAt(iteration, epoch);
+        return learningRateSchedule == null ? learningRate
+                : Checks.scheduled("SgdMomentum", "learningRateSchedule", "the learning rate", learningRateSchedule,
+                        iteration, epoch);
     }
 
     @Override

@@ -118,7 +118,7 @@ public final class Main implements Callable<Integer> {
         String base;
         @Option(names = "--seed", description = "Random seed (default 1)")
         Long seed;
-        @Option(names = "--output", description = "Run folder (default runs/<optimizer>)")
+        @Option(names = "--output", description = "Run folder (default runs/<optimizer>, e.g. runs/msam)")
         Path output;
         @Option(names = "--resume", description = "Continue the run saved in --output")
         boolean resume;
@@ -139,11 +139,12 @@ public final class Main implements Callable<Integer> {
             }
             Optimizer o = optimizer == null && base == null ? null
                     : Optimizer.fromCli(optimizer == null ? "msam" : optimizer, base);
-            RunConfig c = options.toConfig(o, seed);
+            RunConfig c = options.toConfig(o, seed).withDefaults();
             Path dir = output != null ? output : Paths.get("runs", c.optimizer.name());
             RunResult r = new Trainer(c, dir, out, !noProgress).overwrite(overwrite).run(resume);
-            out.printf("Final test accuracy %.2f%% (loss %.4f) after %d epochs, %.1f s of training.%n",
-                    100 * r.finalTestAccuracy, r.finalTestLoss, r.epochs.size(), r.trainSeconds);
+            out.printf("Final test accuracy %.2f%% (loss %.4f) after %s, %.1f s of training.%n",
+                    100 * r.finalTestAccuracy, r.finalTestLoss, r.epochs.size() == 1 ? "1 epoch"
+                            : r.epochs.size() + " epochs", r.trainSeconds);
             out.println("Metrics, plots and checkpoint: " + r.outputDir);
             return 0;
         }
@@ -165,12 +166,13 @@ public final class Main implements Callable<Integer> {
         List<String> optimizers = new ArrayList<>(List.of("sgd", "msam"));
         @Option(names = "--seeds", description = "Number of seeds per optimizer (seeds 1..n; default 1)")
         int seeds = 1;
-        @Option(names = "--output", description = "Comparison folder (default runs/compare)")
+        @Option(names = "--output", description = "Comparison folder (default runs/${COMMAND-NAME})")
         Path output;
         @Option(names = "--resume", description = "Resume the runs saved in --output; finished runs are "
                 + "skipped, also when only their result.json is left")
         boolean resume;
-        @Option(names = "--overwrite", description = "Replace the runs already present in --output")
+        @Option(names = "--overwrite", description = "Replace what --output holds: earlier runs of these entries, an "
+                + "earlier comparison's table and plots, a train run's plots")
         boolean overwrite;
         @Option(names = "--no-progress", description = "No progress bar")
         boolean noProgress;
@@ -209,8 +211,16 @@ public final class Main implements Callable<Integer> {
                         + "the runs in --output, --overwrite replaces them");
             }
             checkAnalysisOptions();
+            if (optimizers == null || optimizers.stream().allMatch(o -> o == null || o.isBlank())) {
+                throw new IllegalArgumentException("--optimizers names no optimizer: give comma-separated names, for "
+                        + "example --optimizers sgd,msam (valid names: " + Optimizer.VALID_NAMES + ")");
+            }
             List<RunSpec> specs = new ArrayList<>();
             for (String o : optimizers) {
+                if (o == null || o.isBlank()) {
+                    throw new IllegalArgumentException("--optimizers " + String.join(",", optimizers) + " has an "
+                            + "empty entry: write the names separated by single commas, for example sgd,msam");
+                }
                 RunSpec spec = RunSpec.parse(o);
                 if (specs.stream().anyMatch(x -> x.folder().equals(spec.folder()))) {
                     throw new IllegalArgumentException("--optimizers lists '" + o + "' twice");
@@ -228,13 +238,35 @@ public final class Main implements Callable<Integer> {
             boolean replace = overwrite || overwritesByDefault() && !resume;
             List<Comparison.Job> jobs = new ArrayList<>();
             List<String> existing = new ArrayList<>();
+            List<String> ignoreRho = new ArrayList<>();
+            List<RunConfig> firstSeeds = new ArrayList<>();
             for (RunSpec spec : specs) {
                 for (long s = 1; s <= seeds; s++) {
-                    RunConfig c = spec.applyTo(options.toConfig(spec.optimizer(), s));
+                    RunConfig c = options.toConfig(spec.optimizer(), s);
+                    if ((options.rho != null || options.rhoOffEpochs != null) && !spec.optimizer().takesRho()) {
+                        // the shared --rho and --rho-off-epochs are for the entries that take a rho
+                        c.rho = null;
+                        c.rhoOffEpochs = 0;
+                        if (s == 1) {
+                            ignoreRho.add(spec.label());
+                        }
+                    }
+                    c = spec.applyTo(c).withDefaults();
                     List<String> problems = c.problems();
                     if (!problems.isEmpty()) {
                         throw new IllegalArgumentException("Invalid options for '" + spec.label() + "': "
                                 + String.join("; ", problems));
+                    }
+                    if (s == 1) {
+                        for (int i = 0; i < firstSeeds.size(); i++) {
+                            if (firstSeeds.get(i).sameRun(c)) {
+                                throw new IllegalArgumentException("--optimizers entries '" + specs.get(i).label()
+                                        + "' and '" + spec.label() + "' describe the same run (" + c.optimizer
+                                        + (c.rho == null ? "" : ", rho " + c.rho) + ", " + c.epochs + " epochs, lr "
+                                        + c.learningRate + "): leave one out");
+                            }
+                        }
+                        firstSeeds.add(c);
                     }
                     Path runDir = dir.resolve(spec.folder() + "-seed" + s);
                     boolean again = resume && (Checkpoint.exists(runDir) || Trainer.finishedRun(runDir) != null);
@@ -249,6 +281,21 @@ public final class Main implements Callable<Integer> {
                         + String.join(", ", existing) + "). Fix: continue them with --resume, replace them with "
                         + "--overwrite, or choose another --output.");
             }
+            checkEarlierComparison(dir, specs, jobs);
+            if (!ignoreRho.isEmpty()) {
+                List<String> given = new ArrayList<>();
+                if (options.rho != null) {
+                    given.add("--rho " + options.rho);
+                }
+                if (options.rhoOffEpochs != null) {
+                    given.add("--rho-off-epochs " + options.rhoOffEpochs);
+                }
+                out.println(String.join(" and ", given) + (given.size() == 1 ? " applies" : " apply") + " to the "
+                        + "sharpness-aware entries; " + String.join(", ", ignoreRho) + (ignoreRho.size() == 1 ? " has"
+                        : " have") + " no rho.");
+            }
+            Comparison.writeRecord(dir, commandName(),
+                    specs.stream().map(RunSpec::label).collect(Collectors.toList()));
             if (replace && jobs.stream().anyMatch(j -> RunFolder.holdsRun(j.dir))) {
                 out.println("Replacing the earlier runs in " + dir.toAbsolutePath() + (overwrite ? " (--overwrite)."
                         : " (the demo always starts afresh; use compare to keep runs)."));
@@ -280,6 +327,56 @@ public final class Main implements Callable<Integer> {
             return 0;
         }
 
+        /**
+         * What a comparison would replace in its folder is refused unless {@code --overwrite}: a run of
+         * {@code train} in the folder itself (its plots), an earlier comparison with other entries (compare.md,
+         * compare.csv and the plots describe it), and for the demo any comparison not made by the demo.
+         */
+        private void checkEarlierComparison(Path dir, List<RunSpec> specs, List<Comparison.Job> jobs)
+                throws java.io.IOException {
+            if (overwrite) {
+                return;
+            }
+            String fix = " Fix: choose another --output, or replace " + (RunFolder.holdsRun(dir) ? "it" : "them")
+                    + " with --overwrite.";
+            List<String> trainRun = RunFolder.holdsRun(dir) ? List.of("train") : List.of();
+            if (!trainRun.isEmpty()) {
+                throw new IllegalArgumentException("--output " + dir + " holds a run of 'train' (its checkpoint and "
+                        + "metrics): a comparison there would replace its plots (loss.png, accuracy.png)." + fix);
+            }
+            Comparison.Record earlier = Comparison.readRecord(dir);
+            if (overwritesByDefault() && !resume) {
+                // the demo replaces its own earlier runs, nothing else
+                boolean runs = jobs.stream().anyMatch(j -> RunFolder.holdsRun(j.dir));
+                if (earlier != null && !earlier.command.equals("demo") || earlier == null && runs) {
+                    throw new IllegalArgumentException("--output " + dir + " holds " + (earlier == null
+                            ? "runs not made by the demo" : "a comparison made by '" + earlier.command + "' ("
+                            + String.join(", ", earlier.labels) + ")") + ": the demo replaces only its own earlier "
+                            + "runs." + fix);
+                }
+                return;
+            }
+            if (earlier == null) {
+                return;
+            }
+            List<String> labels = specs.stream().map(RunSpec::label).collect(Collectors.toList());
+            if (!resume) {
+                throw new IllegalArgumentException("--output " + dir + " already holds a comparison ("
+                        + String.join(", ", earlier.labels) + "; compare.md, compare.csv and the plots describe it): "
+                        + "a new one would replace them. Fix: continue it with --resume, choose another --output, or "
+                        + "replace it with --overwrite.");
+            }
+            List<String> left = new ArrayList<>(earlier.labels);
+            left.removeAll(labels);
+            if (!left.isEmpty()) {
+                throw new IllegalArgumentException("--output " + dir + " holds a comparison that includes "
+                        + String.join(", ", left) + ", which --optimizers leaves out: its compare.md, compare.csv "
+                        + "and plots would be replaced by a table without them. Fix: list every entry of the "
+                        + "earlier comparison in --optimizers (" + String.join(",", earlier.labels) + " plus the new "
+                        + "ones), choose another --output, or replace it with --overwrite.");
+            }
+        }
+
         /** Analysis options mean nothing without --analyze: say so instead of ignoring them. */
         private void checkAnalysisOptions() {
             CommandLine.ParseResult p = spec == null ? null : spec.commandLine().getParseResult();
@@ -302,6 +399,11 @@ public final class Main implements Callable<Integer> {
             }
         }
 
+        /** @return the subcommand's name: compare or demo */
+        String commandName() {
+            return spec != null ? spec.name() : overwritesByDefault() ? "demo" : "compare";
+        }
+
         String commandLine() {
             CommandLine.ParseResult p = spec == null ? null : spec.commandLine().getParseResult();
             // the original arguments are the whole command line: they start with this subcommand's name, except
@@ -314,7 +416,8 @@ public final class Main implements Callable<Integer> {
     /** {@code demo}: the default when no arguments are given. */
     @Command(name = "demo", mixinStandardHelpOptions = true,
             description = "Small CNN on the embedded Fashion-MNIST subset with SGD and MSAM, 3 epochs each, interleaved "
-                    + "(25 minutes on a busy 2-core machine); replaces the previous demo in its --output.")
+                    + "(25 to 45 minutes on a shared 2-core machine, see the README); replaces the previous demo in its "
+                    + "--output, and nothing another command wrote.")
     static final class Demo extends Compare {
         Demo(PrintStream out) {
             super(out);

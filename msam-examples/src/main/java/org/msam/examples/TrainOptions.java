@@ -20,7 +20,7 @@ final class TrainOptions {
     @Option(names = "--preset", description = "Named recipe: ${COMPLETION-CANDIDATES}", completionCandidates = PresetNames.class)
     @JsonIgnore
     String preset;
-    @Option(names = "--dataset", description = "fashion-mnist (default; embedded subset), mnist, cifar10, cifar100, imagenet")
+    @Option(names = "--dataset", description = "fashion-mnist (default; the embedded subset), mnist, cifar10, cifar100, imagenet")
     @JsonProperty("dataset")
     String dataset;
     @Option(names = "--data-dir", description = "Folder with the data set's files (CIFAR: downloaded to ~/.msam/data when absent)")
@@ -29,19 +29,21 @@ final class TrainOptions {
     @Option(names = "--no-download", description = "Never download; fail if the files are absent")
     @JsonIgnore
     boolean noDownload;
-    @Option(names = "--model", description = "small-cnn, mlp, wrn-16-1, wrn-16-4, wrn-16-8, wrn-28-10, resnet18, resnet50, resnet50-imagenet, resnet101-imagenet, vit-tiny-cifar, vit-s-32, vit-s-16, vit-b-32, vit-b-16")
+    @Option(names = "--model", description = "small-cnn (default), mlp, wrn-16-1, wrn-16-4, wrn-16-8, wrn-28-10, resnet18, resnet50, resnet50-imagenet, resnet101-imagenet, vit-tiny-cifar, vit-s-32, vit-s-16, vit-b-32, vit-b-16")
     @JsonProperty("model")
     String model;
-    @Option(names = "--lr", description = "Peak learning rate")
+    @Option(names = "--lr", description = "Peak learning rate (default 0.05)")
     @JsonProperty("learningRate")
     Double lr;
-    @Option(names = "--momentum", description = "Momentum (SGD, NAG) or beta1 (AdamW)")
+    @Option(names = "--momentum", description = "Momentum (SGD, NAG) or beta1 (AdamW) (default 0.9)")
     @JsonProperty("momentum")
     Double momentum;
-    @Option(names = "--wd", description = "Weight decay: coupled (L2) over SGD/NAG, decoupled over AdamW")
+    @Option(names = "--wd", description = "Weight decay: coupled (L2) over SGD/NAG, decoupled over AdamW (default 5e-4)")
     @JsonProperty("weightDecay")
     Double wd;
-    @Option(names = "--rho", description = "rho of SAM/ASAM/MSAM (default: 0.05 for SAM, 0.5 for ASAM, 3 for MSAM)")
+    @Option(names = "--rho", description = "rho of the sharpness-aware optimizers (not mesa). Default: MSAM 0.3 on small-cnn, 1 on mlp, 3 on the "
+            + "other models; SAM, BN-only SAM, LookSAM and ESAM 0.05; ASAM 0.5; adaptive and BN-only MSAM 3. config.json "
+            + "records the value used")
     @JsonProperty("rho")
     Double rho;
     @JsonProperty("adaptiveEta")
@@ -65,34 +67,34 @@ final class TrainOptions {
     @JsonProperty("mesaStartEpoch")
     @Option(names = "--mesa-start-epoch", description = "First epoch (0-based) of MESA's distillation term (--optimizer mesa; default 5)")
     Integer mesaStartEpoch;
-    @Option(names = "--rho-off-epochs", description = "rho = 0 for this many epochs, then full")
+    @Option(names = "--rho-off-epochs", description = "rho = 0 for this many epochs, then full (msam, amsam, bnmsam only; default 0)")
     @JsonProperty("rhoOffEpochs")
     Integer rhoOffEpochs;
-    @Option(names = "--epochs", description = "Epochs")
+    @Option(names = "--epochs", description = "Epochs (default 5)")
     @JsonProperty("epochs")
     Integer epochs;
-    @Option(names = "--batch-size", description = "Mini-batch size")
+    @Option(names = "--batch-size", description = "Mini-batch size (default 64)")
     @JsonProperty("batchSize")
     Integer batchSize;
-    @Option(names = "--warmup-epochs", description = "Linear learning-rate warm-up, in epochs")
+    @Option(names = "--warmup-epochs", description = "Linear learning-rate warm-up, in epochs (default 0)")
     @JsonProperty("warmupEpochs")
     Double warmupEpochs;
-    @Option(names = "--schedule", description = "cosine or constant")
+    @Option(names = "--schedule", description = "cosine (default) or constant")
     @JsonProperty("schedule")
     String schedule;
-    @Option(names = "--label-smoothing", description = "Label smoothing epsilon")
+    @Option(names = "--label-smoothing", description = "Label smoothing epsilon (default 0)")
     @JsonProperty("labelSmoothing")
     Double labelSmoothing;
-    @Option(names = "--clip-norm", description = "Global gradient-norm clipping (0: off)")
+    @Option(names = "--clip-norm", description = "Global gradient-norm clipping (0: off; default 0)")
     @JsonProperty("clipNorm")
     Double clipNorm;
-    @Option(names = "--max-batches", description = "At most this many batches per epoch (quick checks)")
+    @Option(names = "--max-batches", description = "At most this many batches per epoch, and of the BatchNorm recomputation (quick checks; default 0: all)")
     @JsonProperty("maxBatches")
     Integer maxBatches;
-    @Option(names = "--train-subset", description = "At most this many training images, class-balanced")
+    @Option(names = "--train-subset", description = "At most this many training images, class-balanced (default 0: all)")
     @JsonProperty("trainSubset")
     Integer trainSubset;
-    @Option(names = "--test-subset", description = "At most this many test images")
+    @Option(names = "--test-subset", description = "At most this many test images (default 0: all)")
     @JsonProperty("testSubset")
     Integer testSubset;
     @Option(names = "--no-augment", description = "No crop/flip/cutout for CIFAR")
@@ -106,18 +108,18 @@ final class TrainOptions {
             + "averaging weights and optimizer state after every round: one optimizer step per N mini-batches")
     @JsonProperty("workers")
     Integer workers;
-    @Option(names = "--image-size", description = "Image side for ImageNet folders")
+    @Option(names = "--image-size", description = "Image side for ImageNet folders (default 224)")
     @JsonProperty("imageSize")
     Integer imageSize;
     @Option(names = "--diagnostics", description = "MSAM (any --base) only: record cos(v, g), the loss at θ and θ̃, ‖v‖ and the "
             + "perturbation every N iterations into diagnostics.csv and diagnostics-*.png (costs two inference passes "
-            + "per recorded batch)")
+            + "per recorded batch; default 0: off)")
     @JsonProperty("diagnosticsEvery")
     Integer diagnostics;
-    @Option(names = "--bn-batches", description = "Batches to recompute BatchNorm statistics at the true weights after MSAM")
+    @Option(names = "--bn-batches", description = "Batches to recompute BatchNorm statistics at the true weights after MSAM (0: one epoch; default 50)")
     @JsonProperty("bnRecomputeBatches")
     Integer bnBatches;
-    @Option(names = "--label-noise", description = "Replace this fraction of the training labels by another class, drawn uniformly (test labels untouched)")
+    @Option(names = "--label-noise", description = "Replace this fraction of the training labels by another class, drawn uniformly (test labels untouched; default 0)")
     Double labelNoise;
     @Option(names = "--label-noise-seed", description = "Seed of --label-noise (default 1)")
     Long labelNoiseSeed;

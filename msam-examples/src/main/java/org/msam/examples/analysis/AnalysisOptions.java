@@ -88,6 +88,14 @@ public final class AnalysisOptions {
         if (lanczosSteps < 1) {
             throw new IllegalArgumentException("--lanczos-steps must be >= 1, got " + lanczosSteps);
         }
+        if (radii != null) {
+            for (Double x : radii) {
+                if (x == null || !Double.isFinite(x)) {
+                    throw new IllegalArgumentException("--radii must be finite numbers (for example -1,-0.5,0,0.5,1), "
+                            + "got " + x + " in " + radii);
+                }
+            }
+        }
         if (!(rankFraction > 0 && rankFraction <= 1)) {
             throw new IllegalArgumentException("--rank-fraction must be in (0, 1], got " + rankFraction);
         }

@@ -247,6 +247,26 @@ public final class Analyze implements Callable<Integer> {
             throw new IllegalArgumentException("--on must be train or test, got " + on);
         }
         List<String> dirs = m.checked();
+        if (batchSize != null && batchSize <= 0) {
+            throw new IllegalArgumentException("--batch-size must be > 0, got " + batchSize + " (leave it out for "
+                    + "the run's own)");
+        }
+        if (trainSubset != null && trainSubset < 0 || testSubset != null && testSubset < 0) {
+            throw new IllegalArgumentException("--train-subset and --test-subset must be >= 0 (0: all), got "
+                    + trainSubset + " and " + testSubset);
+        }
+        if (threads != null && threads < 0) {
+            throw new IllegalArgumentException("--threads must be >= 0 (0: ND4J's choice), got " + threads);
+        }
+        for (Path f : folders) {
+            if (!Checkpoint.exists(f)) {
+                throw new IllegalArgumentException((Files.isDirectory(f) ? "The run folder " + f.toAbsolutePath()
+                        + " holds no " + Checkpoint.FILE : "The run folder " + f.toAbsolutePath() + " does not exist")
+                        + ": analyze measures a trained model's checkpoint. Fix: give the --output folder of a "
+                        + "train run, or one run folder of a comparison (such as runs/compare/msam-seed1). Nothing "
+                        + "was written.");
+            }
+        }
         double[] r = m.radiiOrDefault();
         Path dir = outputDir();
         Files.createDirectories(dir);

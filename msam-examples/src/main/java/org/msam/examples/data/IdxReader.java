@@ -127,13 +127,26 @@ public final class IdxReader {
             throw new DatasetFormatException(name + ": " + size + " bytes of data do not fit in one array." + fix);
         }
         byte[] bytes = new byte[(int) size];
-        int got = data.readNBytes(bytes, 0, bytes.length);
+        int got;
+        try {
+            got = data.readNBytes(bytes, 0, bytes.length);
+        } catch (java.util.zip.ZipException | EOFException e) {
+            throw new DatasetFormatException(name + " is damaged: its gzip data cannot be read to the end ("
+                    + e.getMessage() + "); the file was probably cut short." + fix, e);
+        }
         if (got != bytes.length) {
             throw new DatasetFormatException(String.format(Locale.ROOT,
                     "%s is truncated: its header announces %s = %,d data bytes, but only %,d follow.%s", name,
                     java.util.Arrays.toString(dims), size, got, fix));
         }
-        if (data.read() != -1) {
+        int next;
+        try {
+            next = data.read();
+        } catch (java.util.zip.ZipException | EOFException e) {
+            throw new DatasetFormatException(name + " is damaged: its gzip data cannot be read to the end ("
+                    + e.getMessage() + "); the file was probably cut short." + fix, e);
+        }
+        if (next != -1) {
             throw new DatasetFormatException(String.format(Locale.ROOT,
                     "%s has data after the %,d bytes its header %s announces: wrong or corrupt file.%s", name, size,
                     java.util.Arrays.toString(dims), fix));

@@ -99,9 +99,14 @@ public final class ImageFolderData {
                     + "/<class>/<image>.JPEG. Fix: pass the train or val folder of an ImageNet-style data set.");
         }
         if (expectedClasses != null && !expectedClasses.equals(classes)) {
-            throw new DatasetFormatException("The classes in " + dir + " (" + classes.size() + ") differ from the "
-                    + "training classes (" + expectedClasses.size() + "): labels would not match. Fix: give both "
-                    + "folders the same class sub-folders.");
+            List<String> missing = new java.util.ArrayList<>(expectedClasses);
+            missing.removeAll(classes);
+            List<String> extra = new java.util.ArrayList<>(classes);
+            extra.removeAll(expectedClasses);
+            throw new DatasetFormatException("The class folders of " + dir + " differ from the training classes: "
+                    + (missing.isEmpty() ? "" : "missing " + shortList(missing) + (extra.isEmpty() ? "" : "; "))
+                    + (extra.isEmpty() ? "" : "not among the training classes " + shortList(extra))
+                    + ". Labels would not match. Fix: give both folders the same class sub-folders.");
         }
         FileSplit split = order == null
                 ? new FileSplit(dir.toFile(), BaseImageLoader.ALLOWED_FORMATS)
@@ -111,7 +116,7 @@ public final class ImageFolderData {
                     + String.join(", ", BaseImageLoader.ALLOWED_FORMATS) + " in " + dir + File.separator
                     + "<class>" + File.separator + ".");
         }
-        ImageRecordReader reader = new ImageRecordReader(size, size, 3, new ParentPathLabelGenerator(), transform);
+        ImageRecordReader reader = new NamingImageRecordReader(size, size, transform);
         reader.initialize(split);
         return new RecordReaderDataSetIterator.Builder(reader, batchSize)
                 .classification(1, classes.size())
@@ -129,6 +134,46 @@ public final class ImageFolderData {
     public static long count(Path dir) throws IOException {
         checkFolder(dir);
         return new FileSplit(dir.toFile(), BaseImageLoader.ALLOWED_FORMATS).length();
+    }
+
+    /** An {@link ImageRecordReader} that reads one image at a time and whose errors name the file it could not read. */
+    private static final class NamingImageRecordReader extends ImageRecordReader {
+        private static final long serialVersionUID = 1L;
+
+        NamingImageRecordReader(int size, int unusedSize, ImageTransform transform) {
+            super(size, size, 3, new ParentPathLabelGenerator(), transform);
+        }
+
+        @Override
+        public List<org.datavec.api.writable.Writable> next() {
+            try {
+                return super.next();
+            } catch (RuntimeException e) {
+                throw named(e);
+            }
+        }
+
+        /** One image at a time, so that a failure names its file (the batched read cannot tell which one failed). */
+        @Override
+        public boolean batchesSupported() {
+            return false;
+        }
+
+        private RuntimeException named(RuntimeException e) {
+            if (currentFile == null) {
+                return e;
+            }
+            return new IllegalStateException("Cannot decode the image " + currentFile.getAbsolutePath() + " ("
+                    + e.getMessage() + "). Fix: replace or remove that file in --data-dir (it is not an image in a "
+                    + "format OpenCV reads, or it is damaged).", e);
+        }
+    }
+
+    /** @return the first names of a list, and how many more */
+    private static String shortList(List<String> names) {
+        int shown = Math.min(5, names.size());
+        return String.join(", ", names.subList(0, shown))
+                + (names.size() > shown ? " and " + (names.size() - shown) + " more" : "");
     }
 
     private static void checkFolder(Path dir) throws DatasetFormatException {

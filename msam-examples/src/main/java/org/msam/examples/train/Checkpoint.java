@@ -32,6 +32,27 @@ public final class Checkpoint {
         public List<EpochMetrics> metrics = new ArrayList<>();
         /** Training seconds so far. */
         public double trainSeconds;
+        /**
+         * True when the run has finished: every epoch trained and, for MSAM with BatchNorm, the statistics recomputed
+         * at θ; the saved model is then the final, reported one.
+         */
+        public boolean finished;
+        /** The final test loss at θ (of the saved model), once finished. */
+        public double finalTestLoss;
+        /** The final test accuracy at θ (of the saved model), once finished. */
+        public double finalTestAccuracy;
+
+        /**
+         * Marks the run finished with the final model's test metrics.
+         *
+         * @param loss     final test loss
+         * @param accuracy final test accuracy
+         */
+        public void finish(double loss, double accuracy) {
+            finished = true;
+            finalTestLoss = loss;
+            finalTestAccuracy = accuracy;
+        }
     }
 
     private Checkpoint() {
@@ -53,13 +74,18 @@ public final class Checkpoint {
                     + " is kept. Fix: lower --lr, add --warmup-epochs or --clip-norm.");
         }
         Path target = dir.resolve(FILE);
-        Path tmp = Files.createTempFile(dir, ".checkpoint", ".zip.tmp");
+        Path tmp = null;
         try {
+            tmp = Files.createTempFile(dir, ".checkpoint", ".zip.tmp");
             ModelSerializer.writeModel(net, tmp.toFile(), true);
             ModelSerializer.addObjectToFile(tmp.toFile(), STATE_ENTRY, Json.write(state));
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw Json.cannotWrite(target, e);
         } finally {
-            Files.deleteIfExists(tmp);
+            if (tmp != null) {
+                Files.deleteIfExists(tmp);
+            }
         }
     }
 

@@ -40,7 +40,78 @@ public final class Comparison {
         public double epochTimeRatio;
     }
 
+    /**
+     * The file that records which command ({@code compare} or {@code demo}) made the comparison in a folder and with
+     * which entries, written before its runs start, so that a later command knows what it would replace.
+     */
+    public static final String MARKER = "comparison.json";
+
     private Comparison() {
+    }
+
+    /** What a folder's comparison was made by: the command and the entries of {@code --optimizers}. */
+    public static final class Record {
+        /** {@code compare} or {@code demo}. */
+        public String command;
+        /** The entries (row labels), in order. */
+        public List<String> labels = new ArrayList<>();
+    }
+
+    /**
+     * @param dir     the comparison folder
+     * @param command {@code compare} or {@code demo}
+     * @param labels  the entries of {@code --optimizers}
+     * @throws IOException if the file cannot be written
+     */
+    public static void writeRecord(Path dir, String command, List<String> labels) throws IOException {
+        Record r = new Record();
+        r.command = command;
+        r.labels.addAll(labels);
+        Json.writeAtomically(dir.resolve(MARKER), Json.write(r));
+    }
+
+    /**
+     * @param dir a folder
+     * @return the comparison it holds: from {@value #MARKER}, else (a folder of an earlier version) from the command
+     *     line in {@code compare.md} and the rows of {@code compare.csv}; null when it holds none
+     * @throws IOException if a file exists but cannot be read
+     */
+    public static Record readRecord(Path dir) throws IOException {
+        Path marker = dir.resolve(MARKER);
+        if (java.nio.file.Files.isRegularFile(marker)) {
+            try {
+                return Json.read(java.nio.file.Files.readString(marker), Record.class);
+            } catch (IOException e) {
+                throw new IOException("Cannot read " + marker + " (" + e.getMessage() + "): it is not a file of this "
+                        + "program, or it is damaged. Nothing was changed; move it away or choose another --output.",
+                        e);
+            }
+        }
+        Path md = dir.resolve("compare.md");
+        Path csv = dir.resolve("compare.csv");
+        if (!java.nio.file.Files.isRegularFile(md) && !java.nio.file.Files.isRegularFile(csv)) {
+            return null;
+        }
+        Record r = new Record();
+        r.command = "compare";
+        if (java.nio.file.Files.isRegularFile(md)) {
+            for (String line : java.nio.file.Files.readAllLines(md)) {
+                if (line.startsWith("Command: `")) {
+                    String c = line.substring("Command: `".length()).trim();
+                    r.command = c.startsWith("demo") ? "demo" : "compare";
+                    break;
+                }
+            }
+        }
+        if (java.nio.file.Files.isRegularFile(csv)) {
+            List<String> lines = java.nio.file.Files.readAllLines(csv);
+            for (String line : lines.subList(Math.min(1, lines.size()), lines.size())) {
+                if (!line.isBlank()) {
+                    r.labels.add(line.substring(0, line.indexOf(',') < 0 ? line.length() : line.indexOf(',')));
+                }
+            }
+        }
+        return r;
     }
 
     /** One run of a comparison: its row label, configuration and folder. */

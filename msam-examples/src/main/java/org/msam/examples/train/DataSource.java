@@ -76,6 +76,16 @@ public final class DataSource {
         ImageDataset test;
         ChannelStats stats;
         Augmentation aug = Augmentation.none();
+        if (dir != null && !c.dataset.startsWith("cifar")) {
+            if (!Files.exists(dir)) {
+                throw new IOException("--data-dir " + dir + " does not exist. Fix: pass --data-dir pointing to the "
+                        + "folder that holds the " + c.dataset + " files.");
+            }
+            if (!Files.isDirectory(dir)) {
+                throw new IOException("--data-dir " + dir + " is a file, not a folder. Fix: pass --data-dir pointing "
+                        + "to the folder that holds the " + c.dataset + " files.");
+            }
+        }
         switch (c.dataset) {
             case "fashion-mnist":
                 train = dir == null ? FashionMnist.embedded(Split.TRAIN) : FashionMnist.fromDirectory(dir, Split.TRAIN);
@@ -107,6 +117,11 @@ public final class DataSource {
                             + "val/<class>/*.JPEG, got " + dir);
                 }
                 int classes = ImageFolderData.classes(dir.resolve("train")).size();
+                if (classes == 0 || ImageFolderData.count(dir.resolve("train")) == 0) {
+                    throw new IOException("--data-dir " + dir + ": train/ holds no images (expected "
+                            + "train/<class>/*.JPEG). Fix: pass --data-dir pointing to the folder of an ImageNet-style "
+                            + "data set.");
+                }
                 return new DataSource(c, null, null, ChannelStats.IMAGENET, aug, dir, classes,
                         new long[] {3, c.imageSize, c.imageSize},
                         Math.toIntExact(ImageFolderData.count(dir.resolve("train"))));
@@ -119,6 +134,14 @@ public final class DataSource {
         }
         if (c.testSubset > 0 && c.testSubset < test.size()) {
             test = test.first(c.testSubset);
+        }
+        for (ImageDataset d : new ImageDataset[] {train, test}) {
+            if (d.size() == 0) {
+                throw new IOException("The " + (d == train ? "training" : "test") + " set of --dataset " + c.dataset
+                        + (dir == null ? "" : " in --data-dir " + dir) + " holds no images"
+                        + (d == test && c.testSubset > 0 ? "" : ": its files are empty") + ". Fix: pass --data-dir "
+                        + "pointing to a folder with the complete files.");
+            }
         }
         train = org.msam.examples.data.LabelNoise.apply(train, c.labelNoise, c.labelNoiseSeed);
         return new DataSource(c, train, test, stats, aug, null, train.numClasses(),

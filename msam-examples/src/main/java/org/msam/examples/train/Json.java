@@ -37,9 +37,23 @@ final class Json {
             Files.write(tmp, content, java.nio.file.StandardOpenOption.CREATE_NEW,
                     java.nio.file.StandardOpenOption.WRITE);
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw cannotWrite(target, e);
         } finally {
             Files.deleteIfExists(tmp);
         }
+    }
+
+    /**
+     * @param target the file that could not be written
+     * @param e      the cause (e.g. "No space left on device")
+     * @return an exception naming the file, the cause and the fix; the earlier version of the file is kept
+     */
+    static IOException cannotWrite(Path target, IOException e) {
+        String m = e.getMessage();
+        return new IOException("Cannot write " + target.toAbsolutePath() + " (" + e.getClass().getSimpleName()
+                + (m == null ? "" : ": " + m) + "); its earlier version, if any, is kept. Fix: free space on that "
+                + "disk or make it writable, then continue with --resume; or choose another --output.", e);
     }
 
     static void writeAtomically(Path target, String content) throws IOException {

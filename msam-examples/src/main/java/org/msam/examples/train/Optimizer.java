@@ -190,9 +190,48 @@ public final class Optimizer {
             o = LEGACY.get(n);
         }
         if (o == null) {
-            throw new IllegalArgumentException("Unknown optimizer '" + name + "'; valid names: " + VALID_NAMES);
+            throw new IllegalArgumentException("Unknown optimizer '" + name + "'" + didYouMean(name) + "; valid names: "
+                    + VALID_NAMES);
         }
         return o;
+    }
+
+    /**
+     * @param name a name that is not in the catalog
+     * @return {@code " (did you mean 'msam'?)"} for the closest name within two edits, else ""
+     */
+    static String didYouMean(String name) {
+        String n = name == null ? "" : name.trim().toLowerCase(Locale.ROOT);
+        String best = null;
+        int bestDistance = 3;
+        for (String candidate : BY_NAME.keySet()) {
+            int d = editDistance(n, candidate);
+            if (d < bestDistance) {
+                best = candidate;
+                bestDistance = d;
+            }
+        }
+        return best == null || n.isEmpty() ? "" : " (did you mean '" + best + "'?)";
+    }
+
+    /** @return the Levenshtein distance of two strings */
+    private static int editDistance(String a, String b) {
+        int[] prev = new int[b.length() + 1];
+        int[] cur = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            prev[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            cur[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int sub = prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+                cur[j] = Math.min(sub, Math.min(prev[j] + 1, cur[j - 1] + 1));
+            }
+            int[] t = prev;
+            prev = cur;
+            cur = t;
+        }
+        return prev[b.length()];
     }
 
     /**
@@ -209,7 +248,8 @@ public final class Optimizer {
         try {
             o = parse(optimizer);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("Unknown --optimizer '" + optimizer + "'; valid names: sgd, nag, "
+            throw new IllegalArgumentException("Unknown --optimizer '" + optimizer + "'" + didYouMean(optimizer)
+                    + "; valid names: sgd, nag, "
                     + "adamw, " + METHODS + " (with --base sgd|nag|adamw for the methods), or a combined name such as "
                     + "msam-adamw");
         }
@@ -256,6 +296,14 @@ public final class Optimizer {
         return method != Method.PLAIN;
     }
 
+    /** The methods that take a ρ, for messages. */
+    static final String RHO_METHODS = "sam, asam, msam, amsam, bnsam, bnmsam, looksam, esam";
+
+    /** @return true for the methods with a perturbation radius ρ: every sharpness-aware one but MESA */
+    public boolean takesRho() {
+        return sharpnessAware() && method != Method.MESA;
+    }
+
     /** @return true for SAM, adaptive SAM, BN-only SAM, LookSAM and ESAM, the methods that take SAM steps */
     public boolean samFamily() {
         return method == Method.SAM || method == Method.ASAM || method == Method.BNSAM || method == Method.LOOKSAM
@@ -293,6 +341,33 @@ public final class Optimizer {
                 return Msam.DEFAULT_RHO;
         }
     }
+
+    /**
+     * ρ when none is given, per model family: for MSAM (any base) on the small models the value measured best on them
+     * (the paper's ρ = 3 is for WRN, ResNet and ViT and breaks the small ones: README, "Choosing ρ"), otherwise
+     * {@link #defaultRho()}.
+     *
+     * @param model the model name ({@code --model})
+     * @return the default ρ of this optimizer on that model
+     */
+    public double defaultRho(String model) {
+        if (method == Method.MSAM && model != null) {
+            switch (model) {
+                case "small-cnn":
+                    return SMALL_CNN_MSAM_RHO;
+                case "mlp":
+                    return MLP_MSAM_RHO;
+                default:
+                    break;
+            }
+        }
+        return defaultRho();
+    }
+
+    /** MSAM's default ρ on the small CNN, from the grid in the README ("Choosing ρ"). */
+    static final double SMALL_CNN_MSAM_RHO = 0.3;
+    /** MSAM's default ρ on the MLP, from the grid of docs/RESULTS.md (ρ 0.3, 1, 3 over three seeds). */
+    static final double MLP_MSAM_RHO = 1.0;
 
     /**
      * The updater configuration of this optimizer; only the chosen optimizer is built.

@@ -12,14 +12,15 @@ import java.util.function.Consumer;
  *   <caption>Presets</caption>
  *   <tr><th>name</th><th>recipe</th></tr>
  *   <tr><td>wrn16-4-cifar100</td><td>WRN-16-4, CIFAR-100, SGD η 0.5 μ 0.9 λ 5e-4, batch 256, 200 epochs, cosine
- *   with a 1-epoch ramp, label smoothing 0.1; ρ 3 (MSAM), 0.2 (SAM), 1 (adaptive SAM)</td></tr>
+ *   with a 1-epoch ramp, label smoothing 0.1; ρ 3 (MSAM and its forms), 0.2 (SAM and the rules taking SAM steps), 1
+ *   (adaptive SAM); none for the plain optimizers and MESA</td></tr>
  *   <tr><td>wrn28-10-cifar100</td><td>the same recipe on WRN-28-10</td></tr>
  *   <tr><td>resnet50-imagenet</td><td>ResNet-50, ImageNet folders, SGD η 0.1 μ 0.9 λ 1e-4, batch 256, 90 epochs,
  *   cosine with 5 warm-up epochs, label smoothing 0.1</td></tr>
  *   <tr><td>vit-s-32-imagenet</td><td>ViT-S/32 (AdamW η 1e-3, λ 0.1, ρ 3 off for 8 warm-up epochs, clip 1.0, batch
- *   1024, 300 epochs)</td></tr>
+ *   1024, 300 epochs; ρ off for the warm-up with MSAM only, the rule with a ρ schedule)</td></tr>
  *   <tr><td>demo</td><td>small CNN on the embedded Fashion-MNIST subset, SGD η 0.05 μ 0.9 λ 5e-4, batch 64, 3
- *   epochs, label smoothing 0.1, ρ 0.1 (MSAM), 0.05 (SAM) or 0.5 (adaptive SAM); 25 minutes for SGD and MSAM on a busy 2-core machine</td></tr>
+ *   epochs, label smoothing 0.1, ρ 0.1 (MSAM), 0.05 (SAM) or 0.5 (adaptive SAM); 25 to 45 minutes for SGD and MSAM on a shared 2-core machine</td></tr>
  * </table>
  */
 public final class Presets {
@@ -49,8 +50,9 @@ public final class Presets {
             c.learningRate = 1e-3;
             c.momentum = 0.9;
             c.weightDecay = 0.1;
-            c.rho = 3.0;
-            c.rhoOffEpochs = 8;
+            c.rho = c.optimizer.takesRho() ? 3.0 : null;
+            // ρ off during the warm-up: the rules with a ρ schedule only (MSAM and its forms)
+            c.rhoOffEpochs = c.optimizer.msam() ? 8 : 0;
             c.batchSize = 1024;
             c.epochs = 300;
             c.warmupEpochs = 8;
@@ -92,16 +94,18 @@ public final class Presets {
         c.rho = rho(c.optimizer, 0.2, 1.0, 3.0);
     }
 
-    /** @return the recipe's ρ for the optimizer's method (SAM, adaptive SAM, MSAM; plain optimizers ignore it) */
-    private static double rho(Optimizer o, double sam, double asam, double msam) {
-        switch (o.method()) {
-            case SAM:
-                return sam;
-            case ASAM:
-                return asam;
-            default:
-                return msam;
+    /**
+     * @return the recipe's ρ for the optimizer's method: SAM's for SAM and the rules that take SAM steps, adaptive
+     *     SAM's, MSAM's for MSAM and its forms; null for the optimizers without a ρ (plain ones and MESA)
+     */
+    private static Double rho(Optimizer o, double sam, double asam, double msam) {
+        if (!o.takesRho()) {
+            return null;
         }
+        if (o.method() == Optimizer.Method.ASAM) {
+            return asam;
+        }
+        return o.samFamily() ? sam : msam;
     }
 
     /** @return the preset names */

@@ -24,7 +24,10 @@ public final class RunConfig {
     public double momentum = 0.9;
     /** Weight decay: coupled (DL4J l2) for the SGD family, decoupled for the AdamW family. */
     public double weightDecay = 5e-4;
-    /** ρ of SAM or MSAM (null: {@link Optimizer#defaultRho()}; ignored by the other optimizers). */
+    /**
+     * ρ of the sharpness-aware optimizers (null: {@link Optimizer#defaultRho(String)} for the model, filled in by
+     * {@link #withDefaults()}); null for the optimizers without one (sgd, nag, adamw, mesa).
+     */
     public Double rho;
     /** η_a of adaptive SAM (null: the library's default; used by asam only). */
     public Double adaptiveEta;
@@ -115,6 +118,32 @@ public final class RunConfig {
         return OPTIONS.getOrDefault(field, field);
     }
 
+    /**
+     * Fills in the defaults that depend on other options: ρ of a sharpness-aware optimizer when none was given,
+     * from {@link Optimizer#defaultRho(String)} for this model, so that {@code config.json} records the ρ used.
+     *
+     * @return this configuration
+     */
+    public RunConfig withDefaults() {
+        if (rho == null && optimizer != null && optimizer.takesRho()) {
+            rho = optimizer.defaultRho(model);
+        }
+        return this;
+    }
+
+    /**
+     * @param other another configuration
+     * @return true when both train the same run ({@code --threads}, which does not change what is trained, may
+     *     differ)
+     */
+    public boolean sameRun(RunConfig other) {
+        java.util.Map<?, ?> a = Json.MAPPER.convertValue(this, java.util.Map.class);
+        java.util.Map<?, ?> b = Json.MAPPER.convertValue(other, java.util.Map.class);
+        a.remove("threads");
+        b.remove("threads");
+        return a.equals(b);
+    }
+
     /** @return a copy (through the JSON form, so that every field is copied) */
     public RunConfig copy() {
         return Json.MAPPER.convertValue(this, RunConfig.class);
@@ -134,8 +163,8 @@ public final class RunConfig {
         if (!(learningRate >= 0) || Double.isInfinite(learningRate)) {
             p.add("--lr must be finite and >= 0, got " + learningRate);
         }
-        if (!(weightDecay >= 0)) {
-            p.add("--wd must be >= 0, got " + weightDecay);
+        if (!(weightDecay >= 0) || Double.isInfinite(weightDecay)) {
+            p.add("--wd must be finite and >= 0, got " + weightDecay);
         }
         if (rho != null && !Double.isFinite(rho)) {
             p.add("--rho must be finite, got " + rho);
@@ -143,8 +172,14 @@ public final class RunConfig {
         if (!(labelSmoothing >= 0 && labelSmoothing < 1)) {
             p.add("--label-smoothing must be in [0, 1), got " + labelSmoothing);
         }
-        if (!(warmupEpochs >= 0) || warmupEpochs >= epochs && epochs > 0 && "cosine".equals(schedule)) {
-            p.add("--warmup-epochs must be >= 0 and shorter than --epochs, got " + warmupEpochs);
+        if (!(warmupEpochs >= 0) || warmupEpochs >= epochs && epochs > 0) {
+            p.add("--warmup-epochs must be >= 0 and shorter than --epochs (" + epochs + "), got " + warmupEpochs);
+        }
+        if (imageSize <= 0) {
+            p.add("--image-size must be > 0 (the side in pixels of the ImageNet images), got " + imageSize);
+        }
+        if (bnRecomputeBatches < 0) {
+            p.add("--bn-batches must be >= 0 (0: one full epoch), got " + bnRecomputeBatches);
         }
         if (maxBatches < 0 || trainSubset < 0 || testSubset < 0 || threads < 0 || rhoOffEpochs < 0) {
             p.add("--max-batches, --train-subset, --test-subset, --threads and --rho-off-epochs must be >= 0");
@@ -171,6 +206,15 @@ public final class RunConfig {
             p.add("--momentum must be > 0 for Nesterov momentum (" + optimizer + "), got 0");
         } else if (momentum == 0 && optimizer.msam()) {
             p.add("--momentum must be > 0 for MSAM (it perturbs along the momentum), got 0");
+        }
+        if (rho != null && !optimizer.takesRho()) {
+            p.add("--rho applies to the sharpness-aware optimizers (" + Optimizer.RHO_METHODS + ", over any --base), "
+                    + "not to " + optimizer + (optimizer.method() == Optimizer.Method.MESA ? " (MESA has no "
+                    + "perturbation)" : "") + ": leave --rho out");
+        }
+        if (rhoOffEpochs > 0 && !optimizer.msam()) {
+            p.add("--rho-off-epochs applies to msam, amsam and bnmsam (any --base) only, got it with " + optimizer
+                    + ": the other rules have no ρ schedule. Fix: leave --rho-off-epochs out, or choose msam");
         }
         if (rho != null && rho < 0 && optimizer.samFamily()) {
             p.add("--rho must be >= 0 for " + optimizer + ", got " + rho + " (only MSAM takes a negative rho)");

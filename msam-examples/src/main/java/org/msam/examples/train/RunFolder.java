@@ -25,14 +25,26 @@ public final class RunFolder implements AutoCloseable {
             "metrics.csv", "loss.png", "accuracy.png", "diagnostics.csv", "diagnostics-cosine.png",
             "diagnostics-loss.png", "diagnostics-norm.png");
 
+    /** The files a comparison ({@code compare}, {@code demo}) writes into its folder. */
+    public static final List<String> COMPARISON_FILES = List.of(Comparison.MARKER, "compare.md", "compare.csv");
+
+    /**
+     * The temporaries this program writes: {@code .checkpoint<digits>.zip.tmp} ({@link Checkpoint#save}) and
+     * {@code .<file>.<UUID>.tmp} ({@link Json#writeAtomically}); any other hidden file is the user's.
+     */
+    private static final java.util.regex.Pattern OWN_TEMPORARY = java.util.regex.Pattern.compile(
+            "\\.checkpoint-?[0-9]+\\.zip\\.tmp|\\..+\\.[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\\.tmp");
+
     private final Path dir;
     private final FileChannel channel;
     private final FileLock lock;
+    private final List<Path> created;
 
-    private RunFolder(Path dir, FileChannel channel, FileLock lock) {
+    private RunFolder(Path dir, FileChannel channel, FileLock lock, List<Path> created) {
         this.dir = dir;
         this.channel = channel;
         this.lock = lock;
+        this.created = created;
     }
 
     /**
@@ -49,6 +61,10 @@ public final class RunFolder implements AutoCloseable {
         if (Files.exists(abs) && !Files.isDirectory(abs)) {
             throw new IOException(option + " " + abs + " is a file, not a folder. Fix: choose a folder for " + option
                     + " (it is created if absent).");
+        }
+        List<Path> created = new ArrayList<>();
+        for (Path p = abs; p != null && !Files.exists(p); p = p.getParent()) {
+            created.add(p);
         }
         try {
             Files.createDirectories(abs);
@@ -78,7 +94,7 @@ public final class RunFolder implements AutoCloseable {
             throw new IOException("Another process is writing to " + abs + " (it holds " + abs.resolve(LOCK)
                     + "). Fix: wait until it has finished, or choose another " + option + ".");
         }
-        return new RunFolder(abs, ch, l);
+        return new RunFolder(abs, ch, l, created);
     }
 
     private static String describe(IOException e) {
@@ -106,6 +122,14 @@ public final class RunFolder implements AutoCloseable {
         return RESULT_FILES.stream().anyMatch(f -> Files.exists(dir.resolve(f)));
     }
 
+    /**
+     * @param dir a folder (may be absent)
+     * @return true when it holds a comparison's table, plots' record or marker ({@link #COMPARISON_FILES})
+     */
+    public static boolean holdsComparison(Path dir) {
+        return COMPARISON_FILES.stream().anyMatch(f -> Files.exists(dir.resolve(f)));
+    }
+
     /** @return the result files present in the folder (empty for a new folder) */
     public List<String> runFiles() {
         List<String> found = new ArrayList<>();
@@ -120,19 +144,21 @@ public final class RunFolder implements AutoCloseable {
     /**
      * Deletes the files of an earlier run ({@link #RUN_FILES}); other files (and folders) are left alone.
      *
+     * @param keep files not to delete (those the new run has already written)
      * @throws IOException if one cannot be deleted
      */
-    public void deleteRunFiles() throws IOException {
+    public void deleteRunFiles(String... keep) throws IOException {
         for (String f : RUN_FILES) {
-            if (Files.isRegularFile(dir.resolve(f))) {
+            if (!List.of(keep).contains(f) && Files.isRegularFile(dir.resolve(f))) {
                 Files.delete(dir.resolve(f));
             }
         }
     }
 
     /**
-     * Deletes the temporary files of interrupted writes ({@code .checkpoint*.zip.tmp} and the {@code .<file>.*.tmp}
-     * files of {@link Json#writeAtomically}); while the folder is locked no other process can be writing them.
+     * Deletes the temporary files of interrupted writes of this program ({@code .checkpoint<digits>.zip.tmp} and the
+     * {@code .<file>.<UUID>.tmp} files of {@link Json#writeAtomically}); while the folder is locked no other process
+     * can be writing them. Other hidden files (a user's {@code .notes.tmp}) are left alone.
      *
      * @return the number of files deleted
      * @throws IOException if the folder cannot be listed or a file deleted
@@ -141,7 +167,7 @@ public final class RunFolder implements AutoCloseable {
         int n = 0;
         try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, ".*.tmp")) {
             for (Path p : files) {
-                if (Files.isRegularFile(p)) {
+                if (Files.isRegularFile(p) && OWN_TEMPORARY.matcher(p.getFileName().toString()).matches()) {
                     Files.delete(p);
                     n++;
                 }
@@ -150,12 +176,32 @@ public final class RunFolder implements AutoCloseable {
         return n;
     }
 
+    /**
+     * Releases the lock. A folder this lock created (with any parents it created) is removed again when nothing
+     * but the lock file was written into it, so that a command refused after locking leaves no trace.
+     */
     @Override
     public void close() throws IOException {
         try {
             lock.release();
         } finally {
             channel.close();
+        }
+        if (created.isEmpty()) {
+            return;
+        }
+        try (java.util.stream.Stream<Path> files = Files.list(dir)) {
+            if (!files.allMatch(p -> p.getFileName().toString().equals(LOCK))) {
+                return;
+            }
+        }
+        Files.deleteIfExists(dir.resolve(LOCK));
+        for (Path p : created) {
+            try {
+                Files.delete(p);
+            } catch (java.nio.file.DirectoryNotEmptyException e) {
+                return;
+            }
         }
     }
 }

@@ -121,14 +121,22 @@ public final class Trainer {
         if (finished != null) {
             requireSameOptions(finished.config, "the finished run in " + out);
             if (!quiet) {
-                log.printf("%s finished all %d epochs (result.json; its checkpoint was removed): nothing to do%n",
-                        out, config.epochs);
+                log.printf("%s finished all %s (result.json; its checkpoint was removed): nothing to do%n",
+                        out, epochs(config.epochs));
             }
             return finished;
         }
+        // an earlier run this one replaces (--overwrite): its files stay until the new run's first checkpoint
+        boolean replacing = false;
         if (resume) {
             state = Checkpoint.readState(out);
             requireSameOptions(state.config, "the saved run");
+            if (state.finished) {
+                if (!quiet) {
+                    log.printf("%s finished all %s: nothing to do%n", out, epochs(config.epochs));
+                }
+                return finishedResult(state);
+            }
         } else {
             List<String> found = folder.runFiles();
             if (!found.isEmpty() && !overwrite) {
@@ -136,7 +144,13 @@ public final class Trainer {
                         + "). Fix: continue it with --resume, replace it with --overwrite, or choose another "
                         + "--output.");
             }
-            folder.deleteRunFiles();
+            if (RunFolder.holdsComparison(folder.dir()) && !overwrite) {
+                throw new IOException("--output " + folder.dir() + " holds a comparison (compare.md, its plots): a "
+                        + "run there would replace its plots. Fix: choose another --output, or replace them with "
+                        + "--overwrite.");
+            }
+            replacing = !found.isEmpty() || RunFolder.holdsComparison(folder.dir())
+                    || java.nio.file.Files.exists(out.resolve("config.json"));
         }
         folder.deleteStaleTemporaries();
         if (config.threads > 0) {
@@ -146,11 +160,9 @@ public final class Trainer {
         DataSource data = dataLoader != null ? dataLoader.apply(config) : DataSource.load(config, log);
         int iterationsPerEpoch = iterationsPerEpoch(data);
         ComputationGraph net;
+        boolean resumed = state != null;
         if (state != null) {
             net = Checkpoint.readModel(out);
-            if (!quiet) {
-                log.printf("Resuming %s after epoch %d of %d%n", out, state.epochsDone, config.epochs);
-            }
         } else {
             state = new Checkpoint.State();
             state.config = config;
@@ -161,7 +173,7 @@ public final class Trainer {
                     .l2(config.optimizer.coupledDecay() ? config.weightDecay : 0).dataType(DataType.FLOAT)
                     .init();
         }
-        Json.writeAtomically(out.resolve("config.json"), Json.write(config));
+        requireNormalizationLayers(net);
         ProgressListener bar = new ProgressListener(progress, System.console() != null, log);
         bar.workers(config.workers);
         List<TrainingListener> listeners = new ArrayList<>();
@@ -183,6 +195,13 @@ public final class Trainer {
         ParallelWrapper workers = config.workers > 1 ? SharpnessAware.parallelWrapper(net).workers(config.workers)
                 .averagingFrequency(1).averageUpdaters(true).trainingMode(ParallelWrapper.TrainingMode.AVERAGING)
                 .prefetchBuffer(0).build() : null;
+        boolean recomputeBatchNorm = config.optimizer.msam() && hasBatchNorm(net);
+        if (resumed && !quiet) {
+            log.printf("Resuming %s after epoch %d of %d%n", out, state.epochsDone, config.epochs);
+        }
+        if (!replacing) {
+            Json.writeAtomically(out.resolve("config.json"), Json.write(config));
+        }
 
         RunResult result = new RunResult();
         result.config = config;
@@ -202,7 +221,12 @@ public final class Trainer {
                 }
             } catch (NonFiniteGuard.NonFiniteException e) {
                 bar.endEpoch();
-                throw diverged(e, epoch);
+                throw diverged(e.getMessage(), e, epoch, replacing);
+            } catch (ArithmeticException e) {
+                // the sharpness-aware rules refuse a non-finite loss or gradient before the step
+                bar.endEpoch();
+                throw diverged("the loss or the gradient became non-finite in epoch " + (epoch + 1) + " (the step "
+                        + "that met it was not applied)", e, epoch, replacing);
             }
             double seconds = bar.endEpoch();
             EpochMetrics m = new EpochMetrics();
@@ -210,12 +234,16 @@ public final class Trainer {
             m.trainLoss = bar.meanLoss();
             m.trainAccuracy = bar.accuracy();
             m.seconds = seconds;
-            m.imagesPerSecond = bar.images() / Math.max(seconds, 1e-9);
+            m.imagesPerSecond = imagesPerEpoch(data) / Math.max(seconds, 1e-9);
             m.learningRate = Optimizers.learningRate(config, iterationsPerEpoch)
                     .valueAt(Math.max(0, net.getIterationCount() - 1), epoch);
             double[] test = evaluate(net, data.test());
             m.testLoss = test[0];
             m.testAccuracy = test[1];
+            if (!Double.isFinite(m.testLoss)) {
+                throw diverged("the test loss after epoch " + (epoch + 1) + " is " + m.testLoss + " (the parameters "
+                        + "are finite, the model's outputs overflow)", null, epoch, replacing);
+            }
             result.epochs.add(m);
             result.trainSeconds += seconds;
             log.printf("%s epoch %d/%d: train loss %.4f acc %.4f | test loss %.4f acc %.4f | %.1f s, %.0f img/s%n",
@@ -225,8 +253,17 @@ public final class Trainer {
             state.metrics = new ArrayList<>(result.epochs);
             state.trainSeconds = result.trainSeconds;
             state.config = config;
+            if (state.epochsDone == config.epochs && !recomputeBatchNorm) {
+                state.finish(m.testLoss, m.testAccuracy);
+            }
             // the checkpoint first: metrics, result and diagnostics are never ahead of it
             Checkpoint.save(out, net, state);
+            if (replacing) {
+                // the new run's first checkpoint has replaced the earlier run's: the rest of that run goes now
+                folder.deleteRunFiles(Checkpoint.FILE);
+                Json.writeAtomically(out.resolve("config.json"), Json.write(config));
+                replacing = false;
+            }
             if (diagnostics != null) {
                 diagnostics.flush(out);
             }
@@ -238,33 +275,108 @@ public final class Trainer {
         if (last < config.epochs) {
             return result;
         }
-        if (config.optimizer.msam() && hasBatchNorm(net)) {
-            SharpnessAware.finish(net, data.trainPlain(), config.bnRecomputeBatches);
+        if (recomputeBatchNorm && !state.finished) {
+            SharpnessAware.finish(net, data.trainPlain(), bnRecomputeBatches());
             double[] test = evaluate(net, data.test());
+            if (!Double.isFinite(test[0])) {
+                throw diverged("the test loss after recomputing the BatchNorm statistics is " + test[0], null,
+                        config.epochs, false);
+            }
             result.finalTestLoss = test[0];
             result.finalTestAccuracy = test[1];
             log.printf("BatchNorm statistics recomputed at θ: test loss %.4f acc %.4f%n", test[0], test[1]);
+            // the saved model is the one reported: with the recomputed statistics
+            state.finish(test[0], test[1]);
+            Checkpoint.save(out, net, state);
         }
         writeMetrics(result);
         return result;
     }
 
-    private IllegalStateException diverged(NonFiniteGuard.NonFiniteException e, int epoch) {
-        String kept = epoch == 0 ? "No checkpoint was written (the first epoch did not finish)."
-                : "The checkpoint of epoch " + epoch + " in " + out.resolve(Checkpoint.FILE).toAbsolutePath()
-                        + " and its metrics are kept.";
-        return new IllegalStateException(config.optimizer + " stopped: " + e.getMessage() + ", before the step "
-                + "that would use it. " + kept + " Fix: lower --lr (now " + config.learningRate + "), add a warm-up "
-                + "(--warmup-epochs) or gradient clipping (--clip-norm), then start again with --overwrite.", e);
+    /** @return "1 epoch" or "n epochs" */
+    static String epochs(int n) {
+        return n == 1 ? "1 epoch" : n + " epochs";
+    }
+
+    /** @return the result of a run whose checkpoint says it finished (its final model is saved) */
+    private RunResult finishedResult(Checkpoint.State state) {
+        RunResult r = new RunResult();
+        r.config = config;
+        r.outputDir = out.toAbsolutePath().toString();
+        r.epochs.addAll(state.metrics);
+        r.trainSeconds = state.trainSeconds;
+        r.finalTestLoss = state.finalTestLoss;
+        r.finalTestAccuracy = state.finalTestAccuracy;
+        return r;
     }
 
     /**
-     * {@link MsamDiagnostics} kept in memory and appended to {@code diagnostics.csv} after each epoch, before the
-     * checkpoint: a resumed run continues the file from the last checkpoint.
+     * @return batches of the BatchNorm recomputation: {@code --bn-batches}, at most {@code --max-batches} (a quick
+     *     check stays quick)
+     */
+    int bnRecomputeBatches() {
+        if (config.maxBatches <= 0) {
+            return config.bnRecomputeBatches;
+        }
+        return config.bnRecomputeBatches <= 0 ? config.maxBatches
+                : Math.min(config.bnRecomputeBatches, config.maxBatches);
+    }
+
+    /** @return the training images of one epoch (every worker's) */
+    private long imagesPerEpoch(DataSource data) {
+        long n = data.trainSize();
+        return config.maxBatches > 0 ? Math.min(n, (long) config.maxBatches * config.batchSize) : n;
+    }
+
+    /** BN-only methods perturb the normalisation layers only: refuse a model without them, in the user's terms. */
+    private void requireNormalizationLayers(ComputationGraph net) {
+        Optimizer.Method m = config.optimizer.method();
+        if ((m == Optimizer.Method.BNSAM || m == Optimizer.Method.BNMSAM) && !hasNormalization(net)) {
+            throw new IllegalArgumentException("--optimizer " + config.optimizer + " perturbs only the γ and β of "
+                    + "BatchNorm and LayerNorm layers, and --model " + config.model + " has none. Fix: choose "
+                    + "--optimizer " + (m == Optimizer.Method.BNSAM ? "sam" : "msam") + ", or a model with BatchNorm "
+                    + "(small-cnn, wrn-*, resnet*) or LayerNorm (vit-*).");
+        }
+    }
+
+    private IllegalStateException diverged(String what, RuntimeException cause, int epoch, boolean replacing) {
+        String kept = replacing ? "The earlier run in " + out.toAbsolutePath() + " is kept as it was."
+                : epoch == 0 ? "No checkpoint was written (the first epoch did not finish)."
+                : "The checkpoint of epoch " + epoch + " in " + out.resolve(Checkpoint.FILE).toAbsolutePath()
+                        + " and its metrics are kept.";
+        return new IllegalStateException(config.optimizer + " stopped: " + what + ". " + kept + " Fix: "
+                + String.join(", ", fixes()) + "; then start again with --overwrite.", cause);
+    }
+
+    /** @return the options that can cause a non-finite loss with this run's optimizer, with their values */
+    private List<String> fixes() {
+        List<String> f = new ArrayList<>();
+        f.add("lower --lr (now " + config.learningRate + ")");
+        Optimizer.Method m = config.optimizer.method();
+        if (config.optimizer.takesRho() && config.rho != null) {
+            f.add("lower --rho (now " + config.rho + ")");
+        }
+        if (config.adaptiveEta != null) {
+            f.add("check --adaptive-eta (now " + config.adaptiveEta + ")");
+        }
+        if (m == Optimizer.Method.MESA) {
+            f.add("check --temperature and --mesa-lambda (now " + (config.mesaTemperature == null ? "5 (default)"
+                    : config.mesaTemperature) + " and " + (config.mesaLambda == null ? "0.8 (default)"
+                    : config.mesaLambda) + ")");
+        }
+        f.add("add a warm-up (--warmup-epochs) or gradient clipping (--clip-norm)");
+        return f;
+    }
+
+    /**
+     * {@link MsamDiagnostics} kept in memory and written to {@code diagnostics.csv} after each epoch's checkpoint
+     * (never before the first: an earlier run's file stays until then); a resumed run continues the file from the
+     * last checkpoint.
      */
     private static final class Diagnostics {
         final MsamDiagnostics listener;
         final Path csv;
+        final StringBuilder text;
         int written;
 
         /** @param firstIteration the iteration training starts from: rows from it on are dropped from the file */
@@ -280,16 +392,15 @@ public final class Trainer {
                     }
                 }
             }
-            Json.writeAtomically(csv, kept.toString());
+            this.text = kept;
         }
 
         void flush(Path dir) throws IOException {
             List<MsamDiagnostics.Row> rows = listener.rows();
-            StringBuilder sb = new StringBuilder(Files.readString(csv, StandardCharsets.UTF_8));
             for (int i = written; i < rows.size(); i++) {
-                sb.append(rows.get(i).csv()).append('\n');
+                text.append(rows.get(i).csv()).append('\n');
             }
-            Json.writeAtomically(csv, sb.toString());
+            Json.writeAtomically(csv, text.toString());
             written = rows.size();
             Plots.diagnostics(dir, csv);
         }
@@ -312,6 +423,19 @@ public final class Trainer {
         Map<String, List<EpochMetrics>> one = new LinkedHashMap<>();
         one.put(config.optimizer.name(), r.epochs);
         Plots.write(out, one);
+    }
+
+    private static boolean hasNormalization(ComputationGraph net) {
+        for (org.deeplearning4j.nn.conf.graph.GraphVertex v : net.getConfiguration().getVertices().values()) {
+            if (v instanceof org.deeplearning4j.nn.conf.graph.LayerVertex) {
+                Object l = ((org.deeplearning4j.nn.conf.graph.LayerVertex) v).getLayerConf().getLayer();
+                String n = l.getClass().getSimpleName().toLowerCase(java.util.Locale.ROOT);
+                if (n.contains("batchnorm") || n.contains("layernorm")) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     private static boolean hasBatchNorm(ComputationGraph net) {

@@ -23,7 +23,7 @@ class ResumeTest {
         c.download = false;
         c.model = "small-cnn";
         c.optimizer = Optimizer.parse(optimizer);
-        c.rho = 0.3;
+        c.rho = c.optimizer.takesRho() ? 0.3 : null;
         c.batchSize = 8;
         c.maxBatches = 2;
         c.epochs = 3;

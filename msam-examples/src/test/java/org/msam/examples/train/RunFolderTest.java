@@ -77,8 +77,9 @@ class RunFolderTest {
     @Test
     void staleTemporariesAreRemovedAndRunFilesRecognised() throws Exception {
         Files.write(dir.resolve(".checkpoint123.zip.tmp"), new byte[100]);
-        Files.writeString(dir.resolve(".metrics.csv.0f.tmp"), "x");
+        Files.writeString(dir.resolve(".metrics.csv.0f1e2d3c-0000-4000-8000-00000000abcd.tmp"), "x");
         Files.writeString(dir.resolve("notes.txt"), "mine");
+        Files.writeString(dir.resolve(".notes.tmp"), "mine too");
         assertFalse(RunFolder.holdsRun(dir));
         Files.writeString(dir.resolve("config.json"), "{}");
         assertFalse(RunFolder.holdsRun(dir), "a config.json alone holds no results");
@@ -90,7 +91,7 @@ class RunFolderTest {
             f.deleteRunFiles();
         }
         try (java.util.stream.Stream<Path> s = Files.list(dir)) {
-            assertEquals(List.of(RunFolder.LOCK, "notes.txt"),
+            assertEquals(List.of(RunFolder.LOCK, ".notes.tmp", "notes.txt"),
                     s.map(p -> p.getFileName().toString()).sorted().collect(java.util.stream.Collectors.toList()));
         }
     }
