@@ -8,32 +8,32 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.File;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
-import java.util.Map;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.ConvolutionMode;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.deeplearning4j.util.ModelSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.learning.config.Sgd;
-import org.nd4j.linalg.activations.Activation;
-import org.deeplearning4j.nn.conf.ConvolutionMode;
-import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
-import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
-import java.util.Collections;
 
 /**
  * The native-op layers ({@link OpConvolutionLayer}, {@link OpBatchNormalization}) against DL4J's built-in
@@ -72,8 +72,8 @@ class NativeOpLayersTest {
         assertEquals(builtIn.params(), nativeOps.params()); // same seed, same initialisation, same order
         List<String> layout = new ArrayList<>();
         List<String> nativeLayout = new ArrayList<>();
-        builtIn.paramTable().forEach((k, v) -> layout.add(k + java.util.Arrays.toString(v.shape())));
-        nativeOps.paramTable().forEach((k, v) -> nativeLayout.add(k + java.util.Arrays.toString(v.shape())));
+        builtIn.paramTable().forEach((k, v) -> layout.add(k + Arrays.toString(v.shape())));
+        nativeOps.paramTable().forEach((k, v) -> nativeLayout.add(k + Arrays.toString(v.shape())));
         assertEquals(layout, nativeLayout);
     }
 
