@@ -136,7 +136,17 @@ public final class Optimizers {
      * @return the initialised network, ready to {@code fit}
      */
     public static Model network(String model, String name) {
-        Model net = Models.build(model, updater(name), l2(name));
+        return install(name, Models.build(model, updater(name), l2(name)));
+    }
+
+    /**
+     * Installs the listener optimizer {@code name} needs on a network built with {@link #updater} and {@link #l2}.
+     *
+     * @param name a name of the catalog, or one of the ND4J baselines
+     * @param net  the network
+     * @return the network
+     */
+    static Model install(String name, Model net) {
         if (!ND4J_NESTEROVS.equals(name) && !ND4J_ADAM.equals(name)) {
             catalog(name).install(net);
         }

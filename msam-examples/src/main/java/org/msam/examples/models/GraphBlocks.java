@@ -22,9 +22,16 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
  */
 final class GraphBlocks {
     private final ComputationGraphConfiguration.GraphBuilder graph;
+    private final boolean nativeOps;
 
-    GraphBlocks(ComputationGraphConfiguration.GraphBuilder graph) {
+    /**
+     * @param graph     the graph to add to
+     * @param nativeOps true for {@link OpConvolutionLayer} and {@link OpBatchNormalization}, false for DL4J's
+     *                  {@link ConvolutionLayer} and {@link BatchNormalization}
+     */
+    GraphBlocks(ComputationGraphConfiguration.GraphBuilder graph, boolean nativeOps) {
         this.graph = graph;
+        this.nativeOps = nativeOps;
     }
 
     /** A square convolution without bias (a batch normalisation follows it, directly or after an addition). */
@@ -46,13 +53,14 @@ final class GraphBlocks {
         if (dropRate > 0) {
             conv.dropOut(new Dropout(1.0 - dropRate)); // DL4J's Dropout takes the retain probability
         }
-        graph.addLayer(name, conv.build(), input);
+        ConvolutionLayer built = conv.build(); // validates kernel, stride and padding
+        graph.addLayer(name, nativeOps ? new OpConvolutionLayer(conv) : built, input);
         return name;
     }
 
     /** Batch normalisation over channels (γ, β trained; running mean and log-std are DL4J parameters too). */
     String bn(String name, String input) {
-        graph.addLayer(name, new BatchNormalization.Builder().build(), input);
+        graph.addLayer(name, nativeOps ? new OpBatchNormalization() : new BatchNormalization.Builder().build(), input);
         return name;
     }
 

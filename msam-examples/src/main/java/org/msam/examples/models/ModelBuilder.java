@@ -64,6 +64,8 @@ public abstract class ModelBuilder<B extends ModelBuilder<B>> {
     public static final WeightInit DEFAULT_WEIGHT_INIT = WeightInit.RELU;
     /** Default data type of parameters and activations: {@link DataType#FLOAT}. */
     public static final DataType DEFAULT_DATA_TYPE = DataType.FLOAT;
+    /** Default for {@link #nativeOps(boolean)}: {@value} (libnd4j's convolution and batch-normalisation ops). */
+    public static final boolean DEFAULT_NATIVE_OPS = true;
 
     private int numClasses;
     private long channels;
@@ -74,6 +76,7 @@ public abstract class ModelBuilder<B extends ModelBuilder<B>> {
     private IUpdater updater;
     private double l2 = DEFAULT_L2;
     private DataType dataType = DEFAULT_DATA_TYPE;
+    private boolean nativeOps = DEFAULT_NATIVE_OPS;
 
     /**
      * @param numClasses default number of classes of this model
@@ -186,7 +189,23 @@ public abstract class ModelBuilder<B extends ModelBuilder<B>> {
         if (dataType == null || !dataType.isFPType()) {
             throw new IllegalArgumentException("Invalid data type: " + dataType + " (must be a floating-point type)");
         }
+
         this.dataType = dataType;
+        return self();
+    }
+
+    /**
+     * Chooses how convolutions and batch normalisations are computed. With native ops (the default) they are
+     * {@link OpConvolutionLayer} and {@link OpBatchNormalization}: DL4J's layers computed by libnd4j's
+     * {@code conv2d} and {@code batchnorm} ops, which run on oneDNN with the oneDNN build of nd4j-native. Without,
+     * they are DL4J's {@code ConvolutionLayer} (im2col + GEMM) and {@code BatchNormalization}, as in models saved
+     * before the native ops. Both compute the same function with the same parameters; only the speed differs.
+     *
+     * @param nativeOps true for libnd4j's ops; default {@value #DEFAULT_NATIVE_OPS}
+     * @return this builder
+     */
+    public final B nativeOps(boolean nativeOps) {
+        this.nativeOps = nativeOps;
         return self();
     }
 
@@ -232,7 +251,7 @@ public abstract class ModelBuilder<B extends ModelBuilder<B>> {
         ComputationGraphConfiguration.GraphBuilder graph = global.graphBuilder()
                 .addInputs(INPUT)
                 .setInputTypes(InputType.convolutional(height, width, channels));
-        addLayers(new GraphBlocks(graph), INPUT);
+        addLayers(new GraphBlocks(graph, nativeOps), INPUT);
         return graph.setOutputs(OUTPUT).build();
     }
 

@@ -31,7 +31,9 @@ package org.msam.examples.models;
  * </table>
  *
  * <p>Speed of one training step ({@code fit} on a mini-batch of 64, float32, SGD), measured once on a 2-core
- * x86-64 machine with DL4J 1.0.0-M2.1 and nd4j-native (OpenBLAS, no oneDNN):
+ * x86-64 machine with DL4J 1.0.0-M2.1, generic nd4j-native (OpenBLAS, no oneDNN) and DL4J's built-in layers (what
+ * {@link #nativeOps(boolean) nativeOps(false)} builds; the default native-op layers on the oneDNN build are faster,
+ * see msam-bench/RESULTS.md):
  * <table>
  *   <caption>Seconds per mini-batch of 64</caption>
  *   <tr><th>n</th><th>input</th><th>2 threads</th><th>1 thread</th></tr>
@@ -42,8 +44,8 @@ package org.msam.examples.models;
  * </table>
  * Other processes shared the machine: the 2-thread figures are the fastest of 20 steps (their medians were 2–3
  * times slower, because ND4J's OpenMP threads wait for each other when a core is taken); the 1-thread figures
- * ({@code OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1}) are medians. About half of a step is DL4J's built-in im2col,
- * which writes into a permuted buffer (the default nd4j-native build has no oneDNN helper): the second
+ * ({@code OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1}) are medians. About half of such a step is DL4J's built-in im2col,
+ * which writes into a permuted buffer: the second
  * 32→32 convolution at full resolution of n = 2 quadruples that work, hence the default n = 1. At n = 1 a
  * Fashion-MNIST epoch (938 steps of 64) takes about 4 to 6 minutes.
  *

@@ -9,5 +9,12 @@
  * {@link org.msam.examples.models.Models}. Each model's javadoc gives its architecture, its reference and its
  * exact parameter counts, which the tests check. "Trainable" parameters exclude batch-normalisation running
  * statistics, which DL4J keeps in the flat parameter vector ({@link org.msam.examples.models.ParameterCount}).
+ *
+ * <p>Convolutions and batch normalisations are {@link org.msam.examples.models.OpConvolutionLayer} and
+ * {@link org.msam.examples.models.OpBatchNormalization} by default: DL4J's layers, computed by libnd4j's
+ * {@code conv2d} and {@code batchnorm} ops (oneDNN with the oneDNN build of nd4j-native, which the examples' POM adds
+ * on Linux x86-64) rather than by DL4J's im2col + GEMM. {@link org.msam.examples.models.ModelBuilder#nativeOps(boolean)
+ * nativeOps(false)} builds DL4J's own layers; both load each other's parameters. The ViT's patch embedding is already
+ * one matrix product (a reshape of the image, no im2col).
  */
 package org.msam.examples.models;
