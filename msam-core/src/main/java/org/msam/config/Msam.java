@@ -160,9 +160,68 @@ public final class Msam implements SharpnessAwareConfig {
 
     /** @return true when the perturbation (ρ or its schedule, and which variables) is the same as {@code other}'s */
     public boolean sameRho(Msam other) {
-        return Double.compare(rho, other.rho) == 0 && Objects.equals(rhoSchedule, other.rhoSchedule)
-                && normalizationOnly == other.normalizationOnly && adaptive == other.adaptive
-                && Double.compare(adaptiveEta, other.adaptiveEta) == 0;
+        return rhoDifference(other) == null;
+    }
+
+    /**
+     * @param other another layer's configuration
+     * @return what differs between this perturbation and {@code other}'s, in words, or null when they are the same.
+     *     ρ schedules are compared by value: equal by {@code equals}, or of the same class with the same fields (their
+     *     JSON with every field written), so that a schedule class without {@code equals} (each layer holds its own
+     *     clone) still counts as the same schedule
+     */
+    public String rhoDifference(Msam other) {
+        if (Double.compare(rho, other.rho) != 0) {
+            return "rho " + rho + " and " + other.rho;
+        }
+        if (!sameSchedule(rhoSchedule, other.rhoSchedule)) {
+            return "rhoSchedule " + describe(rhoSchedule) + " and " + describe(other.rhoSchedule);
+        }
+        if (normalizationOnly != other.normalizationOnly) {
+            return "normalizationOnly " + normalizationOnly + " and " + other.normalizationOnly;
+        }
+        if (adaptive != other.adaptive || Double.compare(adaptiveEta, other.adaptiveEta) != 0) {
+            return "adaptive " + adaptive + " (eta " + adaptiveEta + ") and " + other.adaptive + " (eta "
+                    + other.adaptiveEta + ")";
+        }
+        return null;
+    }
+
+    private static final org.nd4j.shade.jackson.databind.ObjectMapper FIELDS =
+            new org.nd4j.shade.jackson.databind.ObjectMapper()
+                    .setVisibility(org.nd4j.shade.jackson.annotation.PropertyAccessor.ALL,
+                            org.nd4j.shade.jackson.annotation.JsonAutoDetect.Visibility.NONE)
+                    .setVisibility(org.nd4j.shade.jackson.annotation.PropertyAccessor.FIELD,
+                            org.nd4j.shade.jackson.annotation.JsonAutoDetect.Visibility.ANY)
+                    .configure(org.nd4j.shade.jackson.databind.SerializationFeature.FAIL_ON_EMPTY_BEANS, false)
+                    .configure(org.nd4j.shade.jackson.databind.MapperFeature.SORT_PROPERTIES_ALPHABETICALLY, true);
+
+    /** @return true when the schedules are equal, or of one class with the same fields */
+    static boolean sameSchedule(ISchedule a, ISchedule b) {
+        if (Objects.equals(a, b)) {
+            return true;
+        }
+        if (a == null || b == null || a.getClass() != b.getClass()) {
+            return false;
+        }
+        String ja = json(a);
+        return ja != null && ja.equals(json(b));
+    }
+
+    private static String json(ISchedule s) {
+        try {
+            return FIELDS.writeValueAsString(s);
+        } catch (Exception e) {
+            return null;
+        }
+    }
+
+    private static String describe(ISchedule s) {
+        if (s == null) {
+            return "none";
+        }
+        String j = json(s);
+        return s.getClass().getName() + (j == null ? "" : " " + j);
     }
 
     /**
@@ -214,7 +273,9 @@ public final class Msam implements SharpnessAwareConfig {
 
     @Override
     public int hashCode() {
-        return Objects.hash(base, rho, rhoSchedule, normalizationOnly, adaptive, adaptiveEta);
+        // a schedule equal by value may be another instance without hashCode: hash its class only
+        return Objects.hash(base, rho, rhoSchedule == null ? null : rhoSchedule.getClass(), normalizationOnly, adaptive,
+                adaptiveEta);
     }
 
     @Override

@@ -78,9 +78,11 @@ public final class MsamRule implements SharpnessRule, MsamUpdater.Finisher {
                         + "layer (per-layer learning rates: one Msam per layer with the same rho).");
             }
             MsamUpdater u = (MsamUpdater) v.updater();
-            if (!u.getConfig().sameRho(config)) {
-                throw new IllegalStateException("All Msam updaters of a model must share rho and rhoSchedule (the "
-                        + "perturbation is global): found " + config + " and " + u.getConfig());
+            String differs = config.rhoDifference(u.getConfig());
+            if (differs != null) {
+                throw new IllegalStateException("All Msam updaters of a model must share rho, rhoSchedule and the "
+                        + "form of the perturbation (it is global), but " + v.name() + " has another: " + differs
+                        + ". Give every layer the same values (a per-layer learning rate is fine).");
             }
             if (seen.put(u, Boolean.TRUE) == null) {
                 us.add(u);

@@ -96,6 +96,40 @@ class BadInputTest {
         assertTrue(e.getMessage().startsWith("All Msam updaters of a model must share rho"), e.getMessage());
     }
 
+    /** A ρ schedule class of the user's without equals: each layer holds its own clone, the same by value. */
+    static final class Halving implements org.nd4j.linalg.schedule.ISchedule {
+        private final double start;
+
+        Halving(double start) {
+            this.start = start;
+        }
+
+        @Override
+        public double valueAt(int iteration, int epoch) {
+            return start / (1 + iteration);
+        }
+
+        @Override
+        public org.nd4j.linalg.schedule.ISchedule clone() {
+            return new Halving(start);
+        }
+    }
+
+    @Test
+    void aRhoScheduleWithoutEqualsIsComparedByValue() {
+        Msam scheduled = MSAM.toBuilder().rhoSchedule(new Halving(0.5)).build();
+        MultiLayerNetwork net = twoLayer(SGD, scheduled, scheduled.clone());
+        SharpnessAware.install(net);
+        net.fit(batch());
+        net.fit(batch());
+        assertTrue(Probe.msam(net).scale() > 0);
+
+        MultiLayerNetwork other = twoLayer(SGD, scheduled, MSAM.toBuilder().rhoSchedule(new Halving(0.25)).build());
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> SharpnessAware.install(other));
+        assertTrue(e.getMessage().contains("rhoSchedule") && e.getMessage().contains("\"start\":0.25"),
+                e.getMessage());
+    }
+
     @Test
     void mesaUnderTruncatedBpttIsRefusedByName() {
         MultiLayerConfiguration conf = Nets.mlpConf(org.msam.config.Mesa.builder().base(SGD).build(), DataType.FLOAT,
