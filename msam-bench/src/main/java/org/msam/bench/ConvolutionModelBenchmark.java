@@ -95,9 +95,17 @@ public class ConvolutionModelBenchmark extends AbstractBenchmark {
     public void setup() {
         ModelBuilder<?> b = builder(model, layers).updater(Optimizers.updater(optimizer)).l2(Optimizers.l2(optimizer));
         net = (ComputationGraph) Optimizers.install(optimizer, b.init());
+        data = randomBatch(batch, b.numClasses());
+    }
+
+    /**
+     * @param batch   mini-batch size
+     * @param classes number of classes
+     * @return 3×32×32 N(0, 1) images (seed 42) with one-hot labels (i·7 mod classes)
+     */
+    static DataSet randomBatch(int batch, int classes) {
         Nd4j.getRandom().setSeed(42);
-        int classes = b.numClasses();
-        data = new DataSet(Nd4j.randn(DataType.FLOAT, batch, 3, 32, 32),
+        return new DataSet(Nd4j.randn(DataType.FLOAT, batch, 3, 32, 32),
                 Nd4j.eye(classes).castTo(DataType.FLOAT).getRows(java.util.stream.IntStream.range(0, batch)
                         .map(i -> (i * 7) % classes).toArray()));
     }

@@ -51,6 +51,14 @@ class ConvolutionModelBenchmarkTest {
         assertThrows(IllegalArgumentException.class, () -> ConvolutionModelBenchmark.builder("small-cnn", "fast"));
     }
 
+    @Test
+    void interleavedIterationsTimesBothForms() {
+        String line = InterleavedIterations.run("small-cnn", 1, 2);
+        assertTrue(line.startsWith("small-cnn: built-in median ") && line.contains("native-ops median ")
+                && line.contains("1 interleaved iterations each"), line);
+        assertThrows(IllegalArgumentException.class, () -> InterleavedIterations.run("small-cnn", 0, 2));
+    }
+
     private static long count(ComputationGraphConfiguration conf) {
         return conf.getVertices().values().stream()
                 .filter(v -> v instanceof LayerVertex && ((LayerVertex) v).getLayerConf().getLayer() instanceof OpConvolutionLayer)
