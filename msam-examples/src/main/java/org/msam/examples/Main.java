@@ -416,7 +416,7 @@ public final class Main implements Callable<Integer> {
     /** {@code demo}: the default when no arguments are given. */
     @Command(name = "demo", mixinStandardHelpOptions = true,
             description = "Small CNN on the embedded Fashion-MNIST subset with SGD and MSAM, 3 epochs each, interleaved "
-                    + "(25 to 45 minutes on a shared 2-core machine, see the README); replaces the previous demo in its "
+                    + "(about 3 minutes on an idle 2-core machine, see the README); replaces the previous demo in its "
                     + "--output, and nothing another command wrote.")
     static final class Demo extends Compare {
         Demo(PrintStream out) {

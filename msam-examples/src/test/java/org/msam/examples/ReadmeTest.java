@@ -136,8 +136,9 @@ class ReadmeTest {
             if (m.matches()) {
                 last.put(m.group(1), new double[] {Double.parseDouble(m.group(6)), Double.parseDouble(m.group(7))});
                 seconds.merge(m.group(1), Double.parseDouble(m.group(8)), Double::sum);
-                // 10,000 images per epoch
-                assertEquals(10_000 / Double.parseDouble(m.group(8)), Double.parseDouble(m.group(9)), 1, l);
+                // 10,000 images per epoch; the seconds are printed rounded to 0.1 s, img/s from the exact time
+                double s = Double.parseDouble(m.group(8));
+                assertEquals(10_000 / s, Double.parseDouble(m.group(9)), 10_000 * 0.05 / (s * (s - 0.05)) + 0.5, l);
             }
             if (bn.matcher(l).matches()) {
                 recomputed = new double[] {number(bn, l, 1), number(bn, l, 2)};

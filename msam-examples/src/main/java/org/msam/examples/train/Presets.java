@@ -20,7 +20,7 @@ import java.util.function.Consumer;
  *   <tr><td>vit-s-32-imagenet</td><td>ViT-S/32 (AdamW η 1e-3, λ 0.1, ρ 3 off for 8 warm-up epochs, clip 1.0, batch
  *   1024, 300 epochs; ρ off for the warm-up with MSAM only, the rule with a ρ schedule)</td></tr>
  *   <tr><td>demo</td><td>small CNN on the embedded Fashion-MNIST subset, SGD η 0.05 μ 0.9 λ 5e-4, batch 64, 3
- *   epochs, label smoothing 0.1, ρ 0.1 (MSAM), 0.05 (SAM) or 0.5 (adaptive SAM); 25 to 45 minutes for SGD and MSAM on a shared 2-core machine</td></tr>
+ *   epochs, label smoothing 0.1, ρ 0.1 (MSAM), 0.05 (SAM) or 0.5 (adaptive SAM); about 3 minutes for SGD and MSAM on an idle 2-core machine</td></tr>
  * </table>
  */
 public final class Presets {
