@@ -144,8 +144,19 @@ public final class MsamRule implements SharpnessRule, MsamUpdater.Finisher {
         return updaters.get(0).scale();
     }
 
+    /**
+     * Reads the step's ρ_t and every block's η_t first, so that a schedule returning a non-finite value refuses the
+     * step before any parameter or state changes (the host then moves the model back to θ), then applies the
+     * perturbation if the model holds θ.
+     *
+     * @throws ArithmeticException when ρ_t or a block's η_t is not finite, naming the schedule
+     */
     @Override
     public boolean beforeStepGradient(Host host, int iteration, int epoch) {
+        config.rhoAt(iteration, epoch);
+        for (MsamUpdater u : updaters) {
+            u.getConfig().getLearningRate(iteration, epoch);
+        }
         if (updaters.get(0).isPerturbed() || scale() == 0) {
             return false;
         }

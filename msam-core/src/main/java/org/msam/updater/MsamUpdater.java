@@ -131,9 +131,6 @@ public final class MsamUpdater extends WrappingUpdater<Msam> {
     @Override
     public void applyUpdater(INDArray gradient, int iteration, int epoch) {
         ParameterBoundUpdater.requirePrepared(prepared, iteration, unpreparedMessage());
-        // the step's schedules first: a non-finite ρ_t or η_t is refused before anything is changed
-        config.rhoAt(iteration, epoch);
-        config.getLearningRate(iteration, epoch);
         resolve(gradient.length());
         if (!foldsRemoval()) {
             removePerturbation();

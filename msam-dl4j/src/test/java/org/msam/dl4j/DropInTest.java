@@ -512,4 +512,48 @@ class DropInTest {
         }
         assertArrayEquals(ref.params().toDoubleVector(), net.params().toDoubleVector(), TOL);
     }
+
+    /** ρ from the schedule until iteration 3, then NaN: a user's schedule gone wrong. */
+    static final class NanRhoFrom3 implements org.nd4j.linalg.schedule.ISchedule {
+        @Override
+        public double valueAt(int iteration, int epoch) {
+            return iteration >= 3 ? Double.NaN : RHO;
+        }
+
+        @Override
+        public org.nd4j.linalg.schedule.ISchedule clone() {
+            return this;
+        }
+    }
+
+    /**
+     * A ρ schedule that returns NaN refuses the step that would use it, naming the schedule, and the network is left
+     * at θ with its optimizer state as it was (the refusal comes after the driver moved to θ̃ for the step's pass).
+     */
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void aNonFiniteRhoScheduleIsRefusedAtTheta(boolean graph) {
+        Model net = network(graph, MSAM.toBuilder().rhoSchedule(new NanRhoFrom3()).build());
+        install(net);
+        Ref ref = reference(graph, net);
+        List<DataSet> batches = Nets.batches(4, 8, 22, DataType.DOUBLE);
+        for (int i = 0; i < 3; i++) {
+            fit(net, batches.get(i));
+            ref.step(batches.get(i));
+        }
+        double[] state = state(net).toDoubleVector();
+        ArithmeticException e = assertThrows(ArithmeticException.class, () -> fit(net, batches.get(3)));
+        assertTrue(e.getMessage().contains("Msam.rhoSchedule"), e.getMessage());
+        assertFalse(SharpnessAware.isPerturbed(net), "θ after the refusal");
+        double[] now = net.params().toDoubleVector();
+        for (int k = 0; k < now.length; k++) {
+            assertEquals(ref.theta[k], now[k], 1e-15 * Math.max(1, Math.abs(ref.theta[k])), "θ " + k);
+        }
+        assertArrayEquals(state, state(net).toDoubleVector(), 0.0, "state");
+    }
+
+    static INDArray state(Model net) {
+        return net instanceof ComputationGraph ? ((ComputationGraph) net).getUpdater(true).getStateViewArray()
+                : ((MultiLayerNetwork) net).getUpdater(true).getStateViewArray();
+    }
 }
