@@ -5,7 +5,9 @@ import java.util.List;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.BooleanIndexing;
 import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.nd4j.linalg.indexing.conditions.Conditions;
 
 /**
  * The global norms and dot products every rule, the clipping and the diagnostics use: sums in double of BLAS dot
@@ -76,6 +78,18 @@ public final class Norms {
             s += blasDot(part, same ? part : b.get(NDArrayIndex.interval(from, from + len)));
         }
         return s;
+    }
+
+    /**
+     * @param a an array
+     * @return true when every element is finite: one sum, and an element-wise NaN/∞ search only when the sum is not
+     *     finite (a sum of finite values can overflow)
+     */
+    public static boolean allFinite(INDArray a) {
+        if (Double.isFinite(a.sumNumber().doubleValue())) {
+            return true;
+        }
+        return !BooleanIndexing.or(a, Conditions.isNan()) && !BooleanIndexing.or(a, Conditions.isInfinite());
     }
 
     /** BLAS dot of two vectors; types without a BLAS dot are widened to float32 first. */

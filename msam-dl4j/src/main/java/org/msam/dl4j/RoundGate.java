@@ -4,8 +4,6 @@ import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.optimize.api.BaseTrainingListener;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.indexing.BooleanIndexing;
-import org.nd4j.linalg.indexing.conditions.Conditions;
 
 /**
  * Makes a round of {@link SharpnessAwareParallelWrapper}'s AVERAGING mode all or nothing: the last in-step listener
@@ -60,7 +58,7 @@ final class RoundGate extends BaseTrainingListener {
         double score = model.score();
         Gradient g = model.gradient();
         INDArray flat = g == null ? null : g.gradient();
-        boolean finite = Double.isFinite(score) && (flat == null || allFinite(flat));
+        boolean finite = Double.isFinite(score) && (flat == null || org.msam.rule.Norms.allFinite(flat));
         arrive(finite, score, model);
     }
 
@@ -94,13 +92,5 @@ final class RoundGate extends BaseTrainingListener {
         if (refusal != null) {
             throw new ArithmeticException(refusal);
         }
-    }
-
-    /** @return true when every element is finite (one reduction; an element-wise check only when that fails) */
-    private static boolean allFinite(INDArray a) {
-        if (Double.isFinite(a.sumNumber().doubleValue())) {
-            return true;
-        }
-        return !BooleanIndexing.or(a, Conditions.isNan()) && !BooleanIndexing.or(a, Conditions.isInfinite());
     }
 }

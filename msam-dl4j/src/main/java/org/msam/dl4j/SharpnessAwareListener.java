@@ -261,15 +261,12 @@ public final class SharpnessAwareListener extends BaseTrainingListener implement
             return;
         }
         Net net = prepared(model);
-        try {
+        inStep(() -> {
             beforeStep(net);
             for (TrainingListener l : userListeners) {
                 l.onGradientCalculation(model);
             }
-        } catch (RuntimeException | Error e) {
-            rule.toTrue();
-            throw e;
-        }
+        });
     }
 
     /** The rule's phases up to the base step: the step gradient, checked finite, at the weights the rule needs. */

@@ -240,10 +240,8 @@ final class Worker {
         }
         if (driver != null) {
             driver.share(net, accumulator);
-        } else if (model instanceof MultiLayerNetwork) {
-            ((MultiLayerNetwork) model).setGradientsAccumulator(accumulator);
         } else {
-            ((ComputationGraph) model).setGradientsAccumulator(accumulator);
+            net.setAccumulator(accumulator);
         }
     }
 

@@ -68,7 +68,7 @@ public final class Checkpoint {
      * @throws IllegalStateException if a parameter is not finite (nothing is written)
      */
     public static void save(Path dir, ComputationGraph net, State state) throws IOException {
-        if (!NonFiniteGuard.allFinite(net.params())) {
+        if (!org.msam.rule.Norms.allFinite(net.params())) {
             throw new IllegalStateException("The parameters hold NaN or infinite values after epoch "
                     + state.epochsDone + ": no checkpoint was written, the previous one in " + dir.resolve(FILE)
                     + " is kept. Fix: lower --lr, add --warmup-epochs or --clip-norm.");

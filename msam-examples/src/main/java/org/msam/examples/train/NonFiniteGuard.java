@@ -3,6 +3,7 @@ package org.msam.examples.train;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.optimize.api.BaseTrainingListener;
+import org.msam.rule.Norms;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -29,21 +30,10 @@ final class NonFiniteGuard extends BaseTrainingListener {
         double score = model.score();
         Gradient g = model.gradient();
         INDArray flat = g == null ? null : g.gradient();
-        boolean gradientFinite = flat == null || allFinite(flat);
+        boolean gradientFinite = flat == null || Norms.allFinite(flat);
         if (!Double.isFinite(score) || !gradientFinite) {
             throw new NonFiniteException(iteration, epoch, score, gradientFinite);
         }
-    }
-
-    /** @return true when every element is finite (one reduction; an element-wise check only when that fails) */
-    static boolean allFinite(INDArray a) {
-        if (Double.isFinite(a.sumNumber().doubleValue())) {
-            return true;
-        }
-        // the sum of finite values can overflow: check the elements
-        return !org.nd4j.linalg.indexing.BooleanIndexing.or(a, org.nd4j.linalg.indexing.conditions.Conditions.isNan())
-                && !org.nd4j.linalg.indexing.BooleanIndexing.or(a,
-                        org.nd4j.linalg.indexing.conditions.Conditions.isInfinite());
     }
 
     private static int epochOf(Model model) {
