@@ -138,15 +138,18 @@ class ClusterIT {
         System.out.println("spark-submit " + String.join(" ", args));
         LoopbackCluster.Submitted s = cluster.submit("spark-train", args, JOB);
         assertEquals(Integer.valueOf(0), s.exit, describe(s));
-        assertTrue(s.output.contains("cnn, msam, 136874 parameters; 2 workers, mini-batches of 8, 64 training "
-                + "examples (" + cluster.masterUrl() + ")"), s.output);
-        assertTrue(s.output.contains("epoch 2: 8 iterations"), s.output);
-        assertTrue(s.output.contains("test accuracy ") && s.output.contains("(64 examples)"), s.output);
+        String ours = s.output.lines().filter(l -> l.startsWith("cnn") || l.startsWith("epoch")
+                || l.startsWith("test") || l.startsWith("per round") || l.startsWith("wrote"))
+                .collect(Collectors.joining("\n"));
+        System.out.println(ours);
+        assertTrue(ours.contains("cnn, msam, 136874 parameters; 2 workers, mini-batches of 8, 64 training "
+                + "examples (" + cluster.masterUrl() + ")"), ours + "\n\nwhole output:\n" + s.output);
+        assertTrue(ours.contains("\nepoch 1: 4 iterations, score ")
+                && ours.contains("\nepoch 2: 8 iterations, score "), ours + "\n\nwhole output:\n" + s.output);
+        assertTrue(ours.contains("\ntest accuracy ") && ours.contains(" (64 examples)\n"), ours);
         MultiLayerNetwork net = ModelSerializer.restoreMultiLayerNetwork(model.toFile(), true);
         assertEquals(8, net.getIterationCount());
         assertFalse(SharpnessAware.isPerturbed(net), "the written network holds θ");
-        System.out.println(s.output.lines().filter(l -> l.startsWith("cnn") || l.startsWith("epoch")
-                || l.startsWith("test") || l.startsWith("per round")).collect(Collectors.joining("\n")));
     }
 
     /**

@@ -235,8 +235,8 @@ public final class SparkTrain implements Callable<SparkTrain.Summary> {
                     ? new SparkDl4jMultiLayer(sc, (MultiLayerNetwork) net, tm) : null;
             SparkComputationGraph sparkGraph = net instanceof ComputationGraph
                     ? new SparkComputationGraph(sc, (ComputationGraph) net, tm) : null;
-            System.out.printf(Locale.ROOT, "%s, %s, %d parameters; %d workers, mini-batches of %d, "
-                    + "%d training examples (%s)%n", model, optimizer, net.numParams(), n, batch, trainExamples,
+            say("%s, %s, %d parameters; %d workers, mini-batches of %d, "
+                    + "%d training examples (%s)", model, optimizer, net.numParams(), n, batch, trainExamples,
                     sc.master());
             for (int e = 1; e <= epochs; e++) {
                 double score;
@@ -247,19 +247,19 @@ public final class SparkTrain implements Callable<SparkTrain.Summary> {
                     sparkGraph.fit(trainRdd);
                     score = sparkGraph.getScore();
                 }
-                System.out.printf(Locale.ROOT, "epoch %d: %d iterations, score %.4f%n", e, iterations(net), score);
+                say("epoch %d: %d iterations, score %.4f", e, iterations(net), score);
             }
             int rounds = iterations(net) / averagingFrequency;
             long broadcast = sizes.broadcastBytes() / Math.max(1, rounds);
             long results = sizes.resultBytes() / Math.max(1, rounds);
             Evaluation eval = sparkNet != null ? sparkNet.evaluate(testRdd) : sparkGraph.evaluate(testRdd);
-            System.out.printf(Locale.ROOT, "test accuracy %.4f (%d examples)%n", eval.accuracy(),
+            say("test accuracy %.4f (%d examples)", eval.accuracy(),
                     eval.getNumRowCounter());
-            System.out.printf(Locale.ROOT, "per round: %d bytes broadcast, %d bytes of task results; %d tasks, "
-                    + "%d failed%n", broadcast, results, sizes.tasks(), sizes.failedTasks());
+            say("per round: %d bytes broadcast, %d bytes of task results; %d tasks, "
+                    + "%d failed", broadcast, results, sizes.tasks(), sizes.failedTasks());
             if (output != null) {
                 ModelSerializer.writeModel(net, output, true);
-                System.out.println("wrote " + output);
+                say("wrote %s", output);
             }
             return new Summary(rounds, n, net.numParams(), eval.accuracy(), (long) eval.getNumRowCounter(),
                     broadcast, results, sizes.failedTasks());
@@ -300,6 +300,14 @@ public final class SparkTrain implements Callable<SparkTrain.Summary> {
                     + missing + " (the job would then wait for executors forever). Add to spark-submit: --conf "
                     + "\"spark.executor.extraJavaOptions=" + fix + "\"");
         }
+    }
+
+    /**
+     * Prints one line with a single write: {@code printf} writes each piece of its format separately (System.out
+     * flushes every write), so the lines Spark logs to the same console from other threads could land inside it.
+     */
+    private static void say(String format, Object... args) {
+        System.out.println(String.format(Locale.ROOT, format, args));
     }
 
     private static int iterations(Model net) {
