@@ -43,8 +43,7 @@ import org.openjdk.jmh.annotations.TearDown;
  *       bound parameters), subi</td></tr>
  *   <tr><td>{@code msam}</td><td>the whole MSAM step over {@code sgd}, ρ 3, as the network driver runs it:
  *       applyUpdater (the base step with the removal of the previous perturbation folded into the update), subi
- *       (lands on θ), c ← ρ/(‖v‖ + δ) (a global norm), θ̃ = θ − c·v; with {@code landsOnHeld=true} the norm, c and
- *       the new perturbation go into the update and subi lands on θ̃</td></tr>
+ *       (lands on θ), c ← ρ/(‖v‖ + δ) (a global norm), θ̃ = θ − c·v</td></tr>
  *   <tr><td>{@code msam-adamw}</td><td>the same over {@code adamw}</td></tr>
  *   <tr><td>{@code samPerturbation}</td><td>only SAM's extra work around its second forward/backward pass (as
  *       msam-core's SamRule does it): ‖g‖, backup of θ, θ += ρ·g/(‖g‖ + δ), θ restored from the backup.
@@ -66,15 +65,6 @@ public class OptimizerStepBenchmark extends AbstractBenchmark {
     /** Number of parameters. */
     @Param({"300000", "2700000", "36500000"})
     public int size;
-
-    /**
-     * MSAM over SgdMomentum only: false (the default) runs the step as msam-dl4j's network driver does (the update
-     * carries the removal of the previous perturbation and lands on θ; the rule then moves θ to θ̃); true lets the
-     * update carry the new perturbation too and land on θ̃ ({@link MsamRule#updateMayLandOnHeld(boolean)}, which no
-     * driver enables yet). Runs recorded before this name called it {@code userListeners}, with the opposite value.
-     */
-    @Param({"false"})
-    public boolean landsOnHeld;
 
     /** The variant, see the class description. */
     @Param({"nd4jNesterovs", "nd4jAdam", "sgd", "nag", "adamw", "msam", "msam-adamw",
@@ -122,7 +112,6 @@ public class OptimizerStepBenchmark extends AbstractBenchmark {
         ParameterBoundUpdater.bindIfBound(updater, variables, it -> true);
         if (updater instanceof MsamUpdater) {
             perturbation = new MsamRule(((MsamUpdater) updater).getConfig(), variables);
-            perturbation.updateMayLandOnHeld(landsOnHeld);
             step = this::msamStep;
         } else {
             step = this::plainStep;

@@ -33,30 +33,6 @@ class OptimizerStepBenchmarkTest {
         return b;
     }
 
-    /** The MSAM step whose update lands on θ̃ (landsOnHeld) follows the same reference. */
-    @Test
-    void msamLandingOnTheHeldWeightsEqualsTheReference() {
-        OptimizerStepBenchmark b = new OptimizerStepBenchmark();
-        b.size = N;
-        b.optimizer = "msam";
-        b.landsOnHeld = true;
-        b.setup();
-        double[] theta = b.params.toDoubleVector();
-        double[] g = b.source.toDoubleVector();
-        RefMsam msam = new RefMsam(sgd(false), i -> Optimizers.MSAM_RHO, 0, theta);
-        for (int t = 0; t < STEPS; t++) {
-            b.step();
-            msam.step(g, t);
-        }
-        double[] expected = msam.held();
-        double[] actual = b.params.toDoubleVector();
-        for (int i = 0; i < N; i++) {
-            assertEquals(expected[i], actual[i], 2e-6 + 2e-5 * Math.abs(expected[i]), "msam at " + i);
-        }
-        assertEquals(msam.c(), b.perturbation().scale(), 1e-5 * msam.c(), "c");
-        assertTrue(b.perturbation().isPerturbed());
-        b.tearDown();
-    }
 
     private static RefSgd sgd(boolean nesterov) {
         return new RefSgd(SGD_LR, Optimizers.MOMENTUM, 0, nesterov, 0, N);

@@ -24,17 +24,14 @@ import org.slf4j.LoggerFactory;
  *   after the step:            c ← ρ_t/(‖v‖ + δ),  δ = {@value #DELTA}, ‖v‖ over every perturbed variable
  *   before the next step's pass: θ̃ = θ − c·v ({@link #toHeld()}, called by the host)
  * </pre>
- * The first step is a plain base step (v = 0, c = 0) and ρ = 0 is the base optimizer exactly. On a host that allows
- * it ({@link #updateMayLandOnHeld(boolean)}) the last block's updater hands the collected updates back here, and the
- * new c and the new perturbation are added to them before the host subtracts them: the step lands on θ̃.
- * msam-dl4j's drivers do not allow it: their hosts hold θ outside every step, for the user's listeners and so that a
- * run resumed from a checkpoint (θ, v, c) follows the uninterrupted one bit for bit (docs/ALGORITHMS.md, "Landing on
- * θ̃").
+ * The first step is a plain base step (v = 0, c = 0) and ρ = 0 is the base optimizer exactly. Every step lands on θ:
+ * hosts hold θ outside every step, for the user's listeners and so that a run resumed from a checkpoint (θ, v, c)
+ * follows the uninterrupted one bit for bit.
  *
- * <p>Cost per step: one read of v for the norm and, unless the step lands on θ̃, for the perturbation one read of v
- * and a read and write of θ; no parameter-sized buffer.
+ * <p>Cost per step: one read of v for the norm and, for the perturbation, one read of v and a read and write of θ;
+ * no parameter-sized buffer.
  */
-public final class MsamRule implements SharpnessRule, MsamUpdater.Finisher {
+public final class MsamRule implements SharpnessRule {
     private static final Logger LOG = LoggerFactory.getLogger(MsamRule.class);
     /** δ added to the norm before dividing: {@value}. */
     public static final double DELTA = 1e-12;
@@ -45,18 +42,6 @@ public final class MsamRule implements SharpnessRule, MsamUpdater.Finisher {
     private final List<INDArray> momenta;
     /** Adaptive MSAM: (θ, v, e, scratch for T) of each perturbed variable. */
     private final List<INDArray[]> adaptive;
-    /** Whether every block folds the removal of the perturbation into its update. */
-    private final boolean folds;
-    /** Whether the updates carry the new perturbation too ({@link #updateMayLandOnHeld(boolean)}). */
-    private boolean landsOnHeld;
-    /** The iteration whose folded updates are being collected, its updates and what each still owes. */
-    private int collecting = Integer.MIN_VALUE;
-    private final INDArray[] pendingUpdates;
-    private final double[] owed;
-    private int stepped;
-    /** The iteration whose step landed on θ̃ (the new c already set), and the norm of its momentum. */
-    private int landed = Integer.MIN_VALUE;
-    private double landedNorm;
 
     /**
      * @param config    the configuration of the first variable
@@ -106,13 +91,6 @@ public final class MsamRule implements SharpnessRule, MsamUpdater.Finisher {
         this.updaters = Collections.unmodifiableList(us);
         this.momenta = Collections.unmodifiableList(ms);
         this.adaptive = ad;
-        boolean f = true;
-        for (MsamUpdater u : us) {
-            f &= u.foldsRemoval();
-        }
-        this.folds = f;
-        this.pendingUpdates = new INDArray[us.size()];
-        this.owed = new double[us.size()];
         if (config.getRhoSchedule() == null && config.getRho() < 0) {
             LOG.warn("Msam rho = {} < 0 perturbs along the positive momentum; the paper finds this lowers test accuracy",
                     config.getRho());
@@ -175,74 +153,8 @@ public final class MsamRule implements SharpnessRule, MsamUpdater.Finisher {
         // Each block's updater removes the perturbation itself, after DL4J's coupled decay at θ̃.
     }
 
-    /**
-     * Lets the step land on θ̃ directly, when every block folds the removal (MSAM over SgdMomentum, not adaptive, not
-     * BN-only): each block's updater then leaves its update owing α·v_new, and once the last block has stepped the
-     * rule takes the global ‖v_new‖, sets c_new = ρ_t/(‖v_new‖ + δ) and adds (α + c_new)·v_new to every block's
-     * update, so that {@code params -= update} gives θ̃_new = θ_new − c_new·v_new (docs/ALGORITHMS.md, "MSAM update
-     * handed to DL4J"). The perturbation then costs no pass over θ at all.
-     *
-     * @param allowed true only on a host that subtracts every block's update after all of them were computed, holds
-     *                θ̃ between steps and lets nothing read the model between the step and {@link #afterStep} (a
-     *                DL4J network whose driver has no listeners of the user's to call at θ); the trajectory then
-     *                differs from the unfolded one by rounding (about 1e-7 relative in float32)
-     */
-    @Override
-    public void updateMayLandOnHeld(boolean allowed) {
-        boolean on = allowed && folds;
-        if (on == landsOnHeld) {
-            return;
-        }
-        landsOnHeld = on;
-        for (MsamUpdater u : updaters) {
-            u.setFinisher(on ? this : null);
-        }
-    }
-
-    /** Collects each block's folded update; the last block's finishes them all. */
-    @Override
-    public void stepped(MsamUpdater updater, INDArray update, double stillOwed, int iteration, int epoch) {
-        int k = updaters.indexOf(updater);
-        if (k < 0) {
-            throw new IllegalStateException("MSAM: an updater of another model reported a step");
-        }
-        if (collecting != iteration) {
-            java.util.Arrays.fill(pendingUpdates, null);
-            stepped = 0;
-            collecting = iteration;
-        }
-        if (pendingUpdates[k] == null) {
-            stepped++;
-        }
-        pendingUpdates[k] = update;
-        owed[k] = stillOwed;
-        if (stepped < updaters.size()) {
-            return;
-        }
-        double norm = momentumNorm();
-        double c = Double.isFinite(norm) ? config.rhoAt(iteration, epoch) / (norm + DELTA) : 0;
-        for (int i = 0; i < updaters.size(); i++) {
-            MsamUpdater u = updaters.get(i);
-            u.finish(pendingUpdates[i], owed[i] + c);
-            u.setScale(c);
-            if (c != 0) {
-                u.markPerturbed();
-            }
-            pendingUpdates[i] = null;
-        }
-        collecting = Integer.MIN_VALUE;
-        landed = iteration;
-        landedNorm = norm;
-    }
-
     @Override
     public void afterStep(Host host, int iteration, int epoch) {
-        if (landed == iteration) {
-            landed = Integer.MIN_VALUE;
-            requireFiniteMomentumNorm(landedNorm, iteration, epoch);
-            return;
-        }
-        finishCollectedOnParameters();
         toTrue();
         if (config.isAdaptive()) {
             adaptiveStep(iteration, epoch);
@@ -254,23 +166,6 @@ public final class MsamRule implements SharpnessRule, MsamUpdater.Finisher {
         for (MsamUpdater u : updaters) {
             u.setScale(c);
         }
-    }
-
-    /**
-     * A step whose blocks were not all stepped (a host that skipped an updater): the folded updates that were applied
-     * still owe α·v_new, which is subtracted from their parameters now; the blocks then hold θ.
-     */
-    private void finishCollectedOnParameters() {
-        if (collecting == Integer.MIN_VALUE) {
-            return;
-        }
-        for (int i = 0; i < updaters.size(); i++) {
-            if (pendingUpdates[i] != null) {
-                updaters.get(i).finishOnParameters(owed[i]);
-                pendingUpdates[i] = null;
-            }
-        }
-        collecting = Integer.MIN_VALUE;
     }
 
     private static void requireFiniteMomentumNorm(double norm, int iteration, int epoch) {

@@ -71,19 +71,6 @@ public interface SharpnessRule {
     }
 
     /**
-     * Tells the rule whether the base step may land directly on the weights the next pass is taken at ({@link
-     * #toHeld()}), so that {@link #afterStep} finds the model there rather than at θ. Allowed only by a host that
-     * subtracts the whole model's update after every updater has run, keeps the held weights between steps, and lets
-     * nothing read the weights between the step and {@link #afterStep} (a DL4J network without user listeners). It
-     * changes the rounding of the trajectory, so a run that allows it and one that does not (a run and its resumption
-     * with other listeners) no longer agree bit for bit; msam-dl4j's drivers do not allow it. The default ignores it.
-     *
-     * @param allowed whether the host allows it
-     */
-    default void updateMayLandOnHeld(boolean allowed) {
-    }
-
-    /**
      * @return true when the pass that {@link #beforeStepGradient} asks for replaces the iteration's first pass instead
      *     of following it ({@link Host#redoGradient()}): MSAM, whose first pass only happens at θ when the model was
      *     moved to θ between steps, while the uninterrupted trajectory's only pass is at θ̃. False (the default):

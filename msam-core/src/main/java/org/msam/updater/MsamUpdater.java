@@ -14,8 +14,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * The per-block part of {@link Msam}: runs the base optimizer's step with the removal of the previous perturbation
  * folded into the update (over {@link SgdMomentum}), or applied to the block's parameters first (AdamW, adaptive,
  * BN-only). The global part (the new scale and θ̃) is done over all blocks by {@link org.msam.rule.MsamRule}, run by
- * msam-dl4j's driver, either after the step or, through a {@link Finisher}, inside the updates of the last block
- * (docs/ALGORITHMS.md, sections "MSAM", "MSAM update handed to DL4J" and "Adaptive MSAM").
+ * msam-dl4j's driver after the step (docs/ALGORITHMS.md, sections "MSAM", "MSAM update handed to DL4J" and "Adaptive MSAM").
  * <ul>
  *   <li>MSAM: θ̃ = θ − c·v, removed as θ = θ̃ + c·v;</li>
  *   <li>adaptive MSAM: θ̃ = θ + e with e kept in the state, removed as θ = θ̃ − e (exact).</li>
@@ -36,25 +35,6 @@ public final class MsamUpdater extends WrappingUpdater<Msam> {
 
     /** The (θ, v) views of the block's perturbed variables; adaptive: (θ, e). */
     private List<INDArray[]> perturbed;
-    /** Finishes the updates of every block once the global norm is known, or null: each block finishes its own. */
-    private Finisher finisher;
-
-    /**
-     * Finishes a step whose updates still owe a multiple of each block's new momentum (the new perturbation needs
-     * the global norm, known once every block has stepped): {@link org.msam.rule.MsamRule} on hosts that apply the
-     * whole model's update after all its updaters ran.
-     */
-    public interface Finisher {
-        /**
-         * @param updater   the block's updater, whose buffer has taken the step
-         * @param update    the block's update, still owing {@code owed·v_new} (laid out like the block's gradient)
-         * @param owed      the coefficient of v_new the update still needs, before the new perturbation
-         * @param iteration the iteration
-         * @param epoch     its epoch
-         */
-        void stepped(MsamUpdater updater, INDArray update, double owed, int iteration, int epoch);
-    }
-
     private MsamUpdater(Msam config) {
         super(config, "Msam", config.getBase(), config.isAdaptive() ? List.of(E_STATE) : List.of(),
                 List.of(C_STATE, PERTURBED_STATE));
@@ -123,8 +103,6 @@ public final class MsamUpdater extends WrappingUpdater<Msam> {
      *   <li>otherwise (AdamW, adaptive, BN-only): θ = θ̃ + c·v (adaptive: θ̃ − e) on the block's parameters, then
      *       the base step.</li>
      * </ul>
-     * With a {@link Finisher} the folded update is handed to it unfinished (it adds the new perturbation once every
-     * block has stepped).
      *
      * @throws IllegalStateException when the MSAM driver has not prepared this iteration
      */
@@ -147,11 +125,7 @@ public final class MsamUpdater extends WrappingUpdater<Msam> {
             sgd.applyUpdater(gradient, iteration, epoch);
         }
         state.part(PERTURBED_STATE).putScalar(0, 0);
-        if (finisher != null) {
-            finisher.stepped(this, gradient, owed, iteration, epoch);
-        } else {
-            finish(gradient, owed);
-        }
+        finish(gradient, owed);
     }
 
     /**
@@ -164,52 +138,11 @@ public final class MsamUpdater extends WrappingUpdater<Msam> {
                 && state.baseOrNull() instanceof SgdMomentumUpdater;
     }
 
-    /**
-     * update ← update + α·v_new, the last part of a folded update.
-     *
-     * @param update the block's update, laid out like its gradient
-     * @param alpha  α
-     */
-    public void finish(INDArray update, double alpha) {
+    /** update ← update + α·v_new, the last part of a folded update. */
+    private void finish(INDArray update, double alpha) {
         if (alpha != 0) {
             Views.axpy(alpha, Views.like(momentum(), update), update);
         }
-    }
-
-    /**
-     * θ ← θ − α·v_new over the block's parameters: the part of a folded update that was not added before DL4J's
-     * {@code params -= update}.
-     *
-     * @param alpha α
-     */
-    public void finishOnParameters(double alpha) {
-        if (alpha != 0) {
-            requireBound();
-            for (INDArray[] p : perturbed) {
-                Views.axpy(-alpha, p[1], p[0]);
-            }
-        }
-    }
-
-    /**
-     * @param finisher the finisher of the folded updates, or null for each block to finish its own (a host that
-     *                 applies each block's update as soon as its updater ran, as SameDiff does, must pass null)
-     */
-    public void setFinisher(Finisher finisher) {
-        this.finisher = finisher;
-    }
-
-    /** @return the finisher set by {@link #setFinisher}, or null */
-    public Finisher getFinisher() {
-        return finisher;
-    }
-
-    /**
-     * Marks the block as holding θ̃ = θ − c·v when its parameters were moved there by the update itself (a folded
-     * step whose update carried the new perturbation).
-     */
-    public void markPerturbed() {
-        state.part(PERTURBED_STATE).putScalar(0, 1);
     }
 
     /** @return adaptive MSAM's perturbation e of the block, laid out like its parameters (null when not adaptive) */

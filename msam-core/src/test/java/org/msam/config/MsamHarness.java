@@ -27,20 +27,12 @@ final class MsamHarness {
     final double l2;
     final DataType type;
 
-    /** Whether the updates may land on θ̃ ({@link MsamRule#updateMayLandOnHeld}). */
-    final boolean landsOnHeld;
-
     MsamHarness(Msam config, double[] theta0, long[] bounds, double l2, DataType type) {
-        this(config, theta0, bounds, l2, type, false);
-    }
-
-    MsamHarness(Msam config, double[] theta0, long[] bounds, double l2, DataType type, boolean landsOnHeld) {
-        this(config, Nd4j.createFromArray(theta0).castTo(type), null, bounds, l2, type, landsOnHeld);
+        this(config, Nd4j.createFromArray(theta0).castTo(type), null, bounds, l2, type);
     }
 
     private MsamHarness(Msam config, INDArray params, List<INDArray> states, long[] bounds, double l2,
-                        DataType type, boolean landsOnHeld) {
-        this.landsOnHeld = landsOnHeld;
+                        DataType type) {
         this.params = params;
         this.bounds = bounds;
         this.l2 = l2;
@@ -65,12 +57,11 @@ final class MsamHarness {
         for (INDArray x : states) {
             s.add(x.dup());
         }
-        return new MsamHarness(config, params.dup(), s, bounds, l2, type, landsOnHeld);
+        return new MsamHarness(config, params.dup(), s, bounds, l2, type);
     }
 
     void step(double[] g, int iteration, int epoch) {
         perturbation.beforeStepGradient(null, iteration, epoch);
-        perturbation.updateMayLandOnHeld(landsOnHeld);
         INDArray grad = Nd4j.createFromArray(g).castTo(type);
         if (l2 != 0) {
             grad.addi(params.mul(l2));

@@ -2,6 +2,7 @@ package org.msam.config;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -91,21 +92,15 @@ class MsamTest {
                         n -> new RefAdamW(t -> 1e-2, 0.9, 0.999, 1e-8, 1e-2, null, n), t -> 0.05, 0));
     }
 
-    /** Each case with the update landing on θ (what the drivers do) and on θ̃ ({@code MsamRule.updateMayLandOnHeld}). */
-    static Stream<Arguments> casesAndLandings() {
-        return cases().flatMap(c -> Stream.of(Arguments.of(c, false), Arguments.of(c, true)));
-    }
-
     static Stream<Arguments> casesAndTypes() {
-        return casesAndLandings().flatMap(a -> Stream.of(Arguments.of(a.get()[0], DataType.DOUBLE, a.get()[1]),
-                Arguments.of(a.get()[0], DataType.FLOAT, a.get()[1])));
+        return cases().flatMap(c -> Stream.of(Arguments.of(c, DataType.DOUBLE), Arguments.of(c, DataType.FLOAT)));
     }
 
-    @ParameterizedTest(name = "{0} {1} landsOnHeld={2}")
+    @ParameterizedTest(name = "{0} {1}")
     @MethodSource("casesAndTypes")
-    void matchesReference(Case c, DataType type, boolean landsOnHeld) {
+    void matchesReference(Case c, DataType type) {
         double[] theta0 = Data.normal(9, N, 0.5);
-        MsamHarness h = new MsamHarness(c.config, theta0, BLOCKS, c.l2, type, landsOnHeld);
+        MsamHarness h = new MsamHarness(c.config, theta0, BLOCKS, c.l2, type);
         RefMsam ref = new RefMsam(c.base.apply(N), c.rho, c.l2, theta0);
         double tol = type == DataType.DOUBLE ? 1e-11 : 2e-4;
         for (int t = 0; t < STEPS; t++) {
@@ -133,12 +128,12 @@ class MsamTest {
         }
     }
 
-    @ParameterizedTest(name = "{0} landsOnHeld={1}")
-    @MethodSource("casesAndLandings")
-    void rhoZeroIsTheBaseOptimizerExactly(Case c, boolean landsOnHeld) {
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cases")
+    void rhoZeroIsTheBaseOptimizerExactly(Case c) {
         Msam zero = c.config.toBuilder().rho(0).rhoSchedule(null).build();
         double[] theta0 = Data.normal(9, N, 0.5);
-        MsamHarness m = new MsamHarness(zero, theta0, BLOCKS, c.l2, DataType.FLOAT, landsOnHeld);
+        MsamHarness m = new MsamHarness(zero, theta0, BLOCKS, c.l2, DataType.FLOAT);
         UpdaterHarness b = new UpdaterHarness(zero.getBase(), theta0, c.l2, DataType.FLOAT);
         for (int t = 0; t < 30; t++) {
             double[] g = gradAt(b.params(), t);
@@ -149,11 +144,11 @@ class MsamTest {
         assertTrue(!m.perturbation.isPerturbed() || m.perturbation.scale() == 0);
     }
 
-    @ParameterizedTest(name = "{0} landsOnHeld={1}")
-    @MethodSource("casesAndLandings")
-    void firstStepIsAPlainStep(Case c, boolean landsOnHeld) {
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cases")
+    void firstStepIsAPlainStep(Case c) {
         double[] theta0 = Data.normal(9, N, 0.5);
-        MsamHarness m = new MsamHarness(c.config, theta0, BLOCKS, c.l2, DataType.DOUBLE, landsOnHeld);
+        MsamHarness m = new MsamHarness(c.config, theta0, BLOCKS, c.l2, DataType.DOUBLE);
         UpdaterHarness b = new UpdaterHarness(c.config.getBase(), theta0, c.l2, DataType.DOUBLE);
         double[] g = gradAt(theta0, 0);
         m.step(g, 0, 0);
@@ -163,10 +158,10 @@ class MsamTest {
         assertNotEquals(0.0, m.perturbation.scale());
     }
 
-    @ParameterizedTest(name = "{0} landsOnHeld={1}")
-    @MethodSource("casesAndLandings")
-    void restoredStateContinuesIdentically(Case c, boolean landsOnHeld) {
-        MsamHarness a = new MsamHarness(c.config, Data.normal(9, N, 0.5), BLOCKS, c.l2, DataType.FLOAT, landsOnHeld);
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cases")
+    void restoredStateContinuesIdentically(Case c) {
+        MsamHarness a = new MsamHarness(c.config, Data.normal(9, N, 0.5), BLOCKS, c.l2, DataType.FLOAT);
         for (int t = 0; t < 15; t++) {
             a.step(gradAt(a.held(), t), t, 0);
         }
@@ -180,23 +175,21 @@ class MsamTest {
     }
 
     /**
-     * Where DL4J's {@code params -= update} lands: on θ when only the removal is folded (the rule then perturbs), on
-     * θ̃_new when the update carries the new perturbation (the rule then has nothing left to move); the parameters are
-     * never touched by the updaters themselves.
+     * DL4J's {@code params -= update} lands on θ (the removal of the perturbation is folded into the update; the rule
+     * then perturbs); the parameters are never touched by the updaters themselves.
      */
-    @ParameterizedTest(name = "nesterov={0} landsOnHeld={1}")
-    @org.junit.jupiter.params.provider.CsvSource({"false, false", "false, true", "true, false", "true, true"})
-    void theUpdateLandsOnThetaOrOnTheHeldWeights(boolean nesterov, boolean landsOnHeld) {
+    @ParameterizedTest(name = "nesterov={0}")
+    @org.junit.jupiter.params.provider.ValueSource(booleans = {false, true})
+    void theUpdateLandsOnTheta(boolean nesterov) {
         SgdMomentum sgd = SgdMomentum.builder().learningRate(0.1).momentum(0.9).nesterov(nesterov).build();
         Msam cfg = Msam.builder().base(sgd).rho(0.3).build();
         double[] theta0 = Data.normal(9, N, 0.5);
-        MsamHarness h = new MsamHarness(cfg, theta0, BLOCKS, 5e-3, DataType.DOUBLE, landsOnHeld);
+        MsamHarness h = new MsamHarness(cfg, theta0, BLOCKS, 5e-3, DataType.DOUBLE);
         RefMsam ref = new RefMsam(new RefSgd(t -> 0.1, 0.9, 0, nesterov, 0, N), t -> 0.3, 5e-3, theta0);
         for (int t = 0; t < 20; t++) {
             double[] g = gradAt(ref.held(), t);
             ref.step(g, t);
             h.perturbation.beforeStepGradient(null, t, 0);
-            h.perturbation.updateMayLandOnHeld(landsOnHeld);
             double[] before = h.held();
             org.nd4j.linalg.api.ndarray.INDArray grad = Nd4j.createFromArray(g);
             grad.addi(h.params.mul(5e-3));
@@ -206,10 +199,9 @@ class MsamTest {
             }
             assertArrayEquals(before, h.held(), 0.0, "the updaters moved the parameters at step " + t);
             h.params.subi(grad);
-            double[] expected = landsOnHeld ? ref.held() : ref.theta();
-            assertTrue(Data.maxRelErr(h.held(), expected) <= 1e-12, (landsOnHeld ? "θ̃" : "θ") + " after "
-                    + "params -= update at step " + t + ": " + Data.maxRelErr(h.held(), expected));
-            assertEquals(landsOnHeld, h.perturbation.isPerturbed(), "perturbed before afterStep at step " + t);
+            assertTrue(Data.maxRelErr(h.held(), ref.theta()) <= 1e-12, "θ after params -= update at step " + t
+                    + ": " + Data.maxRelErr(h.held(), ref.theta()));
+            assertFalse(h.perturbation.isPerturbed(), "perturbed before afterStep at step " + t);
             h.perturbation.afterStep(null, t, 0);
             h.perturbation.toHeld();
             assertTrue(Data.maxRelErr(h.held(), ref.held()) <= 1e-12, "θ̃ at step " + t);
@@ -294,13 +286,13 @@ class MsamTest {
 
     static Stream<Arguments> goldenCases() {
         return Stream.of("msam_sgd", "msam_sgd_wd", "msam_nesterov", "msam_sgd_rho_schedule", "msam_sgd_rho0",
-                "msam_adamw").flatMap(n -> Stream.of(Arguments.of(n, false), Arguments.of(n, true)));
+                "msam_adamw").map(Arguments::of);
     }
 
     /** PyTorch (float64) trajectories of Algorithm 1 from make_golden.py, replayed through our updaters. */
-    @ParameterizedTest(name = "{0} landsOnHeld={1}")
+    @ParameterizedTest(name = "{0}")
     @MethodSource("goldenCases")
-    void replaysTorchTrajectory(String name, boolean landsOnHeld) {
+    void replaysTorchTrajectory(String name) {
         JsonNode g = Golden.load("/golden/msam/" + name + ".json");
         JsonNode a = g.get("algorithm");
         JsonNode steps = g.get("steps");
@@ -323,8 +315,7 @@ class MsamTest {
         }
         Msam cfg = Msam.builder().base(base).rhoSchedule(new MapSchedule(ScheduleType.ITERATION, rho)).build();
         double[] hess = Golden.flat(g.get("H"));
-        MsamHarness h = new MsamHarness(cfg, Golden.flat(g.get("initial_theta_tilde")), BLOCKS, l2, DataType.DOUBLE,
-                landsOnHeld);
+        MsamHarness h = new MsamHarness(cfg, Golden.flat(g.get("initial_theta_tilde")), BLOCKS, l2, DataType.DOUBLE);
         for (JsonNode s : steps) {
             int t = s.get("t").asInt();
             double[] grad = Golden.flat(s.get("grad_noise"));
