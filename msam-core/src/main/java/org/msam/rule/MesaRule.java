@@ -21,10 +21,10 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * </pre>
  * The rule keeps θ_ema in each {@link MesaUpdater}'s state and never moves the weights. The distillation term
  * ({@link #addDistillationGradient}) is added by the host's driver to the output layer's per-sample loss gradient
- * during the pass, with z_ema from a forward-only pass at {@link #ema(int)} in inference mode; the mean over the
+ * during the pass, with z_ema from a forward-only pass at {@link #teacher(int)} in inference mode; the mean over the
  * mini-batch then gives the 1/|B| of the equation.
  */
-public final class MesaRule implements SharpnessRule {
+public final class MesaRule implements SharpnessRule, Distillation {
     private final Mesa config;
     private final List<Variable> variables;
     private final INDArray[] ema;
@@ -78,20 +78,41 @@ public final class MesaRule implements SharpnessRule {
      * @param epoch the 0-based epoch of the step
      * @return true when the step's loss carries the distillation term: λ &gt; 0 and epoch ≥ E_start
      */
+    @Override
     public boolean distills(int epoch) {
         return config.getLambda() > 0 && epoch >= config.getStartEpoch();
     }
 
     /**
      * @param i the variable's index
-     * @return θ_ema of variable {@code i}, a view into its updater's state (after {@link #startEma()})
+     * @return θ_ema of variable {@code i}, a view into its updater's state (after {@link #startTeacher()})
      */
-    public INDArray ema(int i) {
+    @Override
+    public INDArray teacher(int i) {
         return ema[i];
     }
 
+    /** @return λ */
+    @Override
+    public double lambda() {
+        return config.getLambda();
+    }
+
+    /** @return τ */
+    @Override
+    public double temperature() {
+        return config.getTemperature();
+    }
+
+    /** @return this rule: MESA distils from θ_ema */
+    @Override
+    public Distillation distillation() {
+        return this;
+    }
+
     /** Sets θ_ema ← θ for every block whose EMA has not started (a new model's first step); idempotent. */
-    public void startEma() {
+    @Override
+    public void startTeacher() {
         for (MesaUpdater u : updaters) {
             if (!u.isStarted()) {
                 for (int i : byUpdater.get(u)) {
@@ -130,18 +151,13 @@ public final class MesaRule implements SharpnessRule {
     }
 
     @Override
-    public boolean addsToLogitGradient() {
-        return true;
-    }
-
-    @Override
     public boolean holdsPerturbation() {
         return false;
     }
 
     @Override
     public boolean beforeStepGradient(Host host, int iteration, int epoch) {
-        startEma();
+        startTeacher();
         return false;
     }
 

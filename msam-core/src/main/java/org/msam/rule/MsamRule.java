@@ -122,6 +122,12 @@ public final class MsamRule implements SharpnessRule {
         return updaters.get(0).scale();
     }
 
+    /** @return c: MSAM perturbs along the momentum (adaptive MSAM: the factor of T²⊙v) */
+    @Override
+    public double momentumScale() {
+        return scale();
+    }
+
     /**
      * Reads the step's ρ_t and every block's η_t first, so that a schedule returning a non-finite value refuses the
      * step before any parameter or state changes (the host then moves the model back to θ), then applies the

@@ -99,11 +99,19 @@ public interface SharpnessRule {
     }
 
     /**
-     * @return true when the rule adds a term to the gradient of the loss with respect to the output layer's logits
-     *     (MESA's distillation), which a host whose loss is the user's graph alone cannot take
+     * @return the teacher the rule distils from, which the host must run and whose term it must add to the gradient of
+     *     the loss with respect to the output layer's logits (MESA), or null (the default): the rule needs no teacher
      */
-    default boolean addsToLogitGradient() {
-        return false;
+    default Distillation distillation() {
+        return null;
+    }
+
+    /**
+     * @return c when the rule perturbs along the base optimizer's momentum, θ̃ = θ − c·v (MSAM; what {@code
+     *     MsamDiagnostics} records), or NaN (the default)
+     */
+    default double momentumScale() {
+        return Double.NaN;
     }
 
     /** @return the rule's name for messages: "SAM", "MSAM", … */

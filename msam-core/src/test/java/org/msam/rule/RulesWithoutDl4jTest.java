@@ -228,8 +228,8 @@ class RulesWithoutDl4jTest {
             host.step(rule, t);
         }
         double[] got = new double[N];
-        System.arraycopy(rule.ema(0).toDoubleVector(), 0, got, 0, SPLIT);
-        System.arraycopy(rule.ema(1).toDoubleVector(), 0, got, SPLIT, N - SPLIT);
+        System.arraycopy(rule.teacher(0).toDoubleVector(), 0, got, 0, SPLIT);
+        System.arraycopy(rule.teacher(1).toDoubleVector(), 0, got, SPLIT, N - SPLIT);
         assertTrue(Data.maxRelErr(host.params.toDoubleVector(), theta) < 1e-12, "θ: the host adds no logit term");
         assertTrue(Data.maxRelErr(got, ema) < 1e-12, "θ_ema: " + Data.maxRelErr(got, ema));
     }

@@ -14,6 +14,7 @@ import org.deeplearning4j.nn.api.layers.IOutputLayer;
 import org.deeplearning4j.nn.conf.layers.BaseOutputLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.msam.rule.Distillation;
 import org.msam.rule.MesaRule;
 import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.activations.IActivation;
@@ -31,7 +32,7 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * <p>DL4J has no hook before the forward pass, so the driver calls {@link #beforeBackward()} from {@code
  * onForwardPass}, after the forward pass and before the output layer's backward pass. There it copies θ_ema (and the
  * BatchNorm running statistics of the training network) into an inference copy of the network, runs that copy's
- * forward pass on the mini-batch's features, and sets each output layer's loss function to a {@link Distillation}
+ * forward pass on the mini-batch's features, and sets each output layer's loss function to a {@link DistillationLoss}
  * that adds λ·τ·(softmax(z/τ) − softmax(z_ema/τ)) to the base loss's per-sample gradient; {@link #restore()} (from
  * {@code onBackwardPass}) puts the base loss back. The copy's forward pass runs on a worker thread, because the
  * training pass's workspaces are open on the training thread and DL4J's inference refuses to run inside them.
@@ -42,7 +43,7 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  */
 final class MesaTeacher {
     private final NetworkHost host;
-    private final MesaRule rule;
+    private final Distillation rule;
     private final List<BaseOutputLayer> outputs = new ArrayList<>();
     private final List<ILossFunction> originals = new ArrayList<>();
     private Model copy;
@@ -51,7 +52,7 @@ final class MesaTeacher {
     /**
      * @throws IllegalStateException when an output layer is not a softmax output layer
      */
-    MesaTeacher(NetworkHost host, MesaRule rule) {
+    MesaTeacher(NetworkHost host, Distillation rule) {
         this.host = host;
         this.rule = rule;
         for (Layer l : outputLayers(host.net.model)) {
@@ -88,14 +89,14 @@ final class MesaTeacher {
     }
 
     /** @return the rule */
-    MesaRule rule() {
+    Distillation rule() {
         return rule;
     }
 
     /** Runs the EMA network's forward pass on the mini-batch and puts the distillation term into the output layers. */
     void beforeBackward() {
         restore();
-        rule.startEma();
+        rule.startTeacher();
         INDArray[] zEma;
         try (MemoryWorkspace ws = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
             Model m = host.net.model;
@@ -129,17 +130,17 @@ final class MesaTeacher {
                 zEma[o] = Transforms.log(p[o], true);
             }
         }
-        double lambda = rule.config().getLambda();
-        double tau = rule.config().getTemperature();
+        double lambda = rule.lambda();
+        double tau = rule.temperature();
         for (int o = 0; o < outputs.size(); o++) {
-            outputs.get(o).setLossFn(new Distillation(originals.get(o), zEma[o], lambda, tau));
+            outputs.get(o).setLossFn(new DistillationLoss(originals.get(o), zEma[o], lambda, tau));
         }
     }
 
     /** Puts the base loss functions back (idempotent). */
     void restore() {
         for (int o = 0; o < outputs.size(); o++) {
-            if (outputs.get(o).getLossFn() instanceof Distillation) {
+            if (outputs.get(o).getLossFn() instanceof DistillationLoss) {
                 outputs.get(o).setLossFn(originals.get(o));
             }
         }
@@ -147,7 +148,7 @@ final class MesaTeacher {
 
     /** @return a new network like the trained one, holding θ_ema (and the trained network's other parameters) */
     Model emaModel() {
-        rule.startEma();
+        rule.startTeacher();
         Model m = newCopy(host.net.model);
         host.copyEma(m.params(), rule);
         return m;
@@ -212,14 +213,14 @@ final class MesaTeacher {
      * The base loss with MESA's distillation term in its gradient ({@link MesaRule#addDistillationGradient}); the
      * score is the base loss's. Set on an output layer for one pass only, never serialised.
      */
-    static final class Distillation implements ILossFunction {
+    static final class DistillationLoss implements ILossFunction {
         private static final long serialVersionUID = 1L;
         private final ILossFunction base;
         private final transient INDArray zEma;
         private final double lambda;
         private final double tau;
 
-        Distillation(ILossFunction base, INDArray zEma, double lambda, double tau) {
+        DistillationLoss(ILossFunction base, INDArray zEma, double lambda, double tau) {
             this.base = base;
             this.zEma = zEma;
             this.lambda = lambda;

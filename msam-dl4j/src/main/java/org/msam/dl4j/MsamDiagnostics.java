@@ -17,7 +17,7 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.optimize.api.BaseTrainingListener;
 import org.deeplearning4j.optimize.api.TrainingListener;
 import org.nd4j.autodiff.samediff.SameDiff;
-import org.msam.rule.MsamRule;
+import org.msam.rule.SharpnessRule;
 import org.msam.rule.Norms;
 import org.msam.rule.Variable;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -126,11 +126,11 @@ public final class MsamDiagnostics extends BaseTrainingListener {
             return;
         }
         SharpnessAwareListener l = SharpnessAware.listener(model);
-        if (l == null || !(l.rule() instanceof MsamRule)) {
+        if (l == null || Double.isNaN(l.rule().momentumScale())) {
             throw new IllegalStateException("MsamDiagnostics needs MSAM: pass it to SharpnessAware.install(net, ...) on "
                     + "a network whose updater is Msam");
         }
-        MsamRule msam = (MsamRule) l.rule();
+        SharpnessRule msam = l.rule();
         NetworkHost host = l.host();
         double dot = 0;
         double gg = 0;
@@ -155,7 +155,7 @@ public final class MsamDiagnostics extends BaseTrainingListener {
             theta = batchLoss(model, labels);
         }
         net.setScore(score);
-        record(new Row(iteration, net.epoch(), cosine, theta, tilde, Math.sqrt(vv), msam.scale()));
+        record(new Row(iteration, net.epoch(), cosine, theta, tilde, Math.sqrt(vv), msam.momentumScale()));
     }
 
     /** @return true when iteration {@code iteration} is recorded */

@@ -531,11 +531,11 @@ final class NetworkHost implements Host {
      * @param target a flat parameter vector laid out like the network's
      * @param rule   MESA's rule over this host's variables
      */
-    void copyEma(INDArray target, org.msam.rule.MesaRule rule) {
+    void copyEma(INDArray target, org.msam.rule.Distillation rule) {
         INDArray flat = target.rank() == 1 ? target : target.reshape(target.length());
         flat.assign(flatParams);
         for (int i = 0; i < starts.length; i++) {
-            interval(flat, starts[i], ends[i]).assign(rule.ema(i));
+            interval(flat, starts[i], ends[i]).assign(rule.teacher(i));
         }
     }
 

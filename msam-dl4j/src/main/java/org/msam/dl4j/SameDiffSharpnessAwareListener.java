@@ -1,6 +1,5 @@
 package org.msam.dl4j;
 
-import org.msam.rule.MsamRule;
 import org.msam.rule.SharpnessRule;
 import org.nd4j.autodiff.listeners.At;
 import org.nd4j.autodiff.listeners.BaseListener;
@@ -107,12 +106,12 @@ public final class SameDiffSharpnessAwareListener extends BaseListener {
         clipCoefficient = 1;
         try {
             if (diagnostics != null && diagnostics.records(at.iteration())) {
-                if (!(r instanceof MsamRule)) {
+                if (Double.isNaN(r.momentumScale())) {
                     throw new IllegalStateException("MsamDiagnostics needs MSAM: pass it to SharpnessAware.install(sd, "
                             + "...) on a SameDiff instance whose updater is Msam");
                 }
                 record = diagnostics.new SameDiffRecord(at.iteration(), at.epoch(), host.loss(),
-                        ((MsamRule) r).scale());
+                        r.momentumScale());
             }
             r.beforeStepGradient(host, at.iteration(), at.epoch());
             if (record != null) {

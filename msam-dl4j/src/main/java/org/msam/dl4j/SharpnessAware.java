@@ -388,7 +388,7 @@ public final class SharpnessAware {
         SameDiffSharpnessAwareListener existing = find(sd);
         SameDiffSharpnessAwareListener listener = existing != null ? existing : new SameDiffSharpnessAwareListener(sd);
         SharpnessRule rule = listener.bound();
-        if (rule.addsToLogitGradient()) {
+        if (rule.distillation() != null) {
             throw new IllegalStateException(rule.name() + " adds a distillation term to the gradient of the loss with "
                     + "respect to the output logits, and SameDiff takes its gradient from the graph's loss variables "
                     + "only: train a MultiLayerNetwork or ComputationGraph with Mesa, or add the term to your graph's "

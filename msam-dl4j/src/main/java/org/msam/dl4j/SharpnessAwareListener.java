@@ -9,7 +9,6 @@ import java.util.Map;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.optimize.api.BaseTrainingListener;
 import org.deeplearning4j.optimize.api.TrainingListener;
-import org.msam.rule.MesaRule;
 import org.msam.rule.SharpnessAwareConfig;
 import org.msam.rule.SharpnessRule;
 import org.msam.rule.Variable;
@@ -105,14 +104,14 @@ public final class SharpnessAwareListener extends BaseTrainingListener implement
         NetworkHost h = NetworkHost.of(net);
         SharpnessRule r = ruleFor(h);
         if (net.backpropType() == org.deeplearning4j.nn.conf.BackpropType.TruncatedBPTT
-                && (r.needsSampleLosses() || r.addsToLogitGradient())) {
+                && (r.needsSampleLosses() || r.distillation() != null)) {
             throw new IllegalStateException(r.name() + (r.needsSampleLosses()
                     ? " with sample selection (sampleFraction < 1) runs a pass on part of the mini-batch, which "
                     + "truncated BPTT's carried recurrent state cannot take: use sampleFraction(1), or "
                     : " runs its EMA network on each mini-batch, which has no recurrent state of its own under "
                     + "truncated BPTT: ") + "train with BackpropType.Standard.");
         }
-        MesaTeacher t = r instanceof MesaRule ? new MesaTeacher(h, (MesaRule) r) : null;
+        MesaTeacher t = r.distillation() != null ? new MesaTeacher(h, r.distillation()) : null;
         h.bindUpdaters(iteration -> iteration == prepared);
         if (teacher != null) {
             teacher.restore();
