@@ -19,7 +19,8 @@ import org.nd4j.linalg.learning.config.IUpdater;
  *
  * @param <C> the rule's configuration
  */
-public final class SamUpdater<C extends IUpdater> implements GradientUpdater<C>, ParameterBoundUpdater {
+public final class SamUpdater<C extends IUpdater> implements GradientUpdater<C>, MomentumUpdater,
+        ParameterBoundUpdater {
     private final C config;
     private final GradientUpdater<?> base;
     private final String rule;
@@ -44,6 +45,20 @@ public final class SamUpdater<C extends IUpdater> implements GradientUpdater<C>,
     /** @return the base optimizer's updater */
     public GradientUpdater<?> getBase() {
         return base;
+    }
+
+    /** @return the base optimizer's momentum buffer, or null when it keeps none */
+    @Override
+    public INDArray momentum() {
+        return base instanceof MomentumUpdater ? ((MomentumUpdater) base).momentum() : null;
+    }
+
+    /** Lays the base optimizer's state out for a block of {@code numParams} parameters. */
+    @Override
+    public void resolve(long numParams) {
+        if (base instanceof MomentumUpdater) {
+            ((MomentumUpdater) base).resolve(numParams);
+        }
     }
 
     @Override

@@ -15,8 +15,6 @@ import org.deeplearning4j.nn.updater.BaseMultiLayerUpdater;
 import org.deeplearning4j.nn.updater.UpdaterBlock;
 import org.msam.rule.Norms;
 import org.msam.updater.MomentumUpdater;
-import org.msam.updater.MsamUpdater;
-import org.msam.updater.SamUpdater;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
@@ -424,9 +422,6 @@ public final class LossLandscape {
         INDArray flat = m.reshape(m.length());
         for (UpdaterBlock b : updater.getUpdaterBlocks()) {
             GradientUpdater<?> u = b.getGradientUpdater();
-            while (u instanceof MsamUpdater || u instanceof SamUpdater) {
-                u = u instanceof MsamUpdater ? ((MsamUpdater) u).getBase() : ((SamUpdater<?>) u).getBase();
-            }
             if (u instanceof NoOpUpdater) {
                 continue;
             }
