@@ -418,4 +418,32 @@ class AccumulationTest {
                 () -> SharpnessAware.install(Nets.mlp(SGD, DataType.DOUBLE, 0, false)));
         assertTrue(plain.getMessage().contains("Accumulation.steps(k)"), plain.getMessage());
     }
+
+    /**
+     * ParallelWrapper, 2 workers averaging every round: each worker accumulates its own window of k micro-batches and
+     * steps, then θ and the optimizer state are averaged: one device on batches of 2·k micro-batches.
+     */
+    @ParameterizedTest
+    @EnumSource(value = Exact.class, names = {"SGD", "MSAM"})
+    void twoWorkersAccumulateThenAverage(Exact rule) {
+        int k = 2;
+        List<DataSet> micro = Nets.batches(2 * k * WINDOWS, MICRO, 17, DataType.DOUBLE);
+        MultiLayerNetwork one = Nets.mlp(rule.config(), DataType.DOUBLE, rule.l2(), false);
+        MultiLayerNetwork pw = Nets.mlp(rule.config(), DataType.DOUBLE, rule.l2(), false);
+        pw.setParams(one.params().dup());
+        SharpnessAware.install(one, Accumulation.none());
+        SharpnessAware.install(pw, Accumulation.steps(k));
+        // worker i takes micro-batches i, i + 2, i + 4, ...: its window is (i, i + 2), and the rounds' union is the
+        // four micro-batches 4w .. 4w + 3
+        org.deeplearning4j.parallelism.ParallelWrapper wrapper = SharpnessAware.parallelWrapper(pw).workers(2)
+                .averagingFrequency(1).averageUpdaters(true).prefetchBuffer(4)
+                .trainingMode(org.deeplearning4j.parallelism.ParallelWrapper.TrainingMode.AVERAGING).build();
+        for (int e = 0; e < EPOCHS; e++) {
+            wrapper.fit(Nets.iterator(micro));
+            one.fit(Nets.iterator(windows(micro, 2 * k)));
+        }
+        assertEquals(one.getIterationCount(), pw.getIterationCount(), "steps");
+        assertFalse(SharpnessAware.isPerturbed(pw), "θ after fit");
+        assertClose(one.params().toDoubleVector(), pw.params().toDoubleVector(), 1e-9, rule + " on 2 workers");
+    }
 }
