@@ -44,7 +44,7 @@ public final class SharpnessAware {
     }
 
     /**
-     * Installs SAM or MSAM on a network; idempotent.
+     * Installs SAM or MSAM on a network; idempotent (an accumulation set by an earlier install is kept).
      *
      * @param net       an initialised network whose trainable parameters use Sam or Msam updaters
      * @param listeners the user's listeners (added to those already on the network)

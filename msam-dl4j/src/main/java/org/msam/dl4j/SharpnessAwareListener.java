@@ -42,6 +42,13 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * score as the step's own pass left them. A step that ends in an exception thrown by the driver, a rule or a user's
  * listener leaves the network at θ.
  *
+ * <p>With gradient accumulation ({@link Accumulation}, set at install) the steps above run per micro-batch up to the
+ * rule's phases of step 3, and a micro-batch that does not end its window of k stops there ({@link MicroBatchWindow}):
+ * its step gradient joins the window's sum, its BatchNorm statistics are applied, DL4J's updater and step leave the
+ * weights and the optimizer state alone, the network moves back to θ, and the iteration count stays. The last
+ * micro-batch of the window carries the window's weighted mean into steps 3-5: the user's {@code onGradientCalculation}
+ * and {@code iterationDone} run once per step.
+ *
  * <p>A solver that DL4J rebuilds without the hook ({@code net.clear()}) gets it back at the next step's first
  * callback; that one step takes its pass at θ and runs it again at θ̃ (exact, one extra pass). Without this driver
  * the library's sharpness-aware updaters refuse to step.
