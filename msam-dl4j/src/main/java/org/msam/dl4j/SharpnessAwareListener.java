@@ -139,7 +139,8 @@ public final class SharpnessAwareListener extends BaseTrainingListener implement
                     + "DL4J's ParallelWrapper, which hands one listener to several model copies, build the wrapper "
                     + "with SharpnessAware.parallelWrapper(net) instead of new ParallelWrapper.Builder(net).");
         }
-        if (host != null && !host.isStale(net)) {
+        if (host != null && (holdsBackStep() || !host.isStale(net))) {
+            // (while a micro-batch is held back, DL4J's updater is without its blocks until the step hook)
             hook(net);
             return;
         }

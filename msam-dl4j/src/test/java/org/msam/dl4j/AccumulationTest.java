@@ -446,4 +446,25 @@ class AccumulationTest {
         assertFalse(SharpnessAware.isPerturbed(pw), "θ after fit");
         assertClose(one.params().toDoubleVector(), pw.params().toDoubleVector(), 1e-9, rule + " on 2 workers");
     }
+
+    /** Global gradient-norm clipping acts on the window's mean gradient, as on the big batch's. */
+    @Test
+    void clippingActsOnTheMeanGradient() {
+        List<DataSet> micro = Nets.batches(K * WINDOWS, MICRO, 19, DataType.DOUBLE);
+        IUpdater msam = Exact.MSAM.config();
+        ComputationGraph acc = Nets.residual(msam, DataType.DOUBLE, L2);
+        ComputationGraph one = Nets.residual(msam, DataType.DOUBLE, L2);
+        one.setParams(acc.params().dup());
+        SharpnessAware.install(acc, Accumulation.steps(K), new GlobalGradientClipping(0.05));
+        SharpnessAware.install(one, Accumulation.none(), new GlobalGradientClipping(0.05));
+        acc.fit(Nets.iterator(micro), EPOCHS);
+        one.fit(Nets.iterator(windows(micro, K)), EPOCHS);
+        ComputationGraph free = Nets.residual(msam, DataType.DOUBLE, L2);
+        free.setParams(Nets.residual(msam, DataType.DOUBLE, L2).params());
+        SharpnessAware.install(free, Accumulation.steps(K));
+        free.fit(Nets.iterator(micro), EPOCHS);
+        assertClose(one.params().toDoubleVector(), acc.params().toDoubleVector(), 1e-12, "clipped");
+        assertTrue(Data.maxRelErr(acc.params().toDoubleVector(), free.params().toDoubleVector()) > 1e-6,
+                "the clipping threshold is reached");
+    }
 }
