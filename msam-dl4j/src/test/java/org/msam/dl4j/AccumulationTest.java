@@ -340,36 +340,48 @@ class AccumulationTest {
             micro.add(four.get(2 * w + 1));
             micro.add(two.get(w));
         }
-        List<Integer> seen = new ArrayList<>();
-        MultiLayerNetwork acc = Nets.mlp(rule.config(), DataType.DOUBLE, rule.l2(), false);
-        MultiLayerNetwork one = Nets.mlp(rule.config(), DataType.DOUBLE, rule.l2(), false);
-        one.setParams(acc.params().dup());
-        SharpnessAware.install(acc, Accumulation.steps(K), new BaseTrainingListener() {
-            @Override
-            public void iterationDone(Model model, int iteration, int epoch) {
-                seen.add(iteration);
+        for (boolean graph : new boolean[] {false, true}) {
+            String what = rule + (graph ? " on a ComputationGraph" : " on a MultiLayerNetwork");
+            List<Integer> seen = new ArrayList<>();
+            Model acc = net(graph, rule.config(), rule.l2());
+            Model one = net(graph, rule.config(), rule.l2());
+            one.setParams(acc.params().dup());
+            BaseTrainingListener counter = new BaseTrainingListener() {
+                @Override
+                public void iterationDone(Model model, int iteration, int epoch) {
+                    seen.add(iteration);
+                }
+            };
+            if (graph) {
+                SharpnessAware.install((ComputationGraph) acc, Accumulation.steps(K), counter);
+            } else {
+                SharpnessAware.install((MultiLayerNetwork) acc, Accumulation.steps(K), counter);
             }
-        });
-        SharpnessAware.install(one, Accumulation.none());
-        DataSet probe = micro.get(0);
-        for (int i = 0; i < micro.size(); i++) {
-            double[] before = acc.params().toDoubleVector();
-            acc.fit(micro.get(i));
-            assertFalse(SharpnessAware.isPerturbed(acc), "θ after micro-batch " + i);
-            assertEquals((i + 1) / K, acc.getIterationCount(), "steps after micro-batch " + i);
-            if ((i + 1) % K != 0) {
-                assertClose(before, acc.params().toDoubleVector(), 1e-15, "no step inside a window");
-                MultiLayerNetwork copy = Nets.mlp(new Sgd(0), DataType.DOUBLE, 0, false);
-                copy.setParams(acc.params());
-                assertArrayEquals(flat(copy.output(probe.getFeatures())), flat(acc.output(probe.getFeatures())), 0.0,
-                        "outputs at θ");
+            install(one, Accumulation.none());
+            DataSet probe = micro.get(0);
+            for (int i = 0; i < micro.size(); i++) {
+                double[] before = acc.params().toDoubleVector();
+                fit(acc, micro.get(i));
+                assertFalse(SharpnessAware.isPerturbed(acc), what + ": θ after micro-batch " + i);
+                assertEquals((i + 1) / K, iterations(acc), what + ": steps after micro-batch " + i);
+                if ((i + 1) % K != 0) {
+                    assertClose(before, acc.params().toDoubleVector(), 1e-15, what + ": no step inside a window");
+                    Model copy = net(graph, new Sgd(0), 0);
+                    copy.setParams(acc.params());
+                    assertArrayEquals(flat(output(copy, probe)), flat(output(acc, probe)), 0.0, what + ": outputs at θ");
+                }
             }
+            for (DataSet b : windows(micro, K)) {
+                fit(one, b);
+            }
+            assertEquals(List.of(0, 1, 2), seen, what + ": iterationDone once per step");
+            assertClose(one.params().toDoubleVector(), acc.params().toDoubleVector(), 1e-12, what + ": weighted mean");
         }
-        for (DataSet b : windows(micro, K)) {
-            one.fit(b);
-        }
-        assertEquals(List.of(0, 1, 2), seen, "iterationDone once per step");
-        assertClose(one.params().toDoubleVector(), acc.params().toDoubleVector(), 1e-12, rule + ": weighted mean");
+    }
+
+    static org.nd4j.linalg.api.ndarray.INDArray output(Model net, DataSet ds) {
+        return net instanceof MultiLayerNetwork ? ((MultiLayerNetwork) net).output(ds.getFeatures())
+                : ((ComputationGraph) net).outputSingle(ds.getFeatures());
     }
 
     /**
@@ -414,6 +426,13 @@ class AccumulationTest {
         assertTrue(tbptt.getMessage().contains("truncated BPTT") && tbptt.getMessage().contains("BackpropType.Standard"),
                 tbptt.getMessage());
         SharpnessAware.install(TruncatedBpttTest.lstm(Msam.builder().base(SGD).rho(0.5).build()), Accumulation.none());
+        org.nd4j.autodiff.samediff.SameDiff sd = SdMlp.build(SdMlp.initial(1), Msam.builder().base(SGD).rho(0.5).build(),
+                0);
+        UnsupportedOperationException sameDiff = assertThrows(UnsupportedOperationException.class,
+                () -> SharpnessAware.install(sd, Accumulation.steps(2)));
+        assertTrue(sameDiff.getMessage().contains("SameDiff") && sameDiff.getMessage().contains("ComputationGraph"),
+                sameDiff.getMessage());
+        SharpnessAware.install(sd, Accumulation.none());
         IllegalStateException plain = assertThrows(IllegalStateException.class,
                 () -> SharpnessAware.install(Nets.mlp(SGD, DataType.DOUBLE, 0, false)));
         assertTrue(plain.getMessage().contains("Accumulation.steps(k)"), plain.getMessage());
