@@ -78,9 +78,9 @@ public final class SharpnessAware {
      * net.fit(trainBatches128, epochs);   // a step per 8 mini-batches of 128: the step of a batch of 1024
      * }</pre>
      *
-     * <p>The configuration may use any of the library's sharpness-aware updaters, or none: with a base optimizer alone
-     * ({@link org.msam.config.SgdMomentum}, {@link org.msam.config.AdamW} with its decoupled decay, or an ND4J updater)
-     * the driver runs the base step on the accumulated gradient. The listeners given here see {@code
+     * <p>The configuration may use any of the library's sharpness-aware updaters, or none: with a base optimizer
+     * alone ({@link org.msam.config.SgdMomentum}, {@link org.msam.config.AdamW} with its decoupled decay, or an ND4J
+     * updater) the driver runs the base step on the accumulated gradient. The listeners given here see {@code
      * onGradientCalculation} (with the accumulated gradient) and {@code iterationDone} once per step, the passes'
      * callbacks once per micro-batch; between micro-batches the network holds θ and the iteration count of the steps
      * taken. Works with {@code fit(DataSet)}, {@code fit(INDArray, INDArray)} loops, {@code fit(iterator)} and {@link

@@ -210,6 +210,7 @@ public final class SharpnessAwareListener extends BaseTrainingListener implement
         if (window != null) {
             window.release();
         }
+        heldBack = Integer.MIN_VALUE;
         rule.toHeld();
     }
 

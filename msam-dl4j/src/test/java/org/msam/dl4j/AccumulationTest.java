@@ -368,7 +368,8 @@ class AccumulationTest {
                     assertClose(before, acc.params().toDoubleVector(), 1e-15, what + ": no step inside a window");
                     Model copy = net(graph, new Sgd(0), 0);
                     copy.setParams(acc.params());
-                    assertArrayEquals(flat(output(copy, probe)), flat(output(acc, probe)), 0.0, what + ": outputs at θ");
+                    assertArrayEquals(flat(output(copy, probe)), flat(output(acc, probe)), 0.0,
+                            what + ": outputs at θ");
                 }
             }
             for (DataSet b : windows(micro, K)) {
@@ -423,11 +424,12 @@ class AccumulationTest {
         MultiLayerNetwork lstm = TruncatedBpttTest.lstm(Msam.builder().base(SGD).rho(0.5).build());
         IllegalStateException tbptt = assertThrows(IllegalStateException.class,
                 () -> SharpnessAware.install(lstm, Accumulation.steps(2)));
-        assertTrue(tbptt.getMessage().contains("truncated BPTT") && tbptt.getMessage().contains("BackpropType.Standard"),
+        assertTrue(tbptt.getMessage().contains("truncated BPTT")
+                && tbptt.getMessage().contains("BackpropType.Standard"),
                 tbptt.getMessage());
         SharpnessAware.install(TruncatedBpttTest.lstm(Msam.builder().base(SGD).rho(0.5).build()), Accumulation.none());
-        org.nd4j.autodiff.samediff.SameDiff sd = SdMlp.build(SdMlp.initial(1), Msam.builder().base(SGD).rho(0.5).build(),
-                0);
+        org.nd4j.autodiff.samediff.SameDiff sd = SdMlp.build(SdMlp.initial(1),
+                Msam.builder().base(SGD).rho(0.5).build(), 0);
         UnsupportedOperationException sameDiff = assertThrows(UnsupportedOperationException.class,
                 () -> SharpnessAware.install(sd, Accumulation.steps(2)));
         assertTrue(sameDiff.getMessage().contains("SameDiff") && sameDiff.getMessage().contains("ComputationGraph"),
@@ -485,5 +487,34 @@ class AccumulationTest {
         assertClose(one.params().toDoubleVector(), acc.params().toDoubleVector(), 1e-12, "clipped");
         assertTrue(Data.maxRelErr(acc.params().toDoubleVector(), free.params().toDoubleVector()) > 1e-6,
                 "the clipping threshold is reached");
+    }
+
+    /** A non-finite micro-batch is refused as a step is, and is not counted in the window. */
+    @ParameterizedTest
+    @EnumSource(value = Exact.class, names = {"SGD", "MSAM"})
+    void aRefusedMicroBatchIsNotInTheWindow(Exact rule) {
+        List<DataSet> micro = Nets.batches(2 * K, MICRO, 23, DataType.DOUBLE);
+        DataSet bad = micro.get(0).copy();
+        bad.getFeatures().putScalar(0, 0, Double.NaN);
+        MultiLayerNetwork acc = Nets.mlp(rule.config(), DataType.DOUBLE, rule.l2(), false);
+        MultiLayerNetwork one = Nets.mlp(rule.config(), DataType.DOUBLE, rule.l2(), false);
+        one.setParams(acc.params().dup());
+        SharpnessAware.install(acc, Accumulation.steps(K));
+        SharpnessAware.install(one, Accumulation.none());
+        for (int i = 0; i < micro.size(); i++) {
+            if (i == 1 || i == K + 2) {
+                double[] before = acc.params().toDoubleVector();
+                assertThrows(ArithmeticException.class, () -> acc.fit(bad));
+                assertArrayEquals(before, acc.params().toDoubleVector(), 0.0, "refused: θ unchanged");
+                assertFalse(SharpnessAware.isPerturbed(acc), "refused: θ held");
+            }
+            acc.fit(micro.get(i));
+        }
+        for (DataSet b : windows(micro, K)) {
+            one.fit(b);
+        }
+        assertEquals(2, acc.getIterationCount(), "steps");
+        assertClose(one.params().toDoubleVector(), acc.params().toDoubleVector(), 1e-12,
+                rule + ": refused ones left out");
     }
 }
