@@ -517,4 +517,19 @@ class AccumulationTest {
         assertClose(one.params().toDoubleVector(), acc.params().toDoubleVector(), 1e-12,
                 rule + ": refused ones left out");
     }
+
+    /** A float32 network accumulates in float32: the big batch's trajectory to float rounding. */
+    @Test
+    void floatNetworksAccumulateToo() {
+        List<DataSet> micro = Nets.batches(K * WINDOWS, MICRO, 29, DataType.FLOAT);
+        IUpdater msam = Exact.MSAM_ADAMW.config();
+        MultiLayerNetwork acc = Nets.mlp(msam, DataType.FLOAT, 0, false);
+        MultiLayerNetwork one = Nets.mlp(msam, DataType.FLOAT, 0, false);
+        one.setParams(acc.params().dup());
+        SharpnessAware.install(acc, Accumulation.steps(K));
+        SharpnessAware.install(one, Accumulation.none());
+        acc.fit(Nets.iterator(micro), EPOCHS);
+        one.fit(Nets.iterator(windows(micro, K)), EPOCHS);
+        assertClose(one.params().toDoubleVector(), acc.params().toDoubleVector(), 1e-4, "float32");
+    }
 }
