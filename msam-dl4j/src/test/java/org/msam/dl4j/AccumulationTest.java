@@ -532,4 +532,33 @@ class AccumulationTest {
         one.fit(Nets.iterator(windows(micro, K)), EPOCHS);
         assertClose(one.params().toDoubleVector(), acc.params().toDoubleVector(), 1e-4, "float32");
     }
+
+    /**
+     * What DL4J listeners see: those given to install one iterationDone per step; one added to the network afterwards
+     * (net.addListeners) is called by DL4J for every micro-batch, with the iteration of the step being accumulated.
+     */
+    @Test
+    void listenersAddedToTheNetworkSeeEveryMicroBatch() {
+        List<Integer> installed = new ArrayList<>();
+        List<Integer> added = new ArrayList<>();
+        MultiLayerNetwork net = Nets.mlp(Exact.MSAM.config(), DataType.DOUBLE, L2, false);
+        SharpnessAware.install(net, Accumulation.steps(K), new BaseTrainingListener() {
+            @Override
+            public void iterationDone(Model model, int iteration, int epoch) {
+                installed.add(iteration);
+            }
+        });
+        net.addListeners(new BaseTrainingListener() {
+            @Override
+            public void iterationDone(Model model, int iteration, int epoch) {
+                added.add(iteration);
+            }
+        });
+        for (DataSet b : Nets.batches(2 * K, MICRO, 31, DataType.DOUBLE)) {
+            net.fit(b);
+        }
+        assertEquals(List.of(0, 1), installed);
+        assertEquals(List.of(0, 0, 0, 1, 1, 1), added);
+        assertEquals(2, net.getIterationCount());
+    }
 }
