@@ -76,6 +76,9 @@ abstract class Net {
 
     abstract int epoch();
 
+    /** @param iteration the network's iteration count (the optimizer steps taken) */
+    abstract void setIteration(int iteration);
+
     abstract void setScore(double score);
 
     abstract Collection<TrainingListener> listeners();
@@ -124,6 +127,11 @@ abstract class Net {
         @Override
         int epoch() {
             return net.getEpochCount();
+        }
+
+        @Override
+        void setIteration(int iteration) {
+            net.getLayerWiseConfigurations().setIterationCount(iteration);
         }
 
         @Override
@@ -188,6 +196,11 @@ abstract class Net {
         @Override
         int epoch() {
             return net.getEpochCount();
+        }
+
+        @Override
+        void setIteration(int iteration) {
+            net.getConfiguration().setIterationCount(iteration);
         }
 
         @Override

@@ -539,6 +539,22 @@ final class NetworkHost implements Host {
         }
     }
 
+    /** Adds every variable's step gradient to {@code sum}, a flat array laid out like the parameters. */
+    void addStepGradient(INDArray sum) {
+        INDArray grad = net.gradient();
+        for (int i = 0; i < starts.length; i++) {
+            interval(sum, starts[i], ends[i]).addi(interval(grad, starts[i], ends[i]));
+        }
+    }
+
+    /** Every variable's step gradient becomes (its gradient + its part of {@code sum})·{@code factor}. */
+    void takeAccumulated(INDArray sum, double factor) {
+        INDArray grad = net.gradient();
+        for (int i = 0; i < starts.length; i++) {
+            interval(grad, starts[i], ends[i]).addi(interval(sum, starts[i], ends[i])).muli(factor);
+        }
+    }
+
     /** Applies the "gradient" of the NoOp parameters (BatchNorm's running-statistic updates) as DL4J's step does. */
     void stepNoOpParameters() {
         INDArray grad = net.gradient();

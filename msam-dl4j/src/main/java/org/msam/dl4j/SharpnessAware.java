@@ -33,6 +33,9 @@ import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
  * calls the user's listeners when the network holds θ. It must be called again after a model is restored
  * from disk (the listener is not saved; the optimizer state, including MSAM's c, is).
  *
+ * <p>{@link #install(MultiLayerNetwork, Accumulation, TrainingListener...)} adds gradient accumulation: one step
+ * every k mini-batches, for every rule and for the base optimizers alone ({@link Accumulation}).
+ *
  * <p>Models written directly in SameDiff use {@link #install(SameDiff)}: the same algorithms, run by an ND4J
  * {@link Listener} during {@code sd.fit(...)}, with the variables at θ between iterations.
  */
@@ -41,7 +44,7 @@ public final class SharpnessAware {
     }
 
     /**
-     * Installs SAM or MSAM on a network; idempotent.
+     * Installs SAM or MSAM on a network; idempotent (an accumulation set by an earlier install is kept).
      *
      * @param net       an initialised network whose trainable parameters use Sam or Msam updaters
      * @param listeners the user's listeners (added to those already on the network)
@@ -65,11 +68,72 @@ public final class SharpnessAware {
         return installOn(net, listeners);
     }
 
+    /**
+     * Installs the driver with gradient accumulation (docs/ALGORITHMS.md, "Gradient accumulation"): one optimizer step
+     * every {@code k} mini-batches, on the mean gradient of the {@code k} weighted by their example counts; idempotent
+     * (installing again with another k drops a window not yet stepped).
+     *
+     * <pre>{@code
+     * SharpnessAware.install(net, Accumulation.steps(8), new ScoreIterationListener(10));
+     * net.fit(trainBatches128, epochs);   // a step per 8 mini-batches of 128: the step of a batch of 1024
+     * }</pre>
+     *
+     * <p>The configuration may use any of the library's sharpness-aware updaters, or none: with a base optimizer
+     * alone ({@link org.msam.config.SgdMomentum}, {@link org.msam.config.AdamW} with its decoupled decay, or an ND4J
+     * updater) the driver runs the base step on the accumulated gradient. The listeners given here see {@code
+     * onGradientCalculation} (with the accumulated gradient) and {@code iterationDone} once per step, the passes'
+     * callbacks once per micro-batch; between micro-batches the network holds θ and the iteration count of the steps
+     * taken. Works with {@code fit(DataSet)}, {@code fit(INDArray, INDArray)} loops, {@code fit(iterator)} and {@link
+     * #parallelWrapper} (each worker accumulates its own window).
+     *
+     * @param net          an initialised network
+     * @param accumulation the micro-batches per step ({@link Accumulation#none()}: a step per mini-batch)
+     * @param listeners    the user's listeners (added to those already on the network)
+     * @return the installed listener
+     * @throws IllegalStateException with truncated BPTT and k &gt; 1, or a configuration that mixes rules
+     */
+    public static SharpnessAwareListener install(MultiLayerNetwork net, Accumulation accumulation,
+                                                 TrainingListener... listeners) {
+        return installOn(net, requireAccumulation(accumulation), listeners);
+    }
+
+    /**
+     * Installs the driver with gradient accumulation on a computation graph; see {@link #install(MultiLayerNetwork,
+     * Accumulation, TrainingListener...)}.
+     *
+     * @param net          an initialised graph
+     * @param accumulation the micro-batches per step
+     * @param listeners    the user's listeners (added to those already on the graph)
+     * @return the installed listener
+     */
+    public static SharpnessAwareListener install(ComputationGraph net, Accumulation accumulation,
+                                                 TrainingListener... listeners) {
+        return installOn(net, requireAccumulation(accumulation), listeners);
+    }
+
+    private static Accumulation requireAccumulation(Accumulation a) {
+        if (a == null) {
+            throw new IllegalArgumentException("SharpnessAware.install(net, accumulation, ...): accumulation is null; "
+                    + "use Accumulation.none() for a step per mini-batch or Accumulation.steps(k)");
+        }
+        return a;
+    }
+
     static SharpnessAwareListener installOn(Model model, TrainingListener... listeners) {
+        return installOn(model, null, listeners);
+    }
+
+    /**
+     * @param accumulation the accumulation to set, or null to keep the driver's (none for a new driver)
+     */
+    static SharpnessAwareListener installOn(Model model, Accumulation accumulation, TrainingListener... listeners) {
         Net net = Net.ofInitialised(model, "SharpnessAware.install(net)");
         Collection<TrainingListener> current = net.listeners();
         SharpnessAwareListener existing = find(current);
         SharpnessAwareListener listener = existing != null ? existing : new SharpnessAwareListener();
+        if (accumulation != null) {
+            listener.accumulate(accumulation);
+        }
         listener.bind(net);
         List<TrainingListener> users = new ArrayList<>();
         if (existing != null) {
@@ -340,6 +404,29 @@ public final class SharpnessAware {
      */
     public static SameDiffSharpnessAwareListener install(SameDiff sd) {
         return install(sd, new TrainingListener[0]);
+    }
+
+    /**
+     * {@link #install(SameDiff, TrainingListener...)} with an accumulation, for code shared with networks: only {@link
+     * Accumulation#none()} is accepted. SameDiff steps each variable as soon as its gradient exists, inside one {@code
+     * fit} call, so there is no point at which k mini-batches could share a step.
+     *
+     * @param sd           a SameDiff instance with its TrainingConfig set
+     * @param accumulation {@link Accumulation#none()}
+     * @param extras       a {@link GlobalGradientClipping} and/or an {@link MsamDiagnostics}
+     * @return the installed listener
+     * @throws UnsupportedOperationException for k &gt; 1
+     */
+    public static SameDiffSharpnessAwareListener install(SameDiff sd, Accumulation accumulation,
+                                                         TrainingListener... extras) {
+        if (requireAccumulation(accumulation).microBatches() > 1) {
+            throw new UnsupportedOperationException("Gradient accumulation (" + accumulation + ") is not supported on "
+                    + "SameDiff: SameDiff updates each variable as soon as its gradient exists, so k mini-batches "
+                    + "cannot share a step. Train the model as a ComputationGraph (SameDiffLayer/SameDiffVertex for "
+                    + "custom parts) with SharpnessAware.install(graph, " + accumulation + "), or use a mini-batch k "
+                    + "times larger.");
+        }
+        return install(sd, extras);
     }
 
     /**

@@ -41,6 +41,13 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * score as the step's own pass left them. A step that ends in an exception thrown by the driver, a rule or a user's
  * listener leaves the network at θ.
  *
+ * <p>With gradient accumulation ({@link Accumulation}, set at install) the steps above run per micro-batch up to the
+ * rule's phases of step 3, and a micro-batch that does not end its window of k stops there ({@link MicroBatchWindow}):
+ * its step gradient joins the window's sum, its BatchNorm statistics are applied, DL4J's updater and step leave the
+ * weights and the optimizer state alone, the network moves back to θ, and the iteration count stays. The last
+ * micro-batch of the window carries the window's weighted mean into steps 3-5: the user's {@code onGradientCalculation}
+ * and {@code iterationDone} run once per step.
+ *
  * <p>A solver that DL4J rebuilds without the hook ({@code net.clear()}) gets it back at the next step's first
  * callback; that one step takes its pass at θ and runs it again at θ̃ (exact, one extra pass). Without this driver
  * the library's sharpness-aware updaters refuse to step.
@@ -57,9 +64,15 @@ public final class SharpnessAwareListener extends BaseTrainingListener implement
     private transient SharpnessRule rule;
     private transient MesaTeacher teacher;
     private int prepared = Integer.MIN_VALUE;
+    /** The iteration of a micro-batch held back in its accumulation window, until its iterationDone. */
+    private int heldBack = Integer.MIN_VALUE;
     private transient INDArray[] labels;
     /** Whether a user listener reads the mini-batch's labels after the pass ({@link MsamDiagnostics}). */
     private boolean keepLabels;
+    /** Micro-batches per optimizer step, and whether a configuration without a sharpness-aware updater is driven. */
+    private Accumulation accumulation = Accumulation.none();
+    private boolean baseAllowed;
+    private transient MicroBatchWindow window;
 
     SharpnessAwareListener() {
     }
@@ -72,6 +85,34 @@ public final class SharpnessAwareListener extends BaseTrainingListener implement
     void setUserListeners(List<TrainingListener> listeners) {
         this.userListeners = Collections.unmodifiableList(new ArrayList<>(listeners));
         this.keepLabels = listeners.stream().anyMatch(l -> l instanceof MsamDiagnostics);
+    }
+
+    /** @return the gradient accumulation of this driver ({@link Accumulation#none()} unless set at install) */
+    public Accumulation getAccumulation() {
+        return accumulation;
+    }
+
+    /**
+     * Sets the accumulation; a different k drops the open window. With any accumulation given at install, a
+     * configuration without a sharpness-aware updater is driven with its base optimizer alone.
+     */
+    void accumulate(Accumulation a) {
+        baseAllowed = true;
+        if (!a.equals(accumulation)) {
+            if (window != null) {
+                window.restart();
+            }
+            accumulation = a;
+            window = null;
+        }
+    }
+
+    /** @return the open accumulation window (made on first use) */
+    MicroBatchWindow window() {
+        if (window == null) {
+            window = new MicroBatchWindow(accumulation);
+        }
+        return window;
     }
 
     /** @return the rule this driver runs (null before the first {@link SharpnessAware#install}) */
@@ -97,12 +138,20 @@ public final class SharpnessAwareListener extends BaseTrainingListener implement
                     + "DL4J's ParallelWrapper, which hands one listener to several model copies, build the wrapper "
                     + "with SharpnessAware.parallelWrapper(net) instead of new ParallelWrapper.Builder(net).");
         }
-        if (host != null && !host.isStale(net)) {
+        if (host != null && (holdsBackStep() || !host.isStale(net))) {
+            // (while a micro-batch is held back, DL4J's updater is without its blocks until the step hook)
             hook(net);
             return;
         }
         NetworkHost h = NetworkHost.of(net);
-        SharpnessRule r = ruleFor(h);
+        SharpnessRule r = ruleFor(h, baseAllowed);
+        if (accumulation.microBatches() > 1
+                && net.backpropType() == org.deeplearning4j.nn.conf.BackpropType.TruncatedBPTT) {
+            throw new IllegalStateException("Gradient accumulation (" + accumulation + ") cannot run with truncated "
+                    + "BPTT: DL4J takes an optimizer step after every segment of a sequence, inside one fit call, so "
+                    + "the segments of k mini-batches cannot share a step. Train with BackpropType.Standard, or "
+                    + "install without accumulation (Accumulation.none()) and use a larger mini-batch.");
+        }
         if (net.backpropType() == org.deeplearning4j.nn.conf.BackpropType.TruncatedBPTT
                 && (r.needsSampleLosses() || r.distillation() != null)) {
             throw new IllegalStateException(r.name() + (r.needsSampleLosses()
@@ -118,6 +167,9 @@ public final class SharpnessAwareListener extends BaseTrainingListener implement
         }
         if (host != null) {
             host.stopRecording();
+        }
+        if (window != null) {
+            window.restart();
         }
         host = h;
         rule = r;
@@ -154,26 +206,45 @@ public final class SharpnessAwareListener extends BaseTrainingListener implement
             return;
         }
         prepared(model);
+        if (window != null) {
+            window.release();
+        }
+        heldBack = Integer.MIN_VALUE;
         rule.toHeld();
     }
 
     /** After DL4J subtracted the step's update: the network holds θ (a no-op unless a step was cut short). */
     void afterStepApplied(Model model) {
+        if (window != null) {
+            window.release();
+        }
         if (rule != null) {
             rule.toTrue();
         }
     }
 
     /**
+     * @return true while a micro-batch that does not end its accumulation window passes through DL4J's updater and
+     *     step: the step is not applied and is not shared
+     */
+    boolean holdsBackStep() {
+        return window != null && window.holding();
+    }
+
+    /**
      * @return the rule of a network's configuration, over its variables
      * @throws IllegalStateException when no trainable parameter uses a sharpness-aware updater, or they mix several
      */
-    static SharpnessRule ruleFor(NetworkHost h) {
+    static SharpnessRule ruleFor(NetworkHost h, boolean baseAllowed) {
         SharpnessAwareConfig cfg = h.sharpnessAwareConfig();
+        if (cfg == null && baseAllowed) {
+            return new BaseOptimizerOnly();
+        }
         if (cfg == null) {
             throw new IllegalStateException("No Sam or Msam updater in the network configuration: set "
                     + ".updater(Msam.builder().base(...).build()) or .updater(Sam.builder().base(...).build()) on the "
-                    + "builder. For plain AdamW with weight decay use DecoupledWeightDecay.install(net).");
+                    + "builder. For plain AdamW with weight decay use DecoupledWeightDecay.install(net); to accumulate "
+                    + "gradients with a base optimizer alone use SharpnessAware.install(net, Accumulation.steps(k)).");
         }
         for (Variable v : h.variables()) {
             Object other = v.updater().getConfig();
@@ -198,7 +269,7 @@ public final class SharpnessAwareListener extends BaseTrainingListener implement
         if (host != null && !host.isStale(net)) {
             return rule.isPerturbed();
         }
-        return ruleFor(NetworkHost.of(net)).isPerturbed();
+        return ruleFor(NetworkHost.of(net), baseAllowed).isPerturbed();
     }
 
     /** Moves the model to θ. */
@@ -262,6 +333,10 @@ public final class SharpnessAwareListener extends BaseTrainingListener implement
         Net net = prepared(model);
         inStep(() -> {
             beforeStep(net);
+            if (window().holdBack(net, host)) {
+                heldBack = net.iteration();
+                return;
+            }
             for (TrainingListener l : userListeners) {
                 l.onGradientCalculation(model);
             }
@@ -299,7 +374,13 @@ public final class SharpnessAwareListener extends BaseTrainingListener implement
         if (internal()) {
             return;
         }
-        prepared(model);
+        Net net = prepared(model);
+        if (heldBack == iteration) {
+            // A micro-batch inside its window: no step was taken, so the count DL4J is about to increment stays.
+            heldBack = Integer.MIN_VALUE;
+            net.setIteration(iteration - 1);
+            return;
+        }
         rule.afterStep(host, iteration, epoch);
         for (TrainingListener l : userListeners) {
             l.iterationDone(model, iteration, epoch);
@@ -380,6 +461,10 @@ public final class SharpnessAwareListener extends BaseTrainingListener implement
         try {
             part.run();
         } catch (RuntimeException | Error e) {
+            if (window != null) {
+                window.release();
+            }
+            heldBack = Integer.MIN_VALUE;
             if (rule != null) {
                 rule.toTrue();
             }

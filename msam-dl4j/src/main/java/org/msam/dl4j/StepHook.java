@@ -16,6 +16,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  *
  * <p>An accumulator that was already set (ParallelWrapper's SHARED_GRADIENTS mode, dl4j-spark's shared training)
  * is wrapped: every call is delegated to it, and it takes the step (it may add other workers' updates).
+ *
+ * <p>With gradient accumulation ({@link Accumulation}), a micro-batch that does not end its window is neither stepped
+ * nor handed to the wrapped accumulator: only the window's step is.
  */
 final class StepHook implements GradientsAccumulator {
     private static final long serialVersionUID = 1L;
@@ -53,9 +56,16 @@ final class StepHook implements GradientsAccumulator {
         return external;
     }
 
+    /**
+     * The step: applied (by the wrapped accumulator, if any), unless the driver holds the micro-batch back in its
+     * gradient-accumulation window.
+     */
     @Override
     public void applyUpdate(StepFunction function, INDArray params, INDArray updates, boolean isFinalStep) {
         try {
+            if (isFinalStep && driver.holdsBackStep()) {
+                return;
+            }
             if (inner != null) {
                 inner.applyUpdate(function, params, updates, isFinalStep);
             } else {
@@ -79,7 +89,7 @@ final class StepHook implements GradientsAccumulator {
 
     @Override
     public void storeUpdate(INDArray array, int iterationNumber, int epochNumber) {
-        if (inner != null) {
+        if (inner != null && !driver.holdsBackStep()) {
             inner.storeUpdate(array, iterationNumber, epochNumber);
         }
     }

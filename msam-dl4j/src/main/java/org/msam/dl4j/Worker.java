@@ -184,7 +184,7 @@ final class Worker {
         }
         copies.add(gate);
         if (driver != null) {
-            SharpnessAware.installOn(copy, copies.toArray(new TrainingListener[0]));
+            SharpnessAware.installOn(copy, driver.getAccumulation(), copies.toArray(new TrainingListener[0]));
         } else {
             if (decay) {
                 DecoupledWeightDecay.install(copy);

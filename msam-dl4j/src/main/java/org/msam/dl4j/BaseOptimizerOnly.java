@@ -1,0 +1,48 @@
+package org.msam.dl4j;
+
+import org.msam.rule.Host;
+import org.msam.rule.SharpnessRule;
+
+/**
+ * The driver's rule for a network without a sharpness-aware updater, installed for gradient accumulation ({@link
+ * Accumulation}): every phase is empty, so each step is the base optimizer's (DL4J's updater) on the step gradient, at
+ * θ. The driver still binds the library's updaters that act on the weights (AdamW's decoupled decay), as {@link
+ * DecoupledWeightDecay} does.
+ */
+final class BaseOptimizerOnly implements SharpnessRule {
+    @Override
+    public boolean beforeStepGradient(Host host, int iteration, int epoch) {
+        return false;
+    }
+
+    @Override
+    public void stepGradientReady(Host host, int i) {
+    }
+
+    @Override
+    public void afterStep(Host host, int iteration, int epoch) {
+    }
+
+    @Override
+    public void toTrue() {
+    }
+
+    @Override
+    public void toHeld() {
+    }
+
+    @Override
+    public boolean isPerturbed() {
+        return false;
+    }
+
+    @Override
+    public boolean holdsPerturbation() {
+        return false;
+    }
+
+    @Override
+    public String name() {
+        return "the base optimizer";
+    }
+}
