@@ -107,9 +107,9 @@ public class OptimizerStepBenchmark extends AbstractBenchmark {
             ((MomentumUpdater) updater).resolve(size);
             momentum = ((MomentumUpdater) updater).momentum();
         }
-        // One variable, every iteration prepared (the driver's part); AdamW decays it (its default scope).
+        // One variable, each iteration prepared by step() (the driver's part); AdamW decays it (its default scope).
         List<Variable> variables = List.of(new Variable("params", ParamKind.WEIGHT, params, momentum, updater));
-        ParameterBoundUpdater.bindIfBound(updater, variables, it -> true);
+        ParameterBoundUpdater.bindIfBound(updater, variables);
         if (updater instanceof MsamUpdater) {
             perturbation = new MsamRule(((MsamUpdater) updater).getConfig(), variables);
             step = this::msamStep;
@@ -145,12 +145,14 @@ public class OptimizerStepBenchmark extends AbstractBenchmark {
 
     private void plainStep() {
         gradient.assign(source);
+        ParameterBoundUpdater.prepareIfBound(updater, iteration);
         updater.applyUpdater(gradient, iteration, 0);
         params.subi(gradient);
     }
 
     private void msamStep() {
         gradient.assign(source);
+        ParameterBoundUpdater.prepareIfBound(updater, iteration);
         updater.applyUpdater(gradient, iteration, 0);
         params.subi(gradient);
         perturbation.afterStep(null, iteration, 0);

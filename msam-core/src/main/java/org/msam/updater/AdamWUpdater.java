@@ -5,7 +5,6 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.IntPredicate;
 
 import org.msam.config.AdamW;
 import org.msam.config.DecayScope;
@@ -36,7 +35,7 @@ public final class AdamWUpdater implements GradientUpdater<AdamW>, MomentumUpdat
     private INDArray s;
     private INDArray steps;
     private List<INDArray> decayParams = Collections.emptyList();
-    private IntPredicate prepared;
+    private int prepared = NONE;
 
     /** @param config the configuration */
     public AdamWUpdater(AdamW config) {
@@ -106,7 +105,7 @@ public final class AdamWUpdater implements GradientUpdater<AdamW>, MomentumUpdat
      * ({@link DecayScope#WEIGHTS_ONLY}).
      */
     @Override
-    public void bind(List<Variable> variables, IntPredicate prepared) {
+    public void bind(List<Variable> variables) {
         List<INDArray> views = new ArrayList<>();
         for (Variable v : variables) {
             if (config.getDecayScope() == DecayScope.ALL_TRAINABLE || v.kind() == ParamKind.WEIGHT) {
@@ -114,7 +113,11 @@ public final class AdamWUpdater implements GradientUpdater<AdamW>, MomentumUpdat
             }
         }
         this.decayParams = List.copyOf(views);
-        this.prepared = prepared;
+    }
+
+    @Override
+    public void prepare(int iteration) {
+        this.prepared = iteration;
     }
 
     /** @return true when the decoupled decay needs the driver (λ &gt; 0) */
@@ -128,7 +131,7 @@ public final class AdamWUpdater implements GradientUpdater<AdamW>, MomentumUpdat
             throw new IllegalStateException("Updater has not been initialized with view state");
         }
         resolve(gradient.length());
-        if (requiresDriver() && (prepared == null || !prepared.test(iteration))) {
+        if (requiresDriver() && prepared != iteration) {
             throw new IllegalStateException("AdamW weightDecay=" + config.getWeightDecay()
                     + " cannot be applied at iteration " + iteration
                     + ": a DL4J updater never sees the weights, so decoupled decay is done by msam-dl4j. Call "

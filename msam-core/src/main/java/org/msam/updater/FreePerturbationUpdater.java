@@ -3,7 +3,6 @@ package org.msam.updater;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.function.IntPredicate;
 
 import org.msam.config.FreePerturbation;
 import org.msam.rule.Variable;
@@ -61,7 +60,7 @@ public final class FreePerturbationUpdater extends WrappingUpdater<FreePerturbat
     }
 
     @Override
-    public void bind(List<Variable> variables, IntPredicate prepared) {
+    public void bind(List<Variable> variables) {
         long n = 0;
         for (Variable v : variables) {
             n += v.length();
@@ -72,7 +71,7 @@ public final class FreePerturbationUpdater extends WrappingUpdater<FreePerturbat
             vs.add(new INDArray[] {v.value(), v.sliceOf(perturbation())});
         }
         this.views = vs;
-        super.bind(variables, prepared);
+        super.bind(variables);
     }
 
     /**

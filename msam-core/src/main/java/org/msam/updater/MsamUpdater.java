@@ -3,7 +3,6 @@ package org.msam.updater;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.function.IntPredicate;
 
 import org.msam.config.Msam;
 import org.msam.config.SgdMomentum;
@@ -66,7 +65,7 @@ public final class MsamUpdater extends WrappingUpdater<Msam> {
     }
 
     @Override
-    public void bind(List<Variable> variables, IntPredicate prepared) {
+    public void bind(List<Variable> variables) {
         List<INDArray[]> views = new ArrayList<>();
         for (Variable v : variables) {
             if (config.perturbs(v.kind())) {
@@ -82,7 +81,7 @@ public final class MsamUpdater extends WrappingUpdater<Msam> {
             }
         }
         this.perturbed = views;
-        super.bind(variables, prepared);
+        super.bind(variables);
     }
 
     private static long blockLength(List<Variable> variables) {

@@ -1,7 +1,6 @@
 package org.msam.updater;
 
 import java.util.List;
-import java.util.function.IntPredicate;
 
 import org.msam.rule.Variable;
 
@@ -13,32 +12,51 @@ import org.msam.rule.Variable;
  * install the driver.
  */
 public interface ParameterBoundUpdater {
+    /** The prepared iteration before the driver has prepared any: {@value}. */
+    int NONE = Integer.MIN_VALUE;
+
     /**
      * Binds the updater to the variables it steps.
      *
      * @param variables the variables of this updater's block (a DL4J updater block's, in block order; one
      *                  SameDiff variable)
-     * @param prepared  true for the iteration the driver has prepared: {@code applyUpdater} refuses the others
      */
-    void bind(List<Variable> variables, IntPredicate prepared);
+    void bind(List<Variable> variables);
+
+    /**
+     * The driver has prepared the step of {@code iteration}: {@code applyUpdater} runs for that iteration and refuses
+     * the others. Pushed by the driver once per step, before the host's updater runs.
+     *
+     * @param iteration the iteration the driver has prepared
+     */
+    void prepare(int iteration);
 
     /**
      * @param updater   the updater to bind, if it needs binding
      * @param variables its variables
-     * @param prepared  the driver's prepared-iteration test
      */
-    static void bindIfBound(Object updater, List<Variable> variables, IntPredicate prepared) {
+    static void bindIfBound(Object updater, List<Variable> variables) {
         if (updater instanceof ParameterBoundUpdater) {
-            ((ParameterBoundUpdater) updater).bind(variables, prepared);
+            ((ParameterBoundUpdater) updater).bind(variables);
         }
     }
 
     /**
-     * @throws IllegalStateException the message saying how to install the driver, when {@code prepared} is null or
-     *                               false for {@code iteration}
+     * @param updater   the updater to prepare, if it needs preparing
+     * @param iteration the iteration the driver has prepared
      */
-    static void requirePrepared(IntPredicate prepared, int iteration, String what) {
-        if (prepared == null || !prepared.test(iteration)) {
+    static void prepareIfBound(Object updater, int iteration) {
+        if (updater instanceof ParameterBoundUpdater) {
+            ((ParameterBoundUpdater) updater).prepare(iteration);
+        }
+    }
+
+    /**
+     * @throws IllegalStateException the message saying how to install the driver, when {@code prepared} is not
+     *                               {@code iteration}
+     */
+    static void requirePrepared(int prepared, int iteration, String what) {
+        if (prepared != iteration) {
             throw new IllegalStateException(what + " ran without its training driver at iteration " + iteration
                     + ". Call SharpnessAware.install(net) from msam-dl4j after net.init() (and again after restoring"
                     + " a saved model; SharpnessAware.install(sameDiff) for SameDiff; DecoupledWeightDecay.install"

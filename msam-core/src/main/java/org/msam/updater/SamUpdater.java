@@ -2,7 +2,6 @@ package org.msam.updater;
 
 import java.util.List;
 import java.util.Map;
-import java.util.function.IntPredicate;
 
 import org.msam.config.Esam;
 import org.msam.config.Sam;
@@ -24,7 +23,7 @@ public final class SamUpdater<C extends IUpdater> implements GradientUpdater<C>,
     private final C config;
     private final GradientUpdater<?> base;
     private final String rule;
-    private IntPredicate prepared;
+    private int prepared = NONE;
 
     /**
      * @param config the configuration
@@ -77,9 +76,14 @@ public final class SamUpdater<C extends IUpdater> implements GradientUpdater<C>,
     }
 
     @Override
-    public void bind(List<Variable> variables, IntPredicate prepared) {
-        this.prepared = prepared;
-        ParameterBoundUpdater.bindIfBound(base, variables, prepared);
+    public void bind(List<Variable> variables) {
+        ParameterBoundUpdater.bindIfBound(base, variables);
+    }
+
+    @Override
+    public void prepare(int iteration) {
+        this.prepared = iteration;
+        ParameterBoundUpdater.prepareIfBound(base, iteration);
     }
 
     @Override

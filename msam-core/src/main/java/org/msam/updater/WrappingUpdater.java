@@ -2,7 +2,6 @@ package org.msam.updater;
 
 import java.util.List;
 import java.util.Map;
-import java.util.function.IntPredicate;
 
 import org.msam.rule.Variable;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -22,8 +21,8 @@ abstract class WrappingUpdater<T extends IUpdater> implements GradientUpdater<T>
     final T config;
     /** The base optimizer's state and the rule's own. */
     final WrappedState state;
-    /** The driver's prepared-iteration test, set by {@link #bind}. */
-    IntPredicate prepared;
+    /** The iteration the driver has prepared ({@link #prepare}). */
+    int prepared = NONE;
 
     /**
      * @param config       the rule's configuration
@@ -74,9 +73,14 @@ abstract class WrappingUpdater<T extends IUpdater> implements GradientUpdater<T>
     }
 
     @Override
-    public void bind(List<Variable> variables, IntPredicate prepared) {
-        this.prepared = prepared;
-        ParameterBoundUpdater.bindIfBound(state.base(), variables, prepared);
+    public void bind(List<Variable> variables) {
+        ParameterBoundUpdater.bindIfBound(state.base(), variables);
+    }
+
+    @Override
+    public void prepare(int iteration) {
+        this.prepared = iteration;
+        ParameterBoundUpdater.prepareIfBound(state.baseOrNull(), iteration);
     }
 
     /**

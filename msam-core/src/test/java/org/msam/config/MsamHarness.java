@@ -43,7 +43,7 @@ final class MsamHarness {
             MsamUpdater u = (MsamUpdater) config.clone().instantiate(s, states == null);
             u.resolve(p.length());
             List<Variable> block = List.of(new Variable("block " + b, ParamKind.WEIGHT, p, u.momentum(), u));
-            u.bind(block, it -> true);
+            u.bind(block);
             variables.addAll(block);
             this.states.add(s);
             updaters.add(u);
@@ -60,7 +60,15 @@ final class MsamHarness {
         return new MsamHarness(config, params.dup(), s, bounds, l2, type);
     }
 
+    /** The driver's part: every block's updater may run for {@code iteration}. */
+    void prepare(int iteration) {
+        for (MsamUpdater u : updaters) {
+            u.prepare(iteration);
+        }
+    }
+
     void step(double[] g, int iteration, int epoch) {
+        prepare(iteration);
         perturbation.beforeStepGradient(null, iteration, epoch);
         INDArray grad = Nd4j.createFromArray(g).castTo(type);
         if (l2 != 0) {

@@ -189,6 +189,7 @@ class MsamTest {
         for (int t = 0; t < 20; t++) {
             double[] g = gradAt(ref.held(), t);
             ref.step(g, t);
+            h.prepare(t);
             h.perturbation.beforeStepGradient(null, t, 0);
             double[] before = h.held();
             org.nd4j.linalg.api.ndarray.INDArray grad = Nd4j.createFromArray(g);

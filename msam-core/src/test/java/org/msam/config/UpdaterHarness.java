@@ -51,15 +51,16 @@ final class UpdaterHarness {
         if (l2 != 0) {
             grad.addi(params.mul(l2));
         }
+        ParameterBoundUpdater.prepareIfBound(updater, iteration);
         updater.applyUpdater(grad, iteration, epoch);
         params.subi(grad);
         return grad;
     }
 
-    /** Binds an updater to one variable holding {@code params}, with every iteration prepared. */
+    /** Binds an updater to one variable holding {@code params} ({@link #step} prepares each iteration). */
     static void bind(GradientUpdater<?> updater, INDArray params) {
         ParameterBoundUpdater.bindIfBound(updater,
-                List.of(new Variable("params", ParamKind.WEIGHT, params, null, updater)), it -> true);
+                List.of(new Variable("params", ParamKind.WEIGHT, params, null, updater)));
     }
 
     double[] params() {

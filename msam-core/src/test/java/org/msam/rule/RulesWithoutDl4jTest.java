@@ -75,7 +75,7 @@ class RulesWithoutDl4jTest {
                 }
                 INDArray value = params.get(NDArrayIndex.interval(r[0], r[1]));
                 Variable v = new Variable("v" + r[0], ParamKind.WEIGHT, value, momentum, u);
-                ParameterBoundUpdater.bindIfBound(u, List.of(v), it -> true);
+                ParameterBoundUpdater.bindIfBound(u, List.of(v));
                 variables.add(v);
                 updaters.add(u);
             }
@@ -104,6 +104,9 @@ class RulesWithoutDl4jTest {
 
         /** One step as a network driver runs it: the pass at the weights held, the phases, each block's update. */
         void step(SharpnessRule rule, int t) {
+            for (GradientUpdater<?> u : updaters) {
+                ParameterBoundUpdater.prepareIfBound(u, t);
+            }
             recomputeGradient();
             if (rule.beforeStepGradient(this, t, 0)) {
                 recomputeGradient();

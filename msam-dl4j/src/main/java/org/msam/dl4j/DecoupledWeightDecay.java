@@ -20,7 +20,6 @@ import org.nd4j.autodiff.samediff.SameDiff;
  */
 public final class DecoupledWeightDecay extends BaseTrainingListener {
     private transient NetworkHost host;
-    private int prepared = Integer.MIN_VALUE;
 
     private DecoupledWeightDecay() {
     }
@@ -73,7 +72,7 @@ public final class DecoupledWeightDecay extends BaseTrainingListener {
     private void bind(Net net) {
         if (host == null || host.isStale(net)) {
             NetworkHost h = NetworkHost.of(net);
-            h.bindUpdaters(iteration -> iteration == prepared);
+            h.bindUpdaters();
             host = h;
         }
     }
@@ -82,6 +81,6 @@ public final class DecoupledWeightDecay extends BaseTrainingListener {
     public void onGradientCalculation(Model model) {
         Net net = Net.of(model);
         bind(net);
-        prepared = net.iteration();
+        host.prepareUpdaters(net.iteration());
     }
 }

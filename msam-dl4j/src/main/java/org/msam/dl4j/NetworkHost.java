@@ -3,7 +3,6 @@ package org.msam.dl4j;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.function.IntPredicate;
 
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.api.Trainable;
@@ -111,14 +110,21 @@ final class NetworkHost implements Host {
         return new NetworkHost(net);
     }
 
-    /**
-     * Binds every updater that needs the weights to its block's variables.
-     *
-     * @param prepared true for the iteration the driver has prepared
-     */
-    void bindUpdaters(IntPredicate prepared) {
+    /** Binds every updater that needs the weights to its block's variables. */
+    void bindUpdaters() {
         for (int b = 0; b < blocks.size(); b++) {
-            ParameterBoundUpdater.bindIfBound(updaters.get(b), blockVariables.get(b), prepared);
+            ParameterBoundUpdater.bindIfBound(updaters.get(b), blockVariables.get(b));
+        }
+    }
+
+    /**
+     * Tells every updater that needs it that the driver has prepared the step of {@code iteration}.
+     *
+     * @param iteration the iteration
+     */
+    void prepareUpdaters(int iteration) {
+        for (GradientUpdater<?> u : updaters) {
+            ParameterBoundUpdater.prepareIfBound(u, iteration);
         }
     }
 

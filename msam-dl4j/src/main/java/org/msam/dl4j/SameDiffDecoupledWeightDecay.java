@@ -16,7 +16,6 @@ import org.nd4j.linalg.dataset.api.MultiDataSet;
  */
 public final class SameDiffDecoupledWeightDecay extends BaseListener {
     private final SameDiffHost host;
-    private int prepared = Integer.MIN_VALUE;
 
     SameDiffDecoupledWeightDecay(SameDiff sd) {
         this.host = new SameDiffHost(sd);
@@ -34,7 +33,7 @@ public final class SameDiffDecoupledWeightDecay extends BaseListener {
 
     @Override
     public void iterationStart(SameDiff sd, At at, MultiDataSet data, long etlMs) {
-        host.refresh(iteration -> iteration == prepared);
-        prepared = at.iteration();
+        host.refresh();
+        host.prepare(at.iteration());
     }
 }

@@ -10,7 +10,6 @@ import java.util.List;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.IntPredicate;
 
 import org.msam.rule.Host;
 import org.msam.rule.ParamKind;
@@ -87,10 +86,19 @@ final class SameDiffHost implements Host {
     /**
      * Makes SameDiff create its updaters if it has not, and rebuilds the variables when the updaters or the
      * parameter arrays changed, binding the updaters that need the weights.
-     *
-     * @param prepared the driver's prepared-iteration test
      */
-    void refresh(IntPredicate prepared) {
+    /**
+     * Tells every updater that needs it that the driver has prepared the step of {@code iteration}.
+     *
+     * @param iteration the iteration
+     */
+    void prepare(int iteration) {
+        for (Variable v : variables) {
+            ParameterBoundUpdater.prepareIfBound(v.updater(), iteration);
+        }
+    }
+
+    void refresh() {
         Map<?, ?> map = sd.getUpdaterMap();
         if (map == null) {
             initializeTraining(sd);
@@ -116,7 +124,7 @@ final class SameDiffHost implements Host {
             }
             ParamKind kind = normalization.contains(name) ? ParamKind.NORMALIZATION : NetworkHost.shapeKind(p);
             Variable v = new Variable(name, kind, flatView(name, p), momentum, u);
-            ParameterBoundUpdater.bindIfBound(u, List.of(v), prepared);
+            ParameterBoundUpdater.bindIfBound(u, List.of(v));
             variables.add(v);
             names.add(name);
         }

@@ -43,7 +43,6 @@ public final class SameDiffSharpnessAwareListener extends BaseListener {
     final SameDiffHost host;
     private SharpnessRule rule;
     private int ruleGeneration = Integer.MIN_VALUE;
-    private int prepared = Integer.MIN_VALUE;
     private final LossReport lossReport = new LossReport();
     private GlobalGradientClipping clipping;
     private MsamDiagnostics diagnostics;
@@ -85,7 +84,7 @@ public final class SameDiffSharpnessAwareListener extends BaseListener {
 
     /** Validates the configuration and binds to the updaters, creating them if SameDiff has not yet. */
     SharpnessRule bound() {
-        host.refresh(iteration -> iteration == prepared);
+        host.refresh();
         if (rule == null || ruleGeneration != host.generation()) {
             rule = host.rule();
             ruleGeneration = host.generation();
@@ -101,7 +100,7 @@ public final class SameDiffSharpnessAwareListener extends BaseListener {
         SharpnessRule r = bound();
         // Left over only if an earlier iteration was aborted by an exception.
         r.toTrue();
-        prepared = at.iteration();
+        host.prepare(at.iteration());
         record = null;
         clipCoefficient = 1;
         try {

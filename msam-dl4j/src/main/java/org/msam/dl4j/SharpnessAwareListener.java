@@ -63,7 +63,6 @@ public final class SharpnessAwareListener extends BaseTrainingListener implement
     private transient NetworkHost host;
     private transient SharpnessRule rule;
     private transient MesaTeacher teacher;
-    private int prepared = Integer.MIN_VALUE;
     /** The iteration of a micro-batch held back in its accumulation window, until its iterationDone. */
     private int heldBack = Integer.MIN_VALUE;
     private transient INDArray[] labels;
@@ -161,7 +160,7 @@ public final class SharpnessAwareListener extends BaseTrainingListener implement
                     + "truncated BPTT: ") + "train with BackpropType.Standard.");
         }
         MesaTeacher t = r.distillation() != null ? new MesaTeacher(h, r.distillation()) : null;
-        h.bindUpdaters(iteration -> iteration == prepared);
+        h.bindUpdaters();
         if (teacher != null) {
             teacher.restore();
         }
@@ -366,7 +365,7 @@ public final class SharpnessAwareListener extends BaseTrainingListener implement
         for (int i = 0; i < host.variables().size(); i++) {
             rule.stepGradientReady(host, i);
         }
-        prepared = iteration;
+        host.prepareUpdaters(iteration);
     }
 
     @Override
