@@ -105,7 +105,17 @@ public final class Hyperparameter {
      *     got 1.0}
      */
     public String outOfRange(Number value) {
-        return option + " must be " + range + ", got " + value;
+        return option + " must be " + rangeInWords() + ", got " + value;
+    }
+
+    /**
+     * @return the range in words, saying "finite" where an unbounded real range leaves it unsaid: {@code finite and
+     *     >= 0}, {@code in [0, 1)}, {@code >= 1} (an integer)
+     */
+    public String rangeInWords() {
+        String r = range.toString();
+        boolean unbounded = range.upper() == Double.POSITIVE_INFINITY || range.lower() == Double.NEGATIVE_INFINITY;
+        return integer || !unbounded || "finite".equals(r) ? r : "finite and " + r;
     }
 
     @Override

@@ -34,6 +34,7 @@ public final class RuleSpec {
     private final boolean rhoSchedule;
     private final Class<? extends IUpdater> configClass;
     private final BiFunction<IUpdater, Settings.Resolved, IUpdater> build;
+    private final int[] buffers;
 
     private RuleSpec(Builder b) {
         this.name = Objects.requireNonNull(b.name, "name");
@@ -47,6 +48,7 @@ public final class RuleSpec {
         this.rhoSchedule = b.rhoSchedule;
         this.configClass = Objects.requireNonNull(b.configClass, "configuration class of " + b.name);
         this.build = Objects.requireNonNull(b.build, "build of " + b.name);
+        this.buffers = b.buffers.clone();
         if ((rhoScale != null) != b.hyperparameters.containsKey(Rules.RHO)) {
             throw new IllegalArgumentException(name + ": a rule with a ρ hyperparameter declares its RhoScale, and "
                     + "only such a rule");
@@ -140,6 +142,20 @@ public final class RuleSpec {
         return rhoSchedule;
     }
 
+    /**
+     * The parameter-sized buffers the rule and its driver keep beyond the updater state (which DL4J allocates and
+     * reports itself), as multiples of the model's sizes: n, the trainable parameters; N, the normalisation layers'
+     * γ and β; S, the parameters without an updater (BatchNorm's running statistics).
+     *
+     * @param trainable     n, the trainable parameters
+     * @param normalization N, the normalisation layers' γ and β
+     * @param statistics    S, the parameters without an updater
+     * @return the elements of those buffers
+     */
+    public long bufferElements(long trainable, long normalization, long statistics) {
+        return buffers[0] * trainable + buffers[1] * normalization + buffers[2] * statistics;
+    }
+
     /** @return the class of the updater configuration it builds ({@code org.msam.config.Msam}) */
     public Class<? extends IUpdater> configClass() {
         return configClass;
@@ -211,6 +227,7 @@ public final class RuleSpec {
         private boolean rhoSchedule;
         private Class<? extends IUpdater> configClass;
         private BiFunction<IUpdater, Settings.Resolved, IUpdater> build;
+        private int[] buffers = new int[3];
 
         private Builder(String name) {
             this.name = name;
@@ -256,6 +273,19 @@ public final class RuleSpec {
             if (hyperparameters.put(h.name(), h) != null) {
                 throw new IllegalArgumentException(name + " declares " + h.name() + " twice");
             }
+            return this;
+        }
+
+        /**
+         * Declares the buffers of {@link RuleSpec#bufferElements} (none by default).
+         *
+         * @param trainable     copies of the trainable parameters (θ, T, a gradient)
+         * @param normalization copies of the normalisation layers' γ and β
+         * @param statistics    copies of the parameters without an updater (running statistics)
+         * @return this
+         */
+        public Builder buffers(int trainable, int normalization, int statistics) {
+            this.buffers = new int[] {trainable, normalization, statistics};
             return this;
         }
 

@@ -34,6 +34,7 @@ public final class Rules {
                     .describedAs("SAM", "SAM (Foret et al. 2021): the gradient at θ + ρ·g/‖g‖, two passes per step")
                     .rho(Sam.DEFAULT_RHO, Range.atLeast(0), RhoScale.SAM)
                     .needs(Need.SECOND_PASS)
+                    .buffers(1, 0, 1) // θ, and the first pass's running-statistic updates
                     .builds(Sam.class, (b, s) -> Sam.builder().base(b).rho(s.real(RHO)).build())
                     .build(),
             RuleSpec.builder("asam")
@@ -42,6 +43,7 @@ public final class Rules {
                     .rho(0.5, Range.atLeast(0), RhoScale.ADAPTIVE_SAM)
                     .hyperparameter(ASAM_ETA)
                     .needs(Need.SECOND_PASS)
+                    .buffers(2, 0, 1) // θ and T, and the running-statistic updates
                     .builds(Sam.class, (b, s) -> Sam.builder().base(b).rho(s.real(RHO)).adaptive(true)
                             .adaptiveEta(s.real(ASAM_ETA.name())).build())
                     .build(),
@@ -57,6 +59,7 @@ public final class Rules {
                     .rho(Msam.DEFAULT_RHO, Range.finite(), RhoScale.MSAM).rhoSchedule()
                     .hyperparameter(AMSAM_ETA)
                     .needs(Need.HELD_PERTURBATION, Need.BASE_MOMENTUM)
+                    .buffers(1, 0, 0) // T
                     .builds(Msam.class, (b, s) -> msam(b, s, true, false))
                     .build(),
             RuleSpec.builder("bnsam")
@@ -64,6 +67,7 @@ public final class Rules {
                             + "normalisation layers' γ and β only, two passes per step")
                     .rho(Sam.DEFAULT_RHO, Range.atLeast(0), RhoScale.SAM)
                     .needs(Need.SECOND_PASS, Need.NORMALIZATION_LAYERS)
+                    .buffers(0, 1, 1) // γ and β, and the running-statistic updates
                     .builds(Sam.class, (b, s) -> Sam.builder().base(b).rho(s.real(RHO)).normalizationOnly(true)
                             .build())
                     .build(),
@@ -83,6 +87,7 @@ public final class Rules {
                     .hyperparameter(Hyperparameter.real("lookSamAlpha", "--looksam-alpha", "α",
                             LookSam.DEFAULT_ALPHA, Range.atLeast(0), "the weight of g_v between SAM steps"))
                     .needs(Need.SECOND_PASS)
+                    .buffers(2, 0, 1) // θ and the first gradient, and the running-statistic updates
                     .builds(LookSam.class, (b, s) -> LookSam.builder().base(b).rho(s.real(RHO))
                             .period(s.integer("lookSamPeriod")).alpha(s.real("lookSamAlpha")).build())
                     .build(),
@@ -97,6 +102,7 @@ public final class Rules {
                             Esam.DEFAULT_SAMPLE_FRACTION, Range.between(0, false, 1, true),
                             "the fraction of the mini-batch of the second pass"))
                     .needs(Need.SECOND_PASS, Need.SAMPLE_LOSSES)
+                    .buffers(1, 0, 1) // SAM's
                     .builds(Esam.class, (b, s) -> Esam.builder().base(b).rho(s.real(RHO))
                             .weightFraction(s.real("weightFraction")).sampleFraction(s.real("sampleFraction"))
                             .seed(s.seed()).build())
@@ -114,6 +120,7 @@ public final class Rules {
                             Mesa.DEFAULT_START_EPOCH, Range.atLeast(0),
                             "the first epoch (0-based) of the distillation term"))
                     .needs(Need.TEACHER_FORWARD)
+                    .buffers(1, 0, 1) // the inference copy of the network that the teacher pass runs on
                     .builds(Mesa.class, (b, s) -> Mesa.builder().base(b).lambda(s.real("mesaLambda"))
                             .temperature(s.real("mesaTemperature")).emaDecay(s.real("emaDecay"))
                             .startEpoch(s.integer("mesaStartEpoch")).build())

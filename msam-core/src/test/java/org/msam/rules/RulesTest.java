@@ -101,7 +101,7 @@ class RulesTest {
             Number value = h.isInteger() ? (Number) (int) v : (Number) v;
             Optional<String> p = r.problem(h, value);
             assertEquals(!range.contains(v), p.isPresent(), r + " " + h.name() + " = " + v + ": " + p);
-            p.ifPresent(m -> assertEquals(h.option() + " must be " + range + ", got " + value, m));
+            p.ifPresent(m -> assertEquals(h.option() + " must be " + h.rangeInWords() + ", got " + value, m));
         }
     }
 
@@ -110,6 +110,8 @@ class RulesTest {
         Hyperparameter ema = Rules.get("mesa").hyperparameter("emaDecay");
         assertEquals(Optional.of("--ema-decay must be in [0, 1), got 1.0"), Rules.get("mesa").problem(ema, 1.0));
         assertEquals(">= 0", Rules.get("sam").hyperparameter(Rules.RHO).range().toString());
+        assertEquals("finite and >= 0", Rules.get("sam").hyperparameter(Rules.RHO).rangeInWords());
+        assertEquals(">= 0", Rules.get("mesa").hyperparameter("mesaStartEpoch").rangeInWords());
         assertEquals("finite", Rules.get("msam").hyperparameter(Rules.RHO).range().toString());
         assertEquals("in (0, 1]", Rules.get("esam").hyperparameter("weightFraction").range().toString());
     }
