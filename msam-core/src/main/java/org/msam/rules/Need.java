@@ -18,6 +18,11 @@ public enum Need {
     BASE_MOMENTUM,
     /** Normalisation layers (BatchNorm, LayerNorm): only their γ and β are perturbed. */
     NORMALIZATION_LAYERS,
+    /**
+     * A term added to the step gradient after its pass (LookSAM's g_v between SAM steps): a host that must know the
+     * step gradient's global norm before the first variable is stepped (SameDiff's clipping) cannot compute it ahead.
+     */
+    STEP_GRADIENT_TERM,
     /** Per-sample losses of the mini-batch and passes on part of it (ESAM's sample selection). */
     SAMPLE_LOSSES,
     /**

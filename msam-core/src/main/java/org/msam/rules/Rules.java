@@ -86,7 +86,7 @@ public final class Rules {
                             LookSam.DEFAULT_PERIOD, Range.atLeast(1), "a SAM step every k iterations"))
                     .hyperparameter(Hyperparameter.real("lookSamAlpha", "--looksam-alpha", "α",
                             LookSam.DEFAULT_ALPHA, Range.atLeast(0), "the weight of g_v between SAM steps"))
-                    .needs(Need.SECOND_PASS)
+                    .needs(Need.SECOND_PASS, Need.STEP_GRADIENT_TERM)
                     .buffers(2, 0, 1) // θ and the first gradient, and the running-statistic updates
                     .builds(LookSam.class, (b, s) -> LookSam.builder().base(b).rho(s.real(RHO))
                             .period(s.integer("lookSamPeriod")).alpha(s.real("lookSamAlpha")).build())

@@ -168,6 +168,7 @@ class RulesTest {
         assertEquals(List.of("msam", "amsam", "bnmsam"), names(Rules.needing(Need.HELD_PERTURBATION)));
         assertEquals(List.of("sam", "asam", "bnsam", "looksam", "esam"), names(Rules.needing(Need.SECOND_PASS)));
         assertEquals(List.of("esam"), names(Rules.needing(Need.SAMPLE_LOSSES)));
+        assertEquals(List.of("looksam"), names(Rules.needing(Need.STEP_GRADIENT_TERM)));
         assertEquals(List.of("mesa"), names(Rules.needing(Need.TEACHER_FORWARD)));
         assertEquals(List.of("bnsam", "bnmsam"), names(Rules.needing(Need.NORMALIZATION_LAYERS)));
         assertEquals("Sam, Msam, LookSam, Esam, Mesa", Rules.configurationNames());

@@ -13,6 +13,7 @@ import org.msam.rule.MesaRule;
 import org.msam.rule.SharpnessAwareConfig;
 import org.msam.rule.SharpnessRule;
 import org.msam.rule.Variable;
+import org.msam.rules.Rules;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -172,9 +173,9 @@ public final class SharpnessAwareListener extends BaseTrainingListener implement
     static SharpnessRule ruleFor(NetworkHost h) {
         SharpnessAwareConfig cfg = h.sharpnessAwareConfig();
         if (cfg == null) {
-            throw new IllegalStateException("No Sam or Msam updater in the network configuration: set "
-                    + ".updater(Msam.builder().base(...).build()) or .updater(Sam.builder().base(...).build()) on the "
-                    + "builder. For plain AdamW with weight decay use DecoupledWeightDecay.install(net).");
+            throw new IllegalStateException("No sharpness-aware updater (" + Rules.configurationNames() + ") in the "
+                    + "network configuration: set .updater(Msam.builder().base(...).build()), or another of them, on "
+                    + "the builder. For plain AdamW with weight decay use DecoupledWeightDecay.install(net).");
         }
         for (Variable v : h.variables()) {
             Object other = v.updater().getConfig();

@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import java.util.stream.Collectors;
 
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -357,11 +356,6 @@ public final class Optimizer {
     @Override
     public String toString() {
         return name();
-    }
-
-    /** @return the names of a list of optimizers, comma-separated */
-    static String names(List<Optimizer> optimizers) {
-        return optimizers.stream().map(Optimizer::name).collect(Collectors.joining(", "));
     }
 
     /** The hyper-parameters an {@link Optimizer} is built with. */

@@ -2,10 +2,10 @@ package org.msam.examples.train;
 
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.stream.Collectors;
 
 import org.msam.rules.Base;
@@ -47,7 +47,7 @@ public final class RunConfig {
      * {@code emaDecay}, ...; the rule's default for those absent), written into {@code config.json} as fields of
      * their own, as earlier runs wrote them.
      */
-    private final Map<String, Number> ruleSettings = new TreeMap<>();
+    private final Map<String, Number> ruleSettings = new HashMap<>();
     /** ρ is 0 for this many epochs, then full (the paper's ViT recipe; the rules with a ρ schedule). */
     public int rhoOffEpochs;
     /** Number of epochs. */
@@ -154,7 +154,13 @@ public final class RunConfig {
     /** @return the rule's hyperparameters given (ρ aside), by name */
     @JsonAnyGetter
     public Map<String, Number> ruleSettings() {
-        return Collections.unmodifiableMap(ruleSettings);
+        Map<String, Number> inOrder = new LinkedHashMap<>();
+        for (String name : Rules.hyperparameters().keySet()) {
+            if (ruleSettings.containsKey(name)) {
+                inOrder.put(name, ruleSettings.get(name));
+            }
+        }
+        return Collections.unmodifiableMap(inOrder);
     }
 
     /**
@@ -290,7 +296,7 @@ public final class RunConfig {
         }
         // options of other rules, grouped by the rules that take them
         Map<List<RuleSpec>, List<String>> foreign = new LinkedHashMap<>();
-        for (String name : ruleSettings.keySet()) {
+        for (String name : ruleSettings().keySet()) {
             if (rule == null || rule.findHyperparameter(name).isEmpty()) {
                 foreign.computeIfAbsent(Rules.hyperparameters().get(name), k -> new ArrayList<>()).add(option(name));
             }
@@ -306,7 +312,7 @@ public final class RunConfig {
             rule.problem(h, rho).ifPresent(m -> p.add(h.option() + " must be " + h.rangeInWords() + " for " + optimizer
                     + ", got " + rho));
         }
-        for (Map.Entry<String, Number> e : ruleSettings.entrySet()) {
+        for (Map.Entry<String, Number> e : ruleSettings().entrySet()) {
             rule.findHyperparameter(e.getKey()).flatMap(h -> rule.problem(h, e.getValue())).ifPresent(p::add);
         }
         return p;
