@@ -36,7 +36,7 @@ class RuleTableTest {
         for (RuleSpec r : Rules.all()) {
             String hypers = r.hyperparameters().stream().map(RuleTableTest::hyper).collect(Collectors.joining("; "));
             String needs = r.needs().stream().map(NEEDS::get).collect(Collectors.joining(", "));
-            t.append("| `").append(r.name()).append("` | ").append(r.summary()).append(" | ").append(hypers)
+            t.append("| `").append(r.name()).append("` | ").append(r.summary().replace("|", "\\|")).append(" | ").append(hypers)
                     .append(r.takesRhoSchedule() ? "; `--rho-off-epochs`" : "").append(" | ")
                     .append(needs.isEmpty() ? "—" : needs).append(" |\n");
         }
