@@ -16,6 +16,8 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.updater.BaseMultiLayerUpdater;
 import org.deeplearning4j.nn.updater.UpdaterBlock;
 import org.msam.examples.train.Optimizer;
+import org.msam.rules.RuleSpec;
+import org.msam.rules.Rules;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.learning.config.NoOp;
 
@@ -23,7 +25,8 @@ import org.nd4j.linalg.learning.config.NoOp;
  * The memory each optimizer adds to a model, as a Markdown table: the updater state DL4J allocates
  * ({@code getUpdater(true).getStateViewArray()}: length × element size, measured on the initialised network)
  * plus the parameter-sized buffers the rule and its driver keep, <em>computed</em> from the model (n: trainable
- * parameters; N: BatchNorm γ and β; S: the NoOp-updater parameters, BatchNorm's running statistics):
+ * parameters; N: BatchNorm γ and β; S: the NoOp-updater parameters, BatchNorm's running statistics) with the
+ * multiples each rule declares in the registry ({@link RuleSpec#bufferElements}); the rules today:
  * <ul>
  *   <li>SAM: a copy of θ (n) and of the first pass's running-statistic updates (S); adaptive SAM: and T (n);
  *       BN-only SAM: a copy of γ and β only (N + S);</li>
@@ -35,7 +38,7 @@ import org.nd4j.linalg.learning.config.NoOp;
  *   <li>ESAM: SAM's (the per-sample losses, 2·|B| numbers, are not counted); MESA: the inference copy of the network
  *       that the forward pass at θ_ema runs on (all parameters, n + S); its θ_ema (n, plus a flag per variable) is
  *       updater state;</li>
- *   <li>the others: none (AdamW's decay listener holds only views).</li>
+ *   <li>the plain optimizers: none (AdamW's decay listener holds only views).</li>
  * </ul>
  * Activations and gradients are the same for every optimizer and not counted. Run:
  * <pre>
@@ -45,9 +48,15 @@ import org.nd4j.linalg.learning.config.NoOp;
  * optimizer while it is built).
  */
 public final class MemoryReport {
-    /** The optimizers of the table, in order. */
-    static final List<String> OPTIMIZERS = List.of("sgd", "nag", "nd4jNesterovs", "adamw", "nd4jAdam", "sam", "msam",
-            "msam-adamw", "asam", "amsam", "bnsam", "bnmsam", "looksam", "esam", "mesa");
+    /** The optimizers of the table, in order: the bases and the ND4J baselines, every registered rule, msam-adamw. */
+    static final List<String> OPTIMIZERS = optimizers();
+
+    private static List<String> optimizers() {
+        List<String> o = new ArrayList<>(List.of("sgd", "nag", "nd4jNesterovs", "adamw", "nd4jAdam"));
+        o.addAll(Rules.names());
+        o.add(Optimizer.MSAM_ADAMW.name());
+        return List.copyOf(o);
+    }
 
 
     private MemoryReport() {
@@ -175,23 +184,8 @@ public final class MemoryReport {
         if (Optimizers.ND4J_NESTEROVS.equals(optimizer) || Optimizers.ND4J_ADAM.equals(optimizer)) {
             return 0;
         }
-        switch (Optimizer.parse(optimizer).method()) {
-            case SAM:
-                return trainable + noOp;
-            case ASAM:
-            case LOOKSAM:
-                return 2 * trainable + noOp;
-            case ESAM:
-                return trainable + noOp;
-            case MESA:
-                return trainable + noOp;
-            case BNSAM:
-                return normalization + noOp;
-            case AMSAM:
-                return trainable;
-            default:
-                return 0;
-        }
+        RuleSpec rule = Optimizer.parse(optimizer).rule();
+        return rule == null ? 0 : rule.bufferElements(trainable, normalization, noOp);
     }
 
     /**

@@ -6,6 +6,8 @@ import org.deeplearning4j.nn.api.Model;
 import org.msam.config.AdamW;
 import org.msam.config.SgdMomentum;
 import org.msam.examples.train.Optimizer;
+import org.msam.rules.Base;
+import org.msam.rules.RhoScale;
 import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.learning.config.IUpdater;
 import org.nd4j.linalg.learning.config.Nesterovs;
@@ -64,11 +66,18 @@ public final class Optimizers {
 
     /** @return the reference hyper-parameters for an optimizer of the catalog */
     static Optimizer.Hyper hyper(Optimizer o) {
-        boolean adamw = o.base() == Optimizer.Base.ADAMW;
+        boolean adamw = o.base() == Base.ADAMW;
+        Optimizer.Hyper h = new Optimizer.Hyper(adamw ? ADAMW_LR : SGD_LR, MOMENTUM, ADAMW_DECAY)
+                .rho(o.takesRho() && o.rule().rhoScale() == RhoScale.MSAM ? MSAM_RHO : SAM_RHO);
         // MESA's distillation from epoch 0: the benchmarks call fit(DataSet), which never advances DL4J's epoch.
-        return new Optimizer.Hyper(adamw ? ADAMW_LR : SGD_LR, MOMENTUM, ADAMW_DECAY).rho(o.msam() ? MSAM_RHO : SAM_RHO)
-                .mesa(null, null, null, 0);
+        if (o.rule() != null && o.rule().findHyperparameter(MESA_START_EPOCH).isPresent()) {
+            h.set(MESA_START_EPOCH, 0);
+        }
+        return h;
     }
+
+    /** MESA's E_start, which the benchmarks set to 0. */
+    private static final String MESA_START_EPOCH = "mesaStartEpoch";
 
     /**
      * @param name a name of the catalog, or one of the ND4J baselines
@@ -90,7 +99,7 @@ public final class Optimizers {
             return Optimizer.parse(name);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("Unknown optimizer \"" + name + "\"; expected one of "
-                    + String.join(", ", NAMES) + " or another name of the catalog (" + Optimizer.VALID_NAMES + ")");
+                    + String.join(", ", NAMES) + " or another name of the catalog (" + Optimizer.validNames() + ")");
         }
     }
 
@@ -125,7 +134,7 @@ public final class Optimizers {
             return null;
         }
         Optimizer o = catalog(name);
-        return o.sharpnessAware() ? Optimizer.of(Optimizer.Method.PLAIN, o.base()).name() : null;
+        return o.sharpnessAware() ? Optimizer.plain(o.base()).name() : null;
     }
 
     /**

@@ -9,13 +9,17 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.optimize.api.TrainingListener;
 import org.msam.rule.SharpnessRule;
+import org.msam.rules.Need;
+import org.msam.rules.RuleSpec;
+import org.msam.rules.Rules;
 import org.nd4j.autodiff.listeners.Listener;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.autodiff.samediff.TrainingConfig;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 
 /**
- * Entry point for SAM and MSAM training of DL4J networks.
+ * Entry point for sharpness-aware training of DL4J networks: every rule of the registry ({@link Rules}: SAM, adaptive
+ * and BN-only SAM, MSAM and its adaptive and BN-only forms, LookSAM, ESAM, MESA), over SGD, Nesterov or AdamW.
  *
  * <pre>{@code
  * MultiLayerNetwork net = new MultiLayerNetwork(new NeuralNetConfiguration.Builder()
@@ -24,12 +28,13 @@ import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
  *         ...);
  * net.init();
  * SharpnessAware.install(net, new ScoreIterationListener(100));
- * net.fit(train, epochs);                 // SAM: two passes per step; MSAM: one
+ * net.fit(train, epochs);                 // SAM and the rules taking SAM steps: two passes per step; MSAM: one
  * Evaluation e = net.evaluate(test);      // at the true weights θ
  * }</pre>
  *
- * <p>{@code install} reads the optimizer from the configuration ({@link org.msam.config.Msam} or
- * {@link org.msam.config.Sam} updaters) and puts one {@link SharpnessAwareListener} on the network, which
+ * <p>{@code install} reads the rule from the configuration (the updater configuration of a registered rule:
+ * {@link org.msam.config.Sam}, {@link org.msam.config.Msam}, {@link org.msam.config.LookSam},
+ * {@link org.msam.config.Esam}, {@link org.msam.config.Mesa}) and puts one {@link SharpnessAwareListener} on the network, which
  * calls the user's listeners when the network holds θ. It must be called again after a model is restored
  * from disk (the listener is not saved; the optimizer state, including MSAM's c, is).
  *
@@ -44,12 +49,13 @@ public final class SharpnessAware {
     }
 
     /**
-     * Installs SAM or MSAM on a network; idempotent (an accumulation set by an earlier install is kept).
+     * Installs the driver of the network's sharpness-aware rule on a network; idempotent (an accumulation set by an
+     * earlier install is kept).
      *
-     * @param net       an initialised network whose trainable parameters use Sam or Msam updaters
+     * @param net       an initialised network whose trainable parameters use the updater of one registered rule
      * @param listeners the user's listeners (added to those already on the network)
      * @return the installed listener
-     * @throws IllegalStateException if the configuration has no Sam/Msam updater, mixes them, or uses an
+     * @throws IllegalStateException if the configuration has no sharpness-aware updater, mixes them, or uses an
      *                               unsupported feature (truncated BPTT; constraints with MSAM)
      */
     public static SharpnessAwareListener install(MultiLayerNetwork net, TrainingListener... listeners) {
@@ -57,10 +63,10 @@ public final class SharpnessAware {
     }
 
     /**
-     * Installs SAM or MSAM on a computation graph; idempotent. See {@link #install(MultiLayerNetwork,
+     * Installs the driver of the graph's sharpness-aware rule on a computation graph; idempotent. See {@link #install(MultiLayerNetwork,
      * TrainingListener...)}.
      *
-     * @param net       an initialised graph whose trainable parameters use Sam or Msam updaters
+     * @param net       an initialised graph whose trainable parameters use the updater of one registered rule
      * @param listeners the user's listeners (added to those already on the graph)
      * @return the installed listener
      */
@@ -457,7 +463,9 @@ public final class SharpnessAware {
         if (clipping != null && installed.rule().changesStepGradient()) {
             throw new IllegalStateException("GlobalGradientClipping on SameDiff needs the step gradient's norm before "
                     + "SameDiff steps the first variable, and " + installed.rule().name() + " changes the gradient "
-                    + "variable by variable: clip on a MultiLayerNetwork or ComputationGraph, or use Sam or Msam.");
+                    + "variable by variable: clip on a MultiLayerNetwork or ComputationGraph, or use a rule that adds no "
+                    + "term to the step gradient (" + Rules.all().stream().filter(r -> !r.needs(Need.STEP_GRADIENT_TERM))
+                    .map(RuleSpec::name).collect(java.util.stream.Collectors.joining(", ")) + ").");
         }
         installed.setExtras(clipping, diagnostics);
         return installed;

@@ -12,6 +12,7 @@ import org.deeplearning4j.optimize.api.TrainingListener;
 import org.msam.rule.SharpnessAwareConfig;
 import org.msam.rule.SharpnessRule;
 import org.msam.rule.Variable;
+import org.msam.rules.Rules;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -240,10 +241,11 @@ public final class SharpnessAwareListener extends BaseTrainingListener implement
             return new BaseOptimizerOnly();
         }
         if (cfg == null) {
-            throw new IllegalStateException("No Sam or Msam updater in the network configuration: set "
-                    + ".updater(Msam.builder().base(...).build()) or .updater(Sam.builder().base(...).build()) on the "
-                    + "builder. For plain AdamW with weight decay use DecoupledWeightDecay.install(net); to accumulate "
-                    + "gradients with a base optimizer alone use SharpnessAware.install(net, Accumulation.steps(k)).");
+            throw new IllegalStateException("No sharpness-aware updater (" + Rules.configurationNames() + ") in the "
+                    + "network configuration: set .updater(Msam.builder().base(...).build()), or another of them, on "
+                    + "the builder. For plain AdamW with weight decay use DecoupledWeightDecay.install(net); to "
+                    + "accumulate gradients with a base optimizer alone use SharpnessAware.install(net, "
+                    + "Accumulation.steps(k)).");
         }
         for (Variable v : h.variables()) {
             Object other = v.updater().getConfig();

@@ -25,6 +25,7 @@ import org.nd4j.linalg.schedule.ScheduleType;
 
 /** Our configurations survive DL4J's JSON and model files, and keep a network in one updater block. */
 class ConfigurationJsonTest {
+    /** Configurations with schedules and non-default bases; {@link RuleContractTest} round-trips every registered rule. */
     static final IUpdater[] UPDATERS = {
         Msam.builder().base(SgdMomentum.builder().learningRate(WarmupCosineSchedule.builder().peak(0.5)
                 .warmupIterations(10).totalIterations(100).build()).momentum(0.9).nesterov(true).build())

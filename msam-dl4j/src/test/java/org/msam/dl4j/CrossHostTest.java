@@ -15,12 +15,13 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.deeplearning4j.optimize.api.TrainingListener;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.msam.config.AdamW;
-import org.msam.config.Msam;
-import org.msam.config.Sam;
 import org.msam.config.SgdMomentum;
 import org.msam.reference.Data;
+import org.msam.rules.Base;
+import org.msam.rules.Need;
+import org.msam.rules.Rules;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -44,27 +45,48 @@ class CrossHostTest {
     static final SgdMomentum SGD = SgdMomentum.builder().learningRate(0.1).momentum(0.9).build();
     static final AdamW ADAMW = AdamW.builder().learningRate(1e-2).weightDecay(0.05).build();
 
-    enum Rule {
-        SGD(CrossHostTest.SGD, 1e-3),
-        SAM(Sam.builder().base(CrossHostTest.SGD).rho(0.1).build(), 1e-3),
-        ASAM(Sam.builder().base(CrossHostTest.SGD).rho(0.5).adaptive(true).build(), 1e-3),
-        MSAM(Msam.builder().base(CrossHostTest.SGD.toBuilder().nesterov(true).build()).rho(0.5).build(), 1e-3),
-        MSAM_ADAMW(Msam.builder().base(ADAMW).rho(0.2).build(), 0),
-        SAM_ADAMW(Sam.builder().base(ADAMW).rho(0.05).build(), 0),
-        ADAPTIVE_MSAM(Msam.builder().base(CrossHostTest.SGD).rho(0.5).adaptive(true).adaptiveEta(0.1).build(), 1e-3),
-        LOOKSAM(org.msam.config.LookSam.builder().base(CrossHostTest.SGD).rho(0.1).period(3).alpha(0.5).build(),
-                1e-3);
+    /**
+     * An optimizer the three hosts train with: plain SGD, and every registered rule over every base that runs on the
+     * SameDiff MLP ({@link RuleCases.Case#onSameDiff()}; the others are compared across the network types in
+     * {@link RuleContractTest}).
+     */
+    static final class Rule {
+        static final Rule SGD_PLAIN = new Rule("sgd", CrossHostTest.SGD, 1e-3, null);
 
+        final String name;
         final IUpdater updater;
         final double l2;
+        final RuleCases.Case form;
 
-        Rule(IUpdater updater, double l2) {
+        Rule(String name, IUpdater updater, double l2, RuleCases.Case form) {
+            this.name = name;
             this.updater = updater;
             this.l2 = l2;
+            this.form = form;
+        }
+
+        static Rule of(RuleCases.Case c) {
+            return new Rule(c.toString(), c.updater(), c.l2(), c);
+        }
+
+        /** @return plain SGD, then every registered rule over every base that runs on the three hosts */
+        static List<Rule> all() {
+            List<Rule> r = new ArrayList<>(List.of(SGD_PLAIN));
+            for (RuleCases.Case c : RuleCases.all()) {
+                if (c.onSameDiff()) {
+                    r.add(of(c));
+                }
+            }
+            return r;
         }
 
         boolean sharpnessAware() {
-            return this != SGD;
+            return form != null;
+        }
+
+        @Override
+        public String toString() {
+            return name;
         }
     }
 
@@ -157,8 +179,23 @@ class CrossHostTest {
         return epochs;
     }
 
-    @ParameterizedTest
-    @EnumSource(Rule.class)
+    static List<Rule> rules() {
+        return Rule.all();
+    }
+
+    /** The rules whose step gradient SameDiff's clipping can take: those that add no term to it after its pass. */
+    static List<Rule> clippable() {
+        List<Rule> r = new ArrayList<>();
+        for (Rule x : Rule.all()) {
+            if (x.sharpnessAware() && !x.form.rule.needs(Need.STEP_GRADIENT_TERM)) {
+                r.add(x);
+            }
+        }
+        return r;
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("rules")
     void networksAndSameDiffFollowTheSameTrajectory(Rule r) {
         double[] theta0 = SdMlp.initial(21);
         List<DataSet> batches = Nets.batches(5, 8, 23, DataType.DOUBLE);
@@ -177,12 +214,12 @@ class CrossHostTest {
      * Global gradient-norm clipping (tight enough to act at every step) and, with MSAM, the diagnostics give the same
      * trajectory and the same records on the three hosts.
      */
-    @ParameterizedTest
-    @EnumSource(value = Rule.class, names = {"SAM", "ASAM", "MSAM", "MSAM_ADAMW", "SAM_ADAMW", "ADAPTIVE_MSAM"})
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("clippable")
     void clippingAndDiagnosticsAreTheSameOnEveryHost(Rule r) {
         double[] theta0 = SdMlp.initial(25);
         List<DataSet> batches = Nets.batches(5, 8, 26, DataType.DOUBLE);
-        boolean msam = r.updater instanceof Msam;
+        boolean msam = r.form.rule.needs(Need.HELD_PERTURBATION);
         List<List<MsamDiagnostics.Row>> rows = new ArrayList<>();
         List<List<double[]>> trajectories = new ArrayList<>();
         for (int host = 0; host < 3; host++) {
@@ -222,7 +259,8 @@ class CrossHostTest {
 
     @org.junit.jupiter.api.Test
     void clippingOnSameDiffIsRefusedForARuleThatChangesTheStepGradient() {
-        SameDiff sd = SdMlp.build(SdMlp.initial(3), Rule.LOOKSAM.updater, 0);
+        IUpdater lookSam = org.msam.config.LookSam.builder().base(SGD).rho(0.1).period(3).alpha(0.5).build();
+        SameDiff sd = SdMlp.build(SdMlp.initial(3), lookSam, 0);
         IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
                 () -> SharpnessAware.install(sd, new GlobalGradientClipping(1)));
         assertTrue(e.getMessage().startsWith("GlobalGradientClipping on SameDiff needs the step gradient's norm"),
@@ -235,7 +273,7 @@ class CrossHostTest {
      */
     @org.junit.jupiter.api.Test
     void samReportsTheFirstPassLossOnEveryHost() {
-        Rule r = Rule.SAM_ADAMW;
+        Rule r = Rule.of(new RuleCases.Case(Rules.get("sam"), Base.ADAMW));
         double[] theta0 = SdMlp.initial(22);
         List<DataSet> batches = Nets.batches(5, 8, 24, DataType.DOUBLE);
         List<Double> network = new ArrayList<>();

@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 import org.deeplearning4j.nn.api.Model;
@@ -23,6 +22,7 @@ import org.msam.config.Esam;
 import org.msam.config.Sam;
 import org.msam.config.SgdMomentum;
 import org.msam.reference.Data;
+import org.msam.reference.RefEsam;
 import org.msam.reference.RefSgd;
 import org.msam.updater.SamUpdater;
 import org.msam.updater.MomentumUpdater;
@@ -38,111 +38,20 @@ import org.nd4j.shade.jackson.databind.ObjectMapper;
 /** ESAM on DL4J networks against a plain double-precision reference written from docs/ALGORITHMS.md. */
 class EsamTest {
     static final SgdMomentum SGD = SgdMomentum.builder().learningRate(0.1).momentum(0.9).build();
-    static final double DELTA = 1e-12;
 
-    /** The mask draw of docs/ALGORITHMS.md, written out again: SplitMix64's finaliser over seed, t and j. */
-    static boolean kept(long seed, long t, int j, double beta) {
-        if (beta >= 1) {
-            return true;
-        }
-        long phi = 0x9E3779B97F4A7C15L;
-        long h = splitMix(splitMix(seed + phi * (t + 1)) + phi * (j + 1L));
-        return (double) (h >>> 11) / (double) (1L << 53) < beta;
-    }
-
-    static long splitMix(long z) {
-        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-        return z ^ (z >>> 31);
-    }
-
-    /** Mean gradients and per-sample losses at given weights. */
-    interface Source {
-        double[] gradient(double[] theta, DataSet ds);
-
-        double[] sampleLosses(double[] theta, DataSet ds);
-
-        static Source of(Oracle o) {
-            return new Source() {
-                @Override
-                public double[] gradient(double[] theta, DataSet ds) {
-                    return o.gradient(theta, ds);
-                }
-
-                @Override
-                public double[] sampleLosses(double[] theta, DataSet ds) {
-                    return o.sampleLosses(theta, ds);
-                }
-            };
-        }
-    }
-
-    /** ESAM in double precision over {@link RefSgd}; gradients and per-sample losses from the oracle. */
-    static final class RefEsam {
-        final RefSgd base;
-        final double rho;
-        final double beta;
-        final double gamma;
-        final long seed;
-        final int[][] ranges;
-        final double[] theta;
-        int subsetSteps;
-
-        RefEsam(RefSgd base, double rho, double beta, double gamma, long seed, int[][] ranges, double[] theta0) {
-            this.base = base;
-            this.rho = rho;
-            this.beta = beta;
-            this.gamma = gamma;
-            this.seed = seed;
-            this.ranges = ranges;
-            this.theta = theta0.clone();
-        }
-
-        void step(Source oracle, DataSet batch, int t) {
-            double[] g = oracle.gradient(theta, batch);
-            boolean[] m = new boolean[theta.length];
-            double sq = 0;
-            for (int j = 0; j < ranges.length; j++) {
-                if (kept(seed, t, j, beta)) {
-                    for (int i = ranges[j][0]; i < ranges[j][1]; i++) {
-                        m[i] = true;
-                        sq += g[i] * g[i];
-                    }
-                }
+    /** @return the oracle's mean gradients and per-sample losses, for {@link RefEsam} */
+    static RefEsam.Source source(Oracle o) {
+        return new RefEsam.Source() {
+            @Override
+            public double[] gradient(double[] theta, DataSet ds) {
+                return o.gradient(theta, ds);
             }
-            double[] p = theta.clone();
-            double scale = rho / beta / (Math.sqrt(sq) + DELTA);
-            for (int i = 0; i < p.length; i++) {
-                if (m[i]) {
-                    p[i] += scale * g[i];
-                }
+
+            @Override
+            public double[] sampleLosses(double[] theta, DataSet ds) {
+                return o.sampleLosses(theta, ds);
             }
-            int b = batch.numExamples();
-            int k = (int) Math.ceil(gamma * b - 1e-9);
-            DataSet chosen = batch;
-            if (k < b) {
-                // No BatchNorm or dropout: each sample's loss is the same in training and inference mode.
-                double[] before = oracle.sampleLosses(theta, batch);
-                double[] after = oracle.sampleLosses(p, batch);
-                double[] d = new double[b];
-                for (int i = 0; i < b; i++) {
-                    d[i] = after[i] - before[i];
-                }
-                Integer[] order = new Integer[b];
-                for (int i = 0; i < b; i++) {
-                    order[i] = i;
-                }
-                Arrays.sort(order, (x, y) -> d[x] != d[y] ? Double.compare(d[y], d[x]) : Integer.compare(x, y));
-                int[] sel = new int[k];
-                for (int i = 0; i < k; i++) {
-                    sel[i] = order[i];
-                }
-                Arrays.sort(sel);
-                chosen = new DataSet(batch.getFeatures().getRows(sel), batch.getLabels().getRows(sel));
-                subsetSteps++;
-            }
-            base.step(theta, oracle.gradient(p, chosen), t);
-        }
+        };
     }
 
     static Model net(IUpdater u, boolean graph) {
@@ -195,7 +104,7 @@ class EsamTest {
         assertEquals(6, ranges.length);
         RefEsam ref = new RefEsam(new RefSgd(t -> 0.1, 0.9, 0, false, 0, theta0.length), 0.3, 0.5, 0.5, 7, ranges,
                 theta0);
-        Source oracle = Source.of(new Oracle(graph ? Nets.residual(new Sgd(0), DataType.DOUBLE, 0)
+        RefEsam.Source oracle = source(new Oracle(graph ? Nets.residual(new Sgd(0), DataType.DOUBLE, 0)
                 : Nets.mlp(new Sgd(0), DataType.DOUBLE, 0, false)));
         List<DataSet> batches = Nets.batches(4, 8, 51, DataType.DOUBLE);
         int t = 0;
@@ -204,7 +113,7 @@ class EsamTest {
             for (DataSet b : batches) {
                 int masked = 0;
                 for (int j = 0; j < ranges.length; j++) {
-                    masked += kept(7, t, j, 0.5) ? 0 : 1;
+                    masked += RefEsam.kept(7, t, j, 0.5) ? 0 : 1;
                 }
                 partial += masked > 0 && masked < ranges.length ? 1 : 0;
                 ref.step(oracle, b, t++);
@@ -278,7 +187,7 @@ class EsamTest {
         RefEsam ref = new RefEsam(new RefSgd(t -> 0.1, 0.9, 0, false, 0, theta0.length), 0.3, 0.5, 1, 9, ranges,
                 theta0);
         SdMlp.Oracle sdOracle = new SdMlp.Oracle();
-        Source oracle = new Source() {
+        RefEsam.Source oracle = new RefEsam.Source() {
             @Override
             public double[] gradient(double[] theta, DataSet ds) {
                 return sdOracle.gradient(theta, ds);
@@ -350,7 +259,7 @@ class EsamTest {
         for (int t = 0; t < 200; t++) {
             for (int j = 0; j < 10; j++) {
                 boolean a = org.msam.rule.EsamRule.keeps(11, t, j, 0.3);
-                agree += a == kept(11, t, j, 0.3) ? 1 : 0;
+                agree += a == RefEsam.kept(11, t, j, 0.3) ? 1 : 0;
                 keptCount += a ? 1 : 0;
             }
         }

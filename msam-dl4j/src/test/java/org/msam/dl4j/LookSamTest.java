@@ -18,6 +18,7 @@ import org.msam.config.LookSam;
 import org.msam.config.Sam;
 import org.msam.config.SgdMomentum;
 import org.msam.reference.Data;
+import org.msam.reference.RefLookSam;
 import org.msam.reference.RefSgd;
 import org.msam.updater.LookSamUpdater;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -31,61 +32,6 @@ import org.nd4j.shade.jackson.databind.ObjectMapper;
 class LookSamTest {
     static final SgdMomentum SGD = SgdMomentum.builder().learningRate(0.1).momentum(0.9).build();
     static final double DELTA = 1e-12;
-
-    /** LookSAM in double precision over {@link RefSgd}, gradients from the oracle; g_v in mean-gradient units. */
-    static final class RefLookSam {
-        final RefSgd base;
-        final double rho;
-        final int period;
-        final double alpha;
-        final double[] theta;
-        final double[] gv;
-
-        RefLookSam(RefSgd base, double rho, int period, double alpha, double[] theta0) {
-            this.base = base;
-            this.rho = rho;
-            this.period = period;
-            this.alpha = alpha;
-            this.theta = theta0.clone();
-            this.gv = new double[theta0.length];
-        }
-
-        void step(Oracle oracle, DataSet batch, int t) {
-            int n = theta.length;
-            double[] g = oracle.gradient(theta, batch);
-            double gg = 0;
-            for (double x : g) {
-                gg += x * x;
-            }
-            double[] gs;
-            if (t % period == 0) {
-                double scale = rho / (Math.sqrt(gg) + DELTA);
-                double[] p = theta.clone();
-                for (int i = 0; i < n; i++) {
-                    p[i] += scale * g[i];
-                }
-                gs = oracle.gradient(p, batch);
-                double dot = 0;
-                for (int i = 0; i < n; i++) {
-                    dot += gs[i] * g[i];
-                }
-                for (int i = 0; i < n; i++) {
-                    gv[i] = gs[i] - dot / (gg + DELTA) * g[i];
-                }
-            } else {
-                double vv = 0;
-                for (double x : gv) {
-                    vv += x * x;
-                }
-                double a = alpha * Math.sqrt(gg) / (Math.sqrt(vv) + DELTA);
-                gs = new double[n];
-                for (int i = 0; i < n; i++) {
-                    gs[i] = g[i] + a * gv[i];
-                }
-            }
-            base.step(theta, gs, t);
-        }
-    }
 
     static MultiLayerNetwork net(IUpdater u) {
         MultiLayerNetwork net = Nets.mlp(u, DataType.DOUBLE, 0, false);
@@ -113,7 +59,7 @@ class LookSamTest {
         int t = 0;
         for (int e = 0; e < 13; e++) {
             for (DataSet b : batches) {
-                ref.step(oracle, b, t++);
+                ref.step(oracle::gradient, b, t++);
             }
             net.fit(Nets.iterator(batches));
             double err = Data.maxRelErr(net.params().toDoubleVector(), ref.theta);

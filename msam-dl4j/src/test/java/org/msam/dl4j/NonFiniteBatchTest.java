@@ -30,12 +30,13 @@ import org.nd4j.linalg.learning.GradientUpdater;
 class NonFiniteBatchTest {
     enum HostKind { MULTI_LAYER_NETWORK, COMPUTATION_GRAPH, SAME_DIFF }
 
+    /** @return every registered rule over every base on each network type, and on SameDiff where it runs there */
     static List<Arguments> cases() {
         List<Arguments> r = new ArrayList<>();
         for (HostKind h : HostKind.values()) {
-            for (CrossHostTest.Rule rule : CrossHostTest.Rule.values()) {
-                if (rule.sharpnessAware()) {
-                    r.add(Arguments.of(h, rule));
+            for (RuleCases.Case c : RuleCases.all()) {
+                if (h != HostKind.SAME_DIFF || c.onSameDiff()) {
+                    r.add(Arguments.of(h, c));
                 }
             }
         }
@@ -57,22 +58,14 @@ class NonFiniteBatchTest {
         double[] state();
     }
 
-    static Trained network(HostKind h, CrossHostTest.Rule rule) {
-        double[] theta0 = SdMlp.initial(5);
+    static Trained network(HostKind h, RuleCases.Case rule) {
+        MultiLayerNetwork m = Nets.mlp(rule.updater(), DataType.DOUBLE, rule.l2(), rule.batchNorm());
         Model net;
         if (h == HostKind.COMPUTATION_GRAPH) {
-            ComputationGraph g = new ComputationGraph(CrossHostTest.base(rule).graphBuilder().addInputs("in")
-                    .addLayer("h", CrossHostTest.hidden(), "in").addLayer("out", CrossHostTest.output(), "h")
-                    .setOutputs("out").build());
-            g.init();
-            CrossHostTest.setParams(g, theta0);
+            ComputationGraph g = m.toComputationGraph();
             SharpnessAware.install(g);
             net = g;
         } else {
-            MultiLayerNetwork m = new MultiLayerNetwork(CrossHostTest.base(rule).list().layer(CrossHostTest.hidden())
-                    .layer(CrossHostTest.output()).build());
-            m.init();
-            CrossHostTest.setParams(m, theta0);
             SharpnessAware.install(m);
             net = m;
         }
@@ -100,8 +93,8 @@ class NonFiniteBatchTest {
         };
     }
 
-    static Trained sameDiff(CrossHostTest.Rule rule) {
-        SameDiff sd = SdMlp.build(SdMlp.initial(5), rule.updater, rule.l2);
+    static Trained sameDiff(RuleCases.Case rule) {
+        SameDiff sd = SdMlp.build(SdMlp.initial(5), rule.updater(), rule.l2());
         SharpnessAware.install(sd);
         return new Trained() {
             @Override
@@ -132,7 +125,7 @@ class NonFiniteBatchTest {
 
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("cases")
-    void aNaNBatchIsRefusedBeforeTheStepAndTrainingGoesOn(HostKind h, CrossHostTest.Rule rule) {
+    void aNaNBatchIsRefusedBeforeTheStepAndTrainingGoesOn(HostKind h, RuleCases.Case rule) {
         Trained t = h == HostKind.SAME_DIFF ? sameDiff(rule) : network(h, rule);
         List<DataSet> batches = Nets.batches(4, 8, 3, DataType.DOUBLE);
         t.fit(batches.get(0));

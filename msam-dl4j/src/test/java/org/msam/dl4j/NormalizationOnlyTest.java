@@ -17,6 +17,7 @@ import org.msam.config.Sam;
 import org.msam.config.SgdMomentum;
 import org.msam.reference.Data;
 import org.msam.reference.RefMsam;
+import org.msam.reference.RefSam;
 import org.msam.reference.RefSgd;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;

@@ -19,6 +19,7 @@ import org.msam.config.SgdMomentum;
 import org.msam.reference.Data;
 import org.msam.reference.RefAdamW;
 import org.msam.reference.RefMsam;
+import org.msam.reference.RefSam;
 import org.msam.reference.RefSgd;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.dataset.DataSet;
@@ -124,7 +125,7 @@ class TrajectoryTest {
             int t = 0;
             for (int e = 0; e < EPOCHS; e++) {
                 for (DataSet b : batches) {
-                    ref.step(oracle, b, t++);
+                    ref.step(oracle::gradient, b, t++);
                 }
             }
             net.fit(Nets.iterator(batches), EPOCHS);

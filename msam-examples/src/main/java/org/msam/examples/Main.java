@@ -19,6 +19,8 @@ import org.msam.examples.train.RunFolder;
 import org.msam.examples.train.RunResult;
 import org.msam.examples.train.RunSpec;
 import org.msam.examples.train.Trainer;
+import org.msam.rules.Base;
+import org.msam.rules.Rules;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -36,8 +38,7 @@ import picocli.CommandLine.Option;
  * {@link #run(String...)} returns the exit code and is what tests call.
  */
 @Command(name = "msam-examples", mixinStandardHelpOptions = true, version = "msam-examples 0.1.0",
-        description = "Train and compare SGD, NAG, AdamW, SAM, adaptive SAM and MSAM on image data sets, and analyze "
-            + "their loss landscape.",
+        description = "Train and compare optimizers on image data sets, and analyze their loss landscape.",
         subcommands = {Main.Train.class, Main.Compare.class, Main.Demo.class, Analyze.class,
             CommandLine.HelpCommand.class})
 public final class Main implements Callable<Integer> {
@@ -61,11 +62,39 @@ public final class Main implements Callable<Integer> {
     public static int run(String... args) {
         System.setProperty("java.awt.headless", "true");
         CommandLine cl = new CommandLine(new Main(System.out), new Factory(System.out));
+        describeRules(cl);
         cl.setExecutionExceptionHandler((e, cmd, parse) -> {
             cmd.getErr().println("Error: " + e.getMessage());
             return 1;
         });
         return cl.execute(args.length == 0 ? new String[] {"demo"} : args);
+    }
+
+    /**
+     * Completes the commands from the rule registry: the top-level description names every optimizer, and the commands
+     * that train get the options of the rules' hyperparameters.
+     */
+    private static void describeRules(CommandLine cl) {
+        cl.getCommandSpec().usageMessage().description("Train and compare SGD, NAG, AdamW and the sharpness-aware "
+                + "rules over any of them (" + Rules.all().stream().map(r -> r.name() + ": " + r.title())
+                .collect(Collectors.joining(", ")) + ") on image data sets, and analyze their loss landscape.");
+        for (String name : List.of("train", "compare", "demo")) {
+            CommandLine.Model.CommandSpec sub = cl.getSubcommands().get(name).getCommandSpec();
+            TrainOptions.addRuleOptions(sub, (TrainOptions) sub.mixins().get("options").userObject());
+        }
+    }
+
+    /** The names of {@code --optimizer}: the bases, then the registered rules. */
+    static final class OptimizerNames implements Iterable<String> {
+        @Override
+        public java.util.Iterator<String> iterator() {
+            List<String> n = new ArrayList<>();
+            for (Base b : Base.values()) {
+                n.add(b.cliName());
+            }
+            n.addAll(Rules.names());
+            return n.iterator();
+        }
     }
 
     @Override
@@ -109,8 +138,8 @@ public final class Main implements Callable<Integer> {
         private final PrintStream out;
         @Mixin
         TrainOptions options;
-        @Option(names = "--optimizer", description = "sgd, nag, adamw, sam, asam (adaptive SAM), msam (default), "
-                + "amsam (adaptive MSAM), bnsam and bnmsam (BN-only), looksam, esam, mesa; msam-adamw is --optimizer msam "
+        @Option(names = "--optimizer", completionCandidates = OptimizerNames.class, description = "${COMPLETION-"
+                + "CANDIDATES} (default msam; the top-level help names each rule); msam-adamw is --optimizer msam "
                 + "--base adamw")
         String optimizer;
         @Option(names = "--base", description = "Base optimizer of the sharpness-aware methods: sgd (default), nag, "
@@ -157,9 +186,9 @@ public final class Main implements Callable<Integer> {
         final PrintStream out;
         @Mixin
         TrainOptions options;
-        @Option(names = "--optimizers", split = ",", description = "Comma-separated optimizers (default sgd,msam): "
-                + "sgd, nag, adamw, sam, asam, msam, amsam, bnsam, bnmsam, looksam, esam, mesa, msam-adamw, ..., each "
-                + "optionally "
+        @Option(names = "--optimizers", split = ",", completionCandidates = OptimizerNames.class,
+                description = "Comma-separated optimizers (default sgd,msam): ${COMPLETION-CANDIDATES}, msam-adamw, "
+                + "..., each optionally "
                 + "with its own settings: "
                 + "name[:rho=X][:epochs=N][:lr=X][:base=sgd|nag|adamw], e.g. "
                 + "sgd,sam:rho=0.1,sam:rho=0.1:epochs=10,msam:rho=1,msam:base=adamw")
@@ -213,7 +242,7 @@ public final class Main implements Callable<Integer> {
             checkAnalysisOptions();
             if (optimizers == null || optimizers.stream().allMatch(o -> o == null || o.isBlank())) {
                 throw new IllegalArgumentException("--optimizers names no optimizer: give comma-separated names, for "
-                        + "example --optimizers sgd,msam (valid names: " + Optimizer.VALID_NAMES + ")");
+                        + "example --optimizers sgd,msam (valid names: " + Optimizer.validNames() + ")");
             }
             List<RunSpec> specs = new ArrayList<>();
             for (String o : optimizers) {

@@ -1,6 +1,10 @@
 package org.msam.examples;
 
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
 
 import org.msam.examples.train.Presets;
 import org.msam.examples.train.RunConfig;
@@ -13,6 +17,13 @@ import org.nd4j.shade.jackson.annotation.JsonProperty;
 import org.nd4j.shade.jackson.annotation.PropertyAccessor;
 import org.nd4j.shade.jackson.databind.ObjectMapper;
 
+import org.msam.rules.Hyperparameter;
+import org.msam.rules.RuleSpec;
+import org.msam.rules.Rules;
+
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.ISetter;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
 
 /** The options shared by {@code train} and {@code compare}; a preset is applied first, explicit options win. */
@@ -41,35 +52,16 @@ final class TrainOptions {
     @Option(names = "--wd", description = "Weight decay: coupled (L2) over SGD/NAG, decoupled over AdamW (default 5e-4)")
     @JsonProperty("weightDecay")
     Double wd;
-    @Option(names = "--rho", description = "rho of the sharpness-aware optimizers (not mesa). Default: MSAM 0.3 on small-cnn, 1 on mlp, 3 on the "
-            + "other models; SAM, BN-only SAM, LookSAM and ESAM 0.05; ASAM 0.5; adaptive and BN-only MSAM 3. config.json "
-            + "records the value used")
+    /** ρ ({@code --rho}, an option of the registered rules that have one: {@link #addRuleOptions}). */
     @JsonProperty("rho")
     Double rho;
-    @JsonProperty("adaptiveEta")
-    @Option(names = "--adaptive-eta", description = "eta_a of adaptive SAM (--optimizer asam; default 0.01)")
-    Double adaptiveEta;
-    @JsonProperty("weightFraction")
-    @Option(names = "--weight-fraction", description = "beta of ESAM: the fraction of variables perturbed (--optimizer esam; default 0.5)")
-    Double weightFraction;
-    @JsonProperty("sampleFraction")
-    @Option(names = "--sample-fraction", description = "gamma of ESAM: the fraction of the mini-batch of the second pass (--optimizer esam; default 0.5)")
-    Double sampleFraction;
-    @JsonProperty("mesaLambda")
-    @Option(names = "--mesa-lambda", description = "lambda of MESA, the weight of the distillation term (--optimizer mesa; default 0.8)")
-    Double mesaLambda;
-    @JsonProperty("mesaTemperature")
-    @Option(names = "--temperature", description = "tau of MESA (--optimizer mesa; default 5)")
-    Double mesaTemperature;
-    @JsonProperty("emaDecay")
-    @Option(names = "--ema-decay", description = "beta_e of MESA's EMA of the weights (--optimizer mesa; default 0.9998)")
-    Double emaDecay;
-    @JsonProperty("mesaStartEpoch")
-    @Option(names = "--mesa-start-epoch", description = "First epoch (0-based) of MESA's distillation term (--optimizer mesa; default 5)")
-    Integer mesaStartEpoch;
-    @Option(names = "--rho-off-epochs", description = "rho = 0 for this many epochs, then full (msam, amsam, bnmsam only; default 0)")
+    /** {@code --rho-off-epochs}, for the rules with a ρ schedule ({@link #addRuleOptions}). */
     @JsonProperty("rhoOffEpochs")
     Integer rhoOffEpochs;
+    /** The other hyperparameters of the registered rules given, by name ({@link #addRuleOptions}). */
+    @JsonIgnore
+    final Map<String, Number> ruleValues = new LinkedHashMap<>();
+
     @Option(names = "--epochs", description = "Epochs (default 5)")
     @JsonProperty("epochs")
     Integer epochs;
@@ -171,6 +163,75 @@ final class TrainOptions {
         if (seed != null) {
             c.seed = seed;
         }
+        ruleValues.forEach(c::set);
         return c;
+    }
+
+    /**
+     * Adds the options of the registered rules' hyperparameters ({@code --rho}, {@code --adaptive-eta},
+     * {@code --ema-decay}, ...: one per name of {@link Rules#hyperparameters()}) and {@code --rho-off-epochs} to a
+     * command that mixes these options in, with help texts from the registry.
+     *
+     * @param command the command ({@code train}, {@code compare}, {@code demo})
+     * @param options its instance of these options
+     */
+    static void addRuleOptions(CommandSpec command, TrainOptions options) {
+        for (Map.Entry<String, List<RuleSpec>> e : Rules.hyperparameters().entrySet()) {
+            String name = e.getKey();
+            Hyperparameter h = e.getValue().get(0).hyperparameter(name);
+            command.addOption(OptionSpec.builder(h.option()).type(h.type()).paramLabel("<" + name + ">")
+                    .description(help(name, e.getValue())).setter(new ISetter() {
+                        @Override
+                        public <T> T set(T value) {
+                            if (Rules.RHO.equals(name)) {
+                                options.rho = (Double) value;
+                            } else {
+                                options.ruleValues.put(name, (Number) value);
+                            }
+                            return null;
+                        }
+                    }).build());
+        }
+        List<String> scheduled = Rules.all().stream().filter(RuleSpec::takesRhoSchedule).map(RuleSpec::name)
+                .collect(Collectors.toList());
+        command.addOption(OptionSpec.builder("--rho-off-epochs").type(Integer.class).paramLabel("<rhoOffEpochs>")
+                .description("rho = 0 for this many epochs, then full (" + String.join(", ", scheduled) + " only; "
+                        + "default 0)").setter(new ISetter() {
+                            @Override
+                            public <T> T set(T value) {
+                                options.rhoOffEpochs = (Integer) value;
+                                return null;
+                            }
+                        }).build());
+    }
+
+    /**
+     * @param name  a hyperparameter's name
+     * @param rules the rules that declare it
+     * @return its help text: what it is, for which rules, its range and its defaults
+     */
+    static String help(String name, List<RuleSpec> rules) {
+        Hyperparameter first = rules.get(0).hyperparameter(name);
+        String what = first.symbol() + " of " + rules.stream().map(RuleSpec::title).collect(Collectors.joining(", "))
+                + ": " + first.help();
+        String range = rules.stream().map(r -> r.hyperparameter(name).rangeInWords()).distinct().count() == 1
+                ? "; " + first.rangeInWords() : "";
+        List<Number> defaults = rules.stream().map(r -> r.hyperparameter(name).defaultValue()).distinct()
+                .collect(Collectors.toList());
+        String defaultText = defaults.size() == 1 ? "default " + number(defaults.get(0))
+                : "default " + rules.stream().map(r -> r.name() + " " + number(r.hyperparameter(name).defaultValue()))
+                        .collect(Collectors.joining(", "));
+        String text = what + " (--optimizer " + rules.stream().map(RuleSpec::name).collect(Collectors.joining(", "))
+                + ", over any --base" + range + "; " + defaultText + ")";
+        if (Rules.RHO.equals(name)) {
+            text += ". MSAM's default is " + number(Optimizer.SMALL_CNN_MSAM_RHO) + " on small-cnn and "
+                    + number(Optimizer.MLP_MSAM_RHO) + " on mlp; config.json records the value used";
+        }
+        return text;
+    }
+
+    private static String number(Number n) {
+        double d = n.doubleValue();
+        return d == Math.rint(d) && Math.abs(d) < 1e9 ? String.valueOf((long) d) : String.valueOf(d);
     }
 }

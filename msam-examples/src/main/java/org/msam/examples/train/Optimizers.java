@@ -36,8 +36,6 @@ public final class Optimizers {
      */
     public static IUpdater create(RunConfig c, int iterationsPerEpoch) {
         return c.optimizer.updater(new Optimizer.Hyper(learningRate(c, iterationsPerEpoch), c.momentum,
-                c.weightDecay).rho(c.rho).rhoOffEpochs(c.rhoOffEpochs).adaptiveEta(c.adaptiveEta)
-                .esam(c.weightFraction, c.sampleFraction, c.seed)
-                .mesa(c.mesaLambda, c.mesaTemperature, c.emaDecay, c.mesaStartEpoch));
+                c.weightDecay).rho(c.rho).rhoOffEpochs(c.rhoOffEpochs).setAll(c.ruleSettings()).seed(c.seed));
     }
 }

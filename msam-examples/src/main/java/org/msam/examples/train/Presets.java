@@ -1,8 +1,12 @@
 package org.msam.examples.train;
 
+import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Consumer;
+
+import org.msam.rules.Base;
+import org.msam.rules.RhoScale;
 
 /**
  * The paper's recipes (docs/ALGORITHMS.md, "Schedules") as named presets. A preset sets the recipe's values; options
@@ -45,14 +49,13 @@ public final class Presets {
         PRESETS.put("vit-s-32-imagenet", c -> {
             c.dataset = "imagenet";
             c.model = "vit-s-32";
-            c.optimizer = c.optimizer.sharpnessAware() ? Optimizer.of(c.optimizer.method(), Optimizer.Base.ADAMW)
-                    : Optimizer.ADAMW;
+            c.optimizer = c.optimizer.over(Base.ADAMW);
             c.learningRate = 1e-3;
             c.momentum = 0.9;
             c.weightDecay = 0.1;
             c.rho = c.optimizer.takesRho() ? 3.0 : null;
             // ρ off during the warm-up: the rules with a ρ schedule only (MSAM and its forms)
-            c.rhoOffEpochs = c.optimizer.msam() ? 8 : 0;
+            c.rhoOffEpochs = c.optimizer.takesRho() && c.optimizer.rule().takesRhoSchedule() ? 8 : 0;
             c.batchSize = 1024;
             c.epochs = 300;
             c.warmupEpochs = 8;
@@ -95,17 +98,17 @@ public final class Presets {
     }
 
     /**
-     * @return the recipe's ρ for the optimizer's method: SAM's for SAM and the rules that take SAM steps, adaptive
-     *     SAM's, MSAM's for MSAM and its forms; null for the optimizers without a ρ (plain ones and MESA)
+     * @return the recipe's ρ on the scale of the optimizer's rule ({@link RhoScale}): SAM's for SAM and the rules that
+     *     take SAM steps, adaptive SAM's, MSAM's for MSAM and its forms; null for the optimizers without a ρ (plain ones
+     *     and MESA)
      */
     private static Double rho(Optimizer o, double sam, double asam, double msam) {
         if (!o.takesRho()) {
             return null;
         }
-        if (o.method() == Optimizer.Method.ASAM) {
-            return asam;
-        }
-        return o.samFamily() ? sam : msam;
+        Map<RhoScale, Double> byScale = new EnumMap<>(Map.of(RhoScale.SAM, sam, RhoScale.ADAPTIVE_SAM, asam,
+                RhoScale.MSAM, msam));
+        return byScale.get(o.rule().rhoScale());
     }
 
     /** @return the preset names */

@@ -1,7 +1,20 @@
 package org.msam.examples.train;
 
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+import org.msam.rules.Base;
+import org.msam.rules.Hyperparameter;
+import org.msam.rules.Need;
+import org.msam.rules.RuleSpec;
+import org.msam.rules.Rules;
+import org.nd4j.shade.jackson.annotation.JsonAnyGetter;
+import org.nd4j.shade.jackson.annotation.JsonAnySetter;
 
 /**
  * Everything that defines a training run. Written next to the run's results as {@code config.json}, and
@@ -29,21 +42,13 @@ public final class RunConfig {
      * {@link #withDefaults()}); null for the optimizers without one (sgd, nag, adamw, mesa).
      */
     public Double rho;
-    /** η_a of adaptive SAM (null: the library's default; used by asam only). */
-    public Double adaptiveEta;
-    /** β of ESAM, the fraction of variables perturbed (null: the library's default; esam only). */
-    public Double weightFraction;
-    /** γ of ESAM, the fraction of the mini-batch of the second pass (null: the library's default; esam only). */
-    public Double sampleFraction;
-    /** λ of MESA (null: the library's default; mesa only). */
-    public Double mesaLambda;
-    /** τ of MESA (null: the library's default; mesa only). */
-    public Double mesaTemperature;
-    /** β_e of MESA's EMA (null: the library's default; mesa only). */
-    public Double emaDecay;
-    /** E_start of MESA, 0-based (null: the library's default; mesa only). */
-    public Integer mesaStartEpoch;
-    /** ρ is 0 for this many epochs, then full (the paper's ViT recipe). */
+    /**
+     * The rule's other hyperparameters given (by {@link org.msam.rules.Hyperparameter#name()}: {@code adaptiveEta},
+     * {@code emaDecay}, ...; the rule's default for those absent), written into {@code config.json} as fields of
+     * their own, as earlier runs wrote them.
+     */
+    private final Map<String, Number> ruleSettings = new HashMap<>();
+    /** ρ is 0 for this many epochs, then full (the paper's ViT recipe; the rules with a ρ schedule). */
     public int rhoOffEpochs;
     /** Number of epochs. */
     public int epochs = 5;
@@ -94,12 +99,7 @@ public final class RunConfig {
             java.util.Map.entry("download", "--no-download"), java.util.Map.entry("model", "--model"),
             java.util.Map.entry("optimizer", "--optimizer/--base"), java.util.Map.entry("learningRate", "--lr"),
             java.util.Map.entry("momentum", "--momentum"), java.util.Map.entry("weightDecay", "--wd"),
-            java.util.Map.entry("rho", "--rho"), java.util.Map.entry("adaptiveEta", "--adaptive-eta"),
-            java.util.Map.entry("weightFraction", "--weight-fraction"),
-            java.util.Map.entry("sampleFraction", "--sample-fraction"),
-            java.util.Map.entry("mesaLambda", "--mesa-lambda"), java.util.Map.entry("mesaTemperature", "--temperature"),
-            java.util.Map.entry("emaDecay", "--ema-decay"), java.util.Map.entry("mesaStartEpoch", "--mesa-start-epoch"),
-            java.util.Map.entry("rhoOffEpochs", "--rho-off-epochs"), java.util.Map.entry("epochs", "--epochs"),
+            java.util.Map.entry("rho", "--rho"), java.util.Map.entry("rhoOffEpochs", "--rho-off-epochs"), java.util.Map.entry("epochs", "--epochs"),
             java.util.Map.entry("batchSize", "--batch-size"), java.util.Map.entry("warmupEpochs", "--warmup-epochs"),
             java.util.Map.entry("schedule", "--schedule"), java.util.Map.entry("labelSmoothing", "--label-smoothing"),
             java.util.Map.entry("clipNorm", "--clip-norm"), java.util.Map.entry("seed", "--seed"),
@@ -115,7 +115,64 @@ public final class RunConfig {
      * @return its command-line option (e.g. {@code --lr} for {@code learningRate}), or the field's name
      */
     public static String option(String field) {
-        return OPTIONS.getOrDefault(field, field);
+        String o = OPTIONS.get(field);
+        if (o != null) {
+            return o;
+        }
+        List<RuleSpec> rules = Rules.hyperparameters().get(field);
+        return rules == null ? field : rules.get(0).hyperparameter(field).option();
+    }
+
+    /**
+     * @param name a hyperparameter of a registered rule, other than ρ ({@link #rho})
+     * @return its value given, or null for the rule's default
+     */
+    public Number get(String name) {
+        return ruleSettings.get(name);
+    }
+
+    /**
+     * @param name  a hyperparameter of a registered rule, other than ρ ({@link #rho})
+     * @param value its value, or null for the rule's default
+     * @return this
+     * @throws IllegalArgumentException for a name no registered rule has
+     */
+    public RunConfig set(String name, Number value) {
+        List<RuleSpec> rules = Rules.hyperparameters().get(name);
+        if (rules == null || Rules.RHO.equals(name)) {
+            throw new IllegalArgumentException("No registered rule has a hyperparameter '" + name + "' (ρ is --rho)");
+        }
+        if (value == null) {
+            ruleSettings.remove(name);
+        } else {
+            ruleSettings.put(name, rules.get(0).hyperparameter(name).isInteger() ? (Number) value.intValue()
+                    : (Number) value.doubleValue());
+        }
+        return this;
+    }
+
+    /** @return the rule's hyperparameters given (ρ aside), by name */
+    @JsonAnyGetter
+    public Map<String, Number> ruleSettings() {
+        Map<String, Number> inOrder = new LinkedHashMap<>();
+        for (String name : Rules.hyperparameters().keySet()) {
+            if (ruleSettings.containsKey(name)) {
+                inOrder.put(name, ruleSettings.get(name));
+            }
+        }
+        return Collections.unmodifiableMap(inOrder);
+    }
+
+    /**
+     * Reads a rule's hyperparameter from {@code config.json}; the fields of no registered rule are ignored, as every
+     * unknown field is.
+     */
+    @JsonAnySetter
+    void readRuleSetting(String name, Object value) {
+        if (Rules.hyperparameters().containsKey(name) && !Rules.RHO.equals(name)) {
+            set(name, value == null ? null : value instanceof Number ? (Number) value
+                    : Double.valueOf(value.toString()));
+        }
     }
 
     /**
@@ -166,9 +223,6 @@ public final class RunConfig {
         if (!(weightDecay >= 0) || Double.isInfinite(weightDecay)) {
             p.add("--wd must be finite and >= 0, got " + weightDecay);
         }
-        if (rho != null && !Double.isFinite(rho)) {
-            p.add("--rho must be finite, got " + rho);
-        }
         if (!(labelSmoothing >= 0 && labelSmoothing < 1)) {
             p.add("--label-smoothing must be in [0, 1), got " + labelSmoothing);
         }
@@ -196,65 +250,22 @@ public final class RunConfig {
         }
         if (!Double.isFinite(momentum)) {
             p.add("--momentum must be finite, got " + momentum);
-        } else if (optimizer.base() == Optimizer.Base.ADAMW) {
+        } else if (optimizer.base() == Base.ADAMW) {
             if (!(momentum >= 0 && momentum < 1)) {
                 p.add("--momentum (beta1 of AdamW) must be in [0, 1), got " + momentum);
             }
         } else if (momentum < 0) {
             p.add("--momentum must be >= 0, got " + momentum);
-        } else if (momentum == 0 && optimizer.base() == Optimizer.Base.NAG) {
+        } else if (momentum == 0 && optimizer.base() == Base.NAG) {
             p.add("--momentum must be > 0 for Nesterov momentum (" + optimizer + "), got 0");
-        } else if (momentum == 0 && optimizer.msam()) {
-            p.add("--momentum must be > 0 for MSAM (it perturbs along the momentum), got 0");
+        } else if (momentum == 0 && optimizer.needs(Need.BASE_MOMENTUM)) {
+            p.add("--momentum must be > 0 for " + optimizer + " (it perturbs along the momentum), got 0");
         }
-        if (rho != null && !optimizer.takesRho()) {
-            p.add("--rho applies to the sharpness-aware optimizers (" + Optimizer.RHO_METHODS + ", over any --base), "
-                    + "not to " + optimizer + (optimizer.method() == Optimizer.Method.MESA ? " (MESA has no "
-                    + "perturbation)" : "") + ": leave --rho out");
-        }
-        if (rhoOffEpochs > 0 && !optimizer.msam()) {
-            p.add("--rho-off-epochs applies to msam, amsam and bnmsam (any --base) only, got it with " + optimizer
-                    + ": the other rules have no ρ schedule. Fix: leave --rho-off-epochs out, or choose msam");
-        }
-        if (rho != null && rho < 0 && optimizer.samFamily()) {
-            p.add("--rho must be >= 0 for " + optimizer + ", got " + rho + " (only MSAM takes a negative rho)");
-        }
-        if (adaptiveEta != null && !(adaptiveEta >= 0 && Double.isFinite(adaptiveEta))) {
-            p.add("--adaptive-eta must be finite and >= 0, got " + adaptiveEta);
-        }
-        if (adaptiveEta != null && optimizer.method() != Optimizer.Method.ASAM
-                && optimizer.method() != Optimizer.Method.AMSAM) {
-            p.add("--adaptive-eta applies to --optimizer asam and amsam only, got it with " + optimizer);
-        }
-        boolean esam = optimizer.method() == Optimizer.Method.ESAM;
-        for (Double f : new Double[] {weightFraction, sampleFraction}) {
-            if (f != null && !(f > 0 && f <= 1)) {
-                p.add((f == weightFraction ? "--weight-fraction" : "--sample-fraction") + " must be in (0, 1], got " + f);
-            }
-        }
-        if ((weightFraction != null || sampleFraction != null) && !esam) {
-            p.add("--weight-fraction and --sample-fraction apply to --optimizer esam only, got them with " + optimizer);
-        }
-        boolean mesa = optimizer.method() == Optimizer.Method.MESA;
-        if (mesaLambda != null && !(mesaLambda >= 0 && Double.isFinite(mesaLambda))) {
-            p.add("--mesa-lambda must be finite and >= 0, got " + mesaLambda);
-        }
-        if (mesaTemperature != null && !(mesaTemperature > 0 && Double.isFinite(mesaTemperature))) {
-            p.add("--temperature must be finite and > 0, got " + mesaTemperature);
-        }
-        if (emaDecay != null && !(emaDecay >= 0 && emaDecay < 1)) {
-            p.add("--ema-decay must be in [0, 1), got " + emaDecay);
-        }
-        if (mesaStartEpoch != null && mesaStartEpoch < 0) {
-            p.add("--mesa-start-epoch must be >= 0, got " + mesaStartEpoch);
-        }
-        if ((mesaLambda != null || mesaTemperature != null || emaDecay != null || mesaStartEpoch != null) && !mesa) {
-            p.add("--mesa-lambda, --temperature, --ema-decay and --mesa-start-epoch apply to --optimizer mesa only, got "
-                    + "them with " + optimizer);
-        }
-        if (diagnosticsEvery < 0 || diagnosticsEvery > 0 && !optimizer.msam()) {
-            p.add("--diagnostics must be >= 0 and needs --optimizer msam (any --base), got " + diagnosticsEvery
-                    + " with " + optimizer);
+        p.addAll(ruleProblems());
+        List<String> diagnosed = names(Rules.needing(Need.HELD_PERTURBATION));
+        if (diagnosticsEvery < 0 || diagnosticsEvery > 0 && !optimizer.needs(Need.HELD_PERTURBATION)) {
+            p.add("--diagnostics must be >= 0 and needs --optimizer " + words(diagnosed, "or") + " (any --base), got "
+                    + diagnosticsEvery + " with " + optimizer);
         }
         if (!(clipNorm >= 0) || Double.isInfinite(clipNorm)) {
             p.add("--clip-norm must be finite and >= 0 (0: off), got " + clipNorm);
@@ -263,5 +274,59 @@ public final class RunConfig {
             p.add("--label-noise must be in [0, 1] and needs an in-memory data set (not imagenet), got " + labelNoise);
         }
         return p;
+    }
+
+    /**
+     * @return the problems of ρ, its schedule and the rule's other hyperparameters: given to an optimizer whose rule
+     *     has none of them, or refused by the rule's configuration builder (in the options' words)
+     */
+    private List<String> ruleProblems() {
+        List<String> p = new ArrayList<>();
+        RuleSpec rule = optimizer.rule();
+        if (rho != null && !optimizer.takesRho()) {
+            p.add("--rho applies to the sharpness-aware optimizers (" + words(names(Rules.all().stream()
+                    .filter(RuleSpec::takesRho).collect(Collectors.toList())), "and") + ", over any --base), not to "
+                    + optimizer + (rule != null ? " (" + rule.title() + " has no perturbation radius)" : "")
+                    + ": leave --rho out");
+        }
+        if (rhoOffEpochs > 0 && (rule == null || !rule.takesRhoSchedule())) {
+            p.add("--rho-off-epochs applies to " + words(names(Rules.all().stream().filter(RuleSpec::takesRhoSchedule)
+                    .collect(Collectors.toList())), "and") + " (any --base) only, got it with " + optimizer
+                    + ": the other rules have no ρ schedule. Fix: leave --rho-off-epochs out, or choose msam");
+        }
+        // options of other rules, grouped by the rules that take them
+        Map<List<RuleSpec>, List<String>> foreign = new LinkedHashMap<>();
+        for (String name : ruleSettings().keySet()) {
+            if (rule == null || rule.findHyperparameter(name).isEmpty()) {
+                foreign.computeIfAbsent(Rules.hyperparameters().get(name), k -> new ArrayList<>()).add(option(name));
+            }
+        }
+        foreign.forEach((rules, options) -> p.add(words(options, "and") + (options.size() == 1 ? " applies" : " apply")
+                + " to --optimizer " + words(names(rules), "and") + " only, got " + (options.size() == 1 ? "it" : "them")
+                + " with " + optimizer));
+        if (rule == null) {
+            return p;
+        }
+        if (rho != null && rule.takesRho()) {
+            Hyperparameter h = rule.hyperparameter(Rules.RHO);
+            rule.problem(h, rho).ifPresent(m -> p.add(h.option() + " must be " + h.rangeInWords() + " for " + optimizer
+                    + ", got " + rho));
+        }
+        for (Map.Entry<String, Number> e : ruleSettings().entrySet()) {
+            rule.findHyperparameter(e.getKey()).flatMap(h -> rule.problem(h, e.getValue())).ifPresent(p::add);
+        }
+        return p;
+    }
+
+    private static List<String> names(List<RuleSpec> rules) {
+        return rules.stream().map(RuleSpec::name).collect(Collectors.toList());
+    }
+
+    /** @return {@code a}, {@code a and b}, {@code a, b and c} */
+    static String words(List<String> items, String last) {
+        if (items.size() <= 1) {
+            return String.join("", items);
+        }
+        return String.join(", ", items.subList(0, items.size() - 1)) + " " + last + " " + items.get(items.size() - 1);
     }
 }

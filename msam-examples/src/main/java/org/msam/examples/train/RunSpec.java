@@ -48,7 +48,7 @@ public final class RunSpec {
             optimizer = Optimizer.parse(parts[0]);
         } catch (IllegalArgumentException x) {
             throw new IllegalArgumentException("Unknown optimizer '" + parts[0] + "' in --optimizers entry '" + e
-                    + "'" + Optimizer.didYouMean(parts[0]) + "; valid names: " + Optimizer.VALID_NAMES);
+                    + "'" + Optimizer.didYouMean(parts[0]) + "; valid names: " + Optimizer.validNames());
         }
         RunSpec spec = new RunSpec(e, optimizer);
         Set<String> given = new HashSet<>();

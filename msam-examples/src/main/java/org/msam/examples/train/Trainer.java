@@ -18,6 +18,10 @@ import org.msam.dl4j.MsamDiagnostics;
 import org.msam.dl4j.SharpnessAware;
 import org.msam.examples.data.PrefetchingDataSetIterator;
 import org.msam.examples.models.Models;
+import org.msam.rules.Hyperparameter;
+import org.msam.rules.Need;
+import org.msam.rules.RuleSpec;
+import org.msam.rules.Rules;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
@@ -195,7 +199,7 @@ public final class Trainer {
         ParallelWrapper workers = config.workers > 1 ? SharpnessAware.parallelWrapper(net).workers(config.workers)
                 .averagingFrequency(1).averageUpdaters(true).trainingMode(ParallelWrapper.TrainingMode.AVERAGING)
                 .prefetchBuffer(0).build() : null;
-        boolean recomputeBatchNorm = config.optimizer.msam() && hasBatchNorm(net);
+        boolean recomputeBatchNorm = config.optimizer.needs(Need.HELD_PERTURBATION) && hasBatchNorm(net);
         if (resumed && !quiet) {
             log.printf("Resuming %s after epoch %d of %d%n", out, state.epochsDone, config.epochs);
         }
@@ -330,11 +334,12 @@ public final class Trainer {
 
     /** BN-only methods perturb the normalisation layers only: refuse a model without them, in the user's terms. */
     private void requireNormalizationLayers(ComputationGraph net) {
-        Optimizer.Method m = config.optimizer.method();
-        if ((m == Optimizer.Method.BNSAM || m == Optimizer.Method.BNMSAM) && !hasNormalization(net)) {
+        if (config.optimizer.needs(Need.NORMALIZATION_LAYERS) && !hasNormalization(net)) {
             throw new IllegalArgumentException("--optimizer " + config.optimizer + " perturbs only the γ and β of "
                     + "BatchNorm and LayerNorm layers, and --model " + config.model + " has none. Fix: choose "
-                    + "--optimizer " + (m == Optimizer.Method.BNSAM ? "sam" : "msam") + ", or a model with BatchNorm "
+                    + "an --optimizer that perturbs every variable (" + String.join(", ", Rules.all().stream()
+                    .filter(r -> !r.needs(Need.NORMALIZATION_LAYERS)).map(RuleSpec::name)
+                    .collect(java.util.stream.Collectors.toList())) + "), or a model with BatchNorm "
                     + "(small-cnn, wrn-*, resnet*) or LayerNorm (vit-*).");
         }
     }
@@ -352,17 +357,18 @@ public final class Trainer {
     private List<String> fixes() {
         List<String> f = new ArrayList<>();
         f.add("lower --lr (now " + config.learningRate + ")");
-        Optimizer.Method m = config.optimizer.method();
         if (config.optimizer.takesRho() && config.rho != null) {
             f.add("lower --rho (now " + config.rho + ")");
         }
-        if (config.adaptiveEta != null) {
-            f.add("check --adaptive-eta (now " + config.adaptiveEta + ")");
-        }
-        if (m == Optimizer.Method.MESA) {
-            f.add("check --temperature and --mesa-lambda (now " + (config.mesaTemperature == null ? "5 (default)"
-                    : config.mesaTemperature) + " and " + (config.mesaLambda == null ? "0.8 (default)"
-                    : config.mesaLambda) + ")");
+        RuleSpec rule = config.optimizer.rule();
+        if (rule != null) {
+            for (Hyperparameter h : rule.hyperparameters()) {
+                Number given = config.get(h.name());
+                if (!Rules.RHO.equals(h.name())) {
+                    f.add("check " + h.option() + " (now " + (given != null ? given : h.defaultValue() + " (default)")
+                            + ")");
+                }
+            }
         }
         f.add("add a warm-up (--warmup-epochs) or gradient clipping (--clip-norm)");
         return f;

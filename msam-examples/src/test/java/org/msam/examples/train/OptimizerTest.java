@@ -13,6 +13,9 @@ import org.msam.config.AdamW;
 import org.msam.config.Msam;
 import org.msam.config.Sam;
 import org.msam.config.SgdMomentum;
+import org.msam.rules.Base;
+import org.msam.rules.Need;
+import org.msam.rules.Rules;
 import org.msam.schedule.ConstantSchedule;
 
 /** The optimizer catalog: names, composition of method and base, and what each one builds. */
@@ -42,11 +45,12 @@ class OptimizerTest {
         assertEquals(Optimizer.MSAM_ADAMW, Optimizer.fromCli("msam", "adamw"));
         assertEquals(Optimizer.MSAM_ADAMW, Optimizer.fromCli("msam-adamw", null));
         assertEquals(Optimizer.MSAM_ADAMW, Optimizer.fromCli("msam-adamw", "adamw"));
-        assertEquals(Optimizer.of(Optimizer.Method.SAM, Optimizer.Base.ADAMW), Optimizer.fromCli("sam", "adamw"));
+        assertEquals(Optimizer.of(Rules.get("sam"), Base.ADAMW), Optimizer.fromCli("sam", "adamw"));
         assertEquals(Optimizer.ASAM, Optimizer.fromCli("asam", null));
         assertEquals(Optimizer.ASAM, Optimizer.fromCli("asam", "sgd"));
         assertEquals(Optimizer.NAG, Optimizer.fromCli("nag", "nag"));
-        assertEquals("--base adamw contradicts --optimizer sgd: --base applies to sam, asam and msam; for a plain "
+        assertEquals("--base adamw contradicts --optimizer sgd: --base applies to the sharpness-aware methods (sam, asam, msam, "
+                + "amsam, bnsam, bnmsam, looksam, esam, mesa); for a plain "
                 + "optimizer write --optimizer adamw alone",
                 assertThrows(IllegalArgumentException.class, () -> Optimizer.fromCli("sgd", "adamw")).getMessage());
         assertEquals("--base nag contradicts --optimizer msam-adamw: write --optimizer msam --base nag",
@@ -61,8 +65,10 @@ class OptimizerTest {
     @Test
     void behaviourFollowsTheTypedValues() {
         assertFalse(Optimizer.SGD.sharpnessAware());
-        assertTrue(Optimizer.ASAM.sharpnessAware() && Optimizer.ASAM.samFamily() && !Optimizer.ASAM.msam());
-        assertTrue(Optimizer.MSAM_ADAMW.msam() && !Optimizer.MSAM_ADAMW.coupledDecay());
+        assertTrue(Optimizer.ASAM.sharpnessAware() && Optimizer.ASAM.needs(Need.SECOND_PASS)
+                && !Optimizer.ASAM.needs(Need.HELD_PERTURBATION));
+        assertTrue(Optimizer.MSAM_ADAMW.needs(Need.HELD_PERTURBATION) && !Optimizer.MSAM_ADAMW.coupledDecay());
+        assertFalse(Optimizer.SGD.needs(Need.SECOND_PASS) || Optimizer.SGD.takesRho());
         assertTrue(Optimizer.SAM.coupledDecay());
         assertFalse(Optimizer.ADAMW.coupledDecay());
         assertEquals(Sam.DEFAULT_RHO, Optimizer.SAM.defaultRho(), 0);
@@ -82,8 +88,9 @@ class OptimizerTest {
         org.msam.config.LookSam look = assertInstanceOf(org.msam.config.LookSam.class,
                 Optimizer.parse("looksam").updater(hyper(0.9)));
         assertEquals(org.msam.config.LookSam.DEFAULT_PERIOD, look.getPeriod());
-        assertTrue(Optimizer.parse("looksam").samFamily() && Optimizer.parse("amsam").msam()
-                && Optimizer.parse("bnmsam").msam());
+        assertTrue(Optimizer.parse("looksam").needs(Need.SECOND_PASS)
+                && Optimizer.parse("amsam").needs(Need.HELD_PERTURBATION)
+                && Optimizer.parse("bnmsam").needs(Need.HELD_PERTURBATION));
         assertEquals(Optimizer.parse("looksam-nag"), Optimizer.fromCli("looksam", "nag"));
         assertTrue(Optimizer.names().containsAll(java.util.List.of("amsam", "bnsam", "bnmsam", "looksam",
                 "looksam-adamw")));
@@ -97,7 +104,7 @@ class OptimizerTest {
         assertEquals(org.msam.config.Esam.DEFAULT_SAMPLE_FRACTION, esam.getSampleFraction(), 0);
         assertEquals(org.msam.config.Esam.DEFAULT_RHO, esam.getRho(), 0);
         esam = assertInstanceOf(org.msam.config.Esam.class,
-                Optimizer.parse("esam-adamw").updater(hyper(0.9).esam(0.3, 0.6, 7).rho(0.2)));
+                Optimizer.parse("esam-adamw").updater(hyper(0.9).set("weightFraction", 0.3).set("sampleFraction", 0.6).seed(7).rho(0.2)));
         assertTrue(esam.getBase() instanceof AdamW);
         assertEquals(0.3, esam.getWeightFraction(), 0);
         assertEquals(0.6, esam.getSampleFraction(), 0);
@@ -110,14 +117,14 @@ class OptimizerTest {
         assertEquals(org.msam.config.Mesa.DEFAULT_EMA_DECAY, mesa.getEmaDecay(), 0);
         assertEquals(org.msam.config.Mesa.DEFAULT_START_EPOCH, mesa.getStartEpoch());
         mesa = assertInstanceOf(org.msam.config.Mesa.class,
-                Optimizer.fromCli("mesa", "nag").updater(hyper(0.9).mesa(0.5, 2.0, 0.99, 1)));
+                Optimizer.fromCli("mesa", "nag").updater(hyper(0.9).set("mesaLambda", 0.5).set("mesaTemperature", 2.0).set("emaDecay", 0.99).set("mesaStartEpoch", 1)));
         assertTrue(((SgdMomentum) mesa.getBase()).isNesterov());
         assertEquals(0.5, mesa.getLambda(), 0);
         assertEquals(2.0, mesa.getTemperature(), 0);
         assertEquals(0.99, mesa.getEmaDecay(), 0);
         assertEquals(1, mesa.getStartEpoch());
-        assertTrue(Optimizer.parse("esam").samFamily() && !Optimizer.parse("mesa").samFamily()
-                && !Optimizer.parse("mesa").msam() && Optimizer.parse("mesa").sharpnessAware());
+        assertTrue(Optimizer.parse("esam").needs(Need.SAMPLE_LOSSES) && !Optimizer.parse("mesa").takesRho()
+                && Optimizer.parse("mesa").needs(Need.TEACHER_FORWARD) && Optimizer.parse("mesa").sharpnessAware());
         assertTrue(Optimizer.names().containsAll(java.util.List.of("esam", "mesa", "esam-nag", "mesa-adamw")));
     }
 
@@ -125,18 +132,18 @@ class OptimizerTest {
     void esamAndMesaOptionsAreChecked() {
         RunConfig c = new RunConfig();
         c.optimizer = Optimizer.parse("esam");
-        c.sampleFraction = 0.0;
+        c.set("sampleFraction", 0.0);
         assertEquals(List.of("--sample-fraction must be in (0, 1], got 0.0"), c.problems());
-        c.sampleFraction = 0.5;
-        c.weightFraction = 1.0;
+        c.set("sampleFraction", 0.5);
+        c.set("weightFraction", 1.0);
         assertEquals(List.of(), c.problems());
         c.optimizer = Optimizer.SAM;
         assertEquals(List.of("--weight-fraction and --sample-fraction apply to --optimizer esam only, got them with "
                 + "sam"), c.problems());
         c = new RunConfig();
         c.optimizer = Optimizer.parse("mesa");
-        c.emaDecay = 1.0;
-        c.mesaTemperature = 0.0;
+        c.set("emaDecay", 1.0);
+        c.set("mesaTemperature", 0.0);
         assertEquals(List.of("--temperature must be finite and > 0, got 0.0", "--ema-decay must be in [0, 1), got 1.0"),
                 c.problems());
     }
@@ -148,7 +155,7 @@ class OptimizerTest {
         assertEquals(1.0, sgd.getMomentum(), 0);
         assertTrue(assertInstanceOf(SgdMomentum.class, Optimizer.NAG.updater(hyper(0.9))).isNesterov());
         assertInstanceOf(AdamW.class, Optimizer.ADAMW.updater(hyper(0.9)));
-        Sam asam = assertInstanceOf(Sam.class, Optimizer.ASAM.updater(hyper(0.9).adaptiveEta(0.2).rho(0.7)));
+        Sam asam = assertInstanceOf(Sam.class, Optimizer.ASAM.updater(hyper(0.9).set("adaptiveEta", 0.2).rho(0.7)));
         assertTrue(asam.isAdaptive());
         assertEquals(0.2, asam.getAdaptiveEta(), 0);
         assertEquals(0.7, asam.getRho(), 0);
@@ -167,5 +174,34 @@ class OptimizerTest {
         assertTrue(json.contains("\"optimizer\" : \"msam-adamw\""), json);
         assertEquals(Optimizer.MSAM_ADAMW, Json.read(json, RunConfig.class).optimizer);
         assertEquals(Optimizer.MSAM_ADAMW, c.copy().optimizer);
+    }
+
+    @Test
+    void theCatalogIsTheRegistryOverEveryBase() {
+        assertEquals(3 + 3 * Rules.all().size(), Optimizer.names().size());
+        for (org.msam.rules.RuleSpec r : Rules.all()) {
+            for (Base b : Base.values()) {
+                Optimizer o = Optimizer.of(r, b);
+                assertEquals(o, Optimizer.parse(o.name()));
+                assertEquals(o, Optimizer.fromCli(r.name(), b.cliName()));
+                assertEquals(r.configClass(), o.updater(hyper(0.9)).getClass());
+            }
+        }
+    }
+
+    @Test
+    void aRuleSettingRoundTripsThroughConfigJsonAsItsOwnField() throws Exception {
+        RunConfig c = new RunConfig();
+        c.optimizer = Optimizer.parse("mesa");
+        c.set("emaDecay", 0.99).set("mesaStartEpoch", 2);
+        String json = Json.write(c);
+        assertTrue(json.contains("\"emaDecay\" : 0.99") && json.contains("\"mesaStartEpoch\" : 2"), json);
+        RunConfig back = Json.read(json, RunConfig.class);
+        assertEquals(c.ruleSettings(), back.ruleSettings());
+        assertTrue(back.sameRun(c));
+        // the earlier form wrote every rule's field, null when not given
+        RunConfig earlier = Json.read(json.replace("\"emaDecay\" : 0.99", "\"emaDecay\" : 0.99, \"adaptiveEta\" : null, "
+                + "\"weightFraction\" : null"), RunConfig.class);
+        assertTrue(earlier.sameRun(c));
     }
 }

@@ -90,7 +90,7 @@ class ResumeTest {
         sgd.diagnosticsEvery = 1;
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> new Trainer(sgd, dir.resolve("sgd"), quiet, false).run(false));
-        assertTrue(e.getMessage().contains("--diagnostics must be >= 0 and needs --optimizer msam (any --base), "
+        assertTrue(e.getMessage().contains("--diagnostics must be >= 0 and needs --optimizer msam, amsam or bnmsam (any --base), "
                 + "got 1 with sgd"), e.getMessage());
     }
 

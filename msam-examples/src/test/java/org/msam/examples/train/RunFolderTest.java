@@ -114,9 +114,9 @@ class RunFolderTest {
         c.clipNorm = 0;
         c.optimizer = Optimizer.SAM;
         c.rho = -1.0;
-        assertEquals(List.of("--rho must be >= 0 for sam, got -1.0 (only MSAM takes a negative rho)"), c.problems());
+        assertEquals(List.of("--rho must be finite and >= 0 for sam, got -1.0"), c.problems());
         c.rho = null;
-        c.adaptiveEta = 0.1;
+        c.set("adaptiveEta", 0.1);
         assertEquals(List.of("--adaptive-eta applies to --optimizer asam and amsam only, got it with sam"), c.problems());
         c.optimizer = Optimizer.ASAM;
         assertEquals(List.of(), c.problems());

@@ -1,26 +1,33 @@
-package org.msam.dl4j;
+package org.msam.reference;
 
-import org.msam.reference.RefOptimizer;
 import org.nd4j.linalg.dataset.DataSet;
 
 /**
  * SAM (docs/ALGORITHMS.md) in double precision: g1 = ∇L(θ); e = ρ·g1/(‖g1‖ + δ) (adaptive: ρ·T²·g1/(‖T·g1‖ + δ),
  * T = |θ| + η_a); g2 = ∇L(θ + e); base step at θ with g2.
  */
-final class RefSam {
+public final class RefSam {
     private final RefOptimizer base;
     private final double rho;
     private final boolean adaptive;
     private final double eta;
-    final double[] theta;
+    /** The true weights θ, stepped in place. */
+    public final double[] theta;
     private final boolean[] perturbed;
 
-    RefSam(RefOptimizer base, double rho, boolean adaptive, double eta, double[] theta0) {
+    /**
+     * @param base     the base optimizer
+     * @param rho      ρ
+     * @param adaptive adaptive SAM (T = |θ| + η_a)
+     * @param eta      η_a
+     * @param theta0   the initial weights (copied)
+     */
+    public RefSam(RefOptimizer base, double rho, boolean adaptive, double eta, double[] theta0) {
         this(base, rho, adaptive, eta, theta0, null);
     }
 
     /** @param perturbed the parameters the ascent acts on and the norm runs over (BN-only SAM), or null for all */
-    RefSam(RefOptimizer base, double rho, boolean adaptive, double eta, double[] theta0, boolean[] perturbed) {
+    public RefSam(RefOptimizer base, double rho, boolean adaptive, double eta, double[] theta0, boolean[] perturbed) {
         this.perturbed = perturbed;
         this.base = base;
         this.rho = rho;
@@ -29,12 +36,14 @@ final class RefSam {
         this.theta = theta0.clone();
     }
 
-    void step(Oracle oracle, DataSet batch, int iteration) {
-        step(oracle::gradient, batch, iteration);
-    }
-
-    /** One step with gradients from {@code oracle}, which maps (θ, batch) to the mean gradient. */
-    void step(java.util.function.BiFunction<double[], DataSet, double[]> oracle, DataSet batch, int iteration) {
+    /**
+     * One step with gradients from {@code oracle}, which maps (θ, batch) to the mean gradient.
+     *
+     * @param oracle    the gradient
+     * @param batch     the mini-batch
+     * @param iteration the iteration, for the base's schedules
+     */
+    public void step(java.util.function.BiFunction<double[], DataSet, double[]> oracle, DataSet batch, int iteration) {
         int n = theta.length;
         double[] g1 = oracle.apply(theta, batch);
         double[] tg = new double[n];

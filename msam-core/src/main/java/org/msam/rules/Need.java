@@ -1,0 +1,33 @@
+package org.msam.rules;
+
+/**
+ * What a rule needs from the host that trains with it, declared once in its {@link RuleSpec} (as ND4J's
+ * {@code Regularization.ApplyStep} declares when a regularization applies). A host, a command line or a test reads
+ * these instead of asking which rule it holds.
+ */
+public enum Need {
+    /** A second forward and backward pass per step, at the perturbed weights θ + ε (SAM's ascent step). */
+    SECOND_PASS,
+    /**
+     * The step's pass is taken at weights other than θ that the rule knows before the pass (MSAM's θ̃ = θ − c·v):
+     * what the pass leaves behind (BatchNorm's running statistics) is that of θ̃, so it is recomputed at θ after
+     * training, and MSAM's diagnostics (cos(v, g), the loss at θ and θ̃) apply.
+     */
+    HELD_PERTURBATION,
+    /** A base optimizer with momentum &gt; 0: the perturbation runs along the momentum v. */
+    BASE_MOMENTUM,
+    /** Normalisation layers (BatchNorm, LayerNorm): only their γ and β are perturbed. */
+    NORMALIZATION_LAYERS,
+    /**
+     * A term added to the step gradient after its pass (LookSAM's g_v between SAM steps): a host that must know the
+     * step gradient's global norm before the first variable is stepped (SameDiff's clipping) cannot compute it ahead.
+     */
+    STEP_GRADIENT_TERM,
+    /** Per-sample losses of the mini-batch and passes on part of it (ESAM's sample selection). */
+    SAMPLE_LOSSES,
+    /**
+     * A forward pass of a teacher (the EMA of the weights) and a term added to the gradient with respect to the
+     * output layer's logits (MESA's distillation).
+     */
+    TEACHER_FORWARD
+}
