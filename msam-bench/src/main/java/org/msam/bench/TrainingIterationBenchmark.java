@@ -41,7 +41,7 @@ public class TrainingIterationBenchmark extends AbstractBenchmark {
 
     /** The optimizer, see {@link Optimizers}. */
     @Param({"sgd", "nag", "adamw", "sam", "msam", "msam-adamw", "asam", "amsam", "bnsam", "bnmsam", "looksam", "esam",
-        "mesa"})
+        "mesa", "lastgrad", "neglastgrad", "randdir", "rlastgrad", "rneglastgrad", "rranddir"})
     public String optimizer;
 
     /** Mini-batch size. */

@@ -9,12 +9,15 @@ public enum Need {
     /** A second forward and backward pass per step, at the perturbed weights θ + ε (SAM's ascent step). */
     SECOND_PASS,
     /**
-     * The step's pass is taken at weights other than θ that the rule knows before the pass (MSAM's θ̃ = θ − c·v):
-     * what the pass leaves behind (BatchNorm's running statistics) is that of θ̃, so it is recomputed at θ after
-     * training, and MSAM's diagnostics (cos(v, g), the loss at θ and θ̃) apply.
+     * The step's pass is taken at weights other than θ that the rule knows before the pass (MSAM's θ̃ = θ − c·v, the
+     * gradient-free perturbations of paper A.6): what the pass leaves behind (BatchNorm's running statistics) is that
+     * of θ̃, so it is recomputed at θ after training.
      */
     HELD_PERTURBATION,
-    /** A base optimizer with momentum &gt; 0: the perturbation runs along the momentum v. */
+    /**
+     * A base optimizer with momentum &gt; 0: the perturbation runs along the momentum v, and MSAM's diagnostics
+     * (cos(v, g), the loss at θ and θ̃) apply.
+     */
     BASE_MOMENTUM,
     /** Normalisation layers (BatchNorm, LayerNorm): only their γ and β are perturbed. */
     NORMALIZATION_LAYERS,

@@ -9,6 +9,7 @@ import java.util.Optional;
 import java.util.stream.Collectors;
 
 import org.msam.config.Esam;
+import org.msam.config.FreePerturbation;
 import org.msam.config.LookSam;
 import org.msam.config.Mesa;
 import org.msam.config.Msam;
@@ -124,9 +125,43 @@ public final class Rules {
                     .builds(Mesa.class, (b, s) -> Mesa.builder().base(b).lambda(s.real("mesaLambda"))
                             .temperature(s.real("mesaTemperature")).emaDecay(s.real("emaDecay"))
                             .startEpoch(s.integer("mesaStartEpoch")).build())
-                    .build());
+                    .build(),
+            free("lastgrad", FreePerturbation.Direction.LAST_GRADIENT, false),
+            free("neglastgrad", FreePerturbation.Direction.NEGATIVE_LAST_GRADIENT, false),
+            free("randdir", FreePerturbation.Direction.RANDOM, false),
+            free("rlastgrad", FreePerturbation.Direction.LAST_GRADIENT, true),
+            free("rneglastgrad", FreePerturbation.Direction.NEGATIVE_LAST_GRADIENT, true),
+            free("rranddir", FreePerturbation.Direction.RANDOM, true));
 
     private Rules() {
+    }
+
+    /** One of the paper's gradient-free perturbations (Appendix A.6), MSAM's scheme along another direction. */
+    private static RuleSpec free(String name, FreePerturbation.Direction d, boolean relative) {
+        String direction = d == FreePerturbation.Direction.LAST_GRADIENT ? "the previous step's gradient"
+                : d == FreePerturbation.Direction.NEGATIVE_LAST_GRADIENT ? "the negative previous gradient"
+                : "a Gaussian random direction";
+        String symbol = d == FreePerturbation.Direction.LAST_GRADIENT ? "g" : d == FreePerturbation.Direction.RANDOM
+                ? "ξ" : "−g";
+        String x = relative ? "|θ|⊙" + (symbol.startsWith("−") ? "(" + symbol + ")" : symbol) : symbol;
+        return RuleSpec.builder(name)
+                .describedAs((relative ? "relative " : "") + (d == FreePerturbation.Direction.LAST_GRADIENT
+                        ? "last-gradient" : d == FreePerturbation.Direction.RANDOM ? "random"
+                        : "negative last-gradient") + " perturbation",
+                        "Paper A.6: MSAM's scheme along " + direction + (relative ? ", scaled by |θ|" : "")
+                                + ": the gradient at θ − ρ·" + x + "/‖" + x + "‖, one pass per step")
+                .rho(FreePerturbation.DEFAULT_RHO, Range.finite(), RhoScale.MSAM).rhoSchedule()
+                .needs(Need.HELD_PERTURBATION)
+                .buffers(relative ? 1 : 0, 0, 0) // |θ| while e is computed (e and the last gradient are state)
+                .builds(FreePerturbation.class, (b, s) -> {
+                    FreePerturbation.Builder f = FreePerturbation.builder().base(b).direction(d).relative(relative)
+                            .rho(s.real(RHO)).seed(s.seed());
+                    if (s.rhoSchedule() != null) {
+                        f.rhoSchedule(s.rhoSchedule());
+                    }
+                    return f.build();
+                })
+                .build();
     }
 
     private static Msam msam(org.nd4j.linalg.learning.config.IUpdater base, Settings.Resolved s, boolean adaptive,

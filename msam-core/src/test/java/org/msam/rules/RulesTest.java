@@ -54,8 +54,8 @@ class RulesTest {
                 assertFalse(seen.contains(b.cliName()), "a rule is named like the base " + b.cliName());
             }
         }
-        assertEquals(List.of("sam", "asam", "msam", "amsam", "bnsam", "bnmsam", "looksam", "esam", "mesa"),
-                Rules.names());
+        assertEquals(List.of("sam", "asam", "msam", "amsam", "bnsam", "bnmsam", "looksam", "esam", "mesa", "lastgrad",
+                "neglastgrad", "randdir", "rlastgrad", "rneglastgrad", "rranddir"), Rules.names());
         assertTrue(assertThrows(IllegalArgumentException.class, () -> Rules.get("lion")).getMessage()
                 .contains("sam, asam, msam"));
     }
@@ -165,13 +165,15 @@ class RulesTest {
 
     @Test
     void needsAreDeclaredOnce() {
-        assertEquals(List.of("msam", "amsam", "bnmsam"), names(Rules.needing(Need.HELD_PERTURBATION)));
+        assertEquals(List.of("msam", "amsam", "bnmsam", "lastgrad", "neglastgrad", "randdir", "rlastgrad",
+                "rneglastgrad", "rranddir"), names(Rules.needing(Need.HELD_PERTURBATION)));
+        assertEquals(List.of("msam", "amsam", "bnmsam"), names(Rules.needing(Need.BASE_MOMENTUM)));
         assertEquals(List.of("sam", "asam", "bnsam", "looksam", "esam"), names(Rules.needing(Need.SECOND_PASS)));
         assertEquals(List.of("esam"), names(Rules.needing(Need.SAMPLE_LOSSES)));
         assertEquals(List.of("looksam"), names(Rules.needing(Need.STEP_GRADIENT_TERM)));
         assertEquals(List.of("mesa"), names(Rules.needing(Need.TEACHER_FORWARD)));
         assertEquals(List.of("bnsam", "bnmsam"), names(Rules.needing(Need.NORMALIZATION_LAYERS)));
-        assertEquals("Sam, Msam, LookSam, Esam, Mesa", Rules.configurationNames());
+        assertEquals("Sam, Msam, LookSam, Esam, Mesa, FreePerturbation", Rules.configurationNames());
     }
 
     private static List<String> names(List<RuleSpec> rules) {

@@ -100,6 +100,11 @@ final class TrainOptions {
             + "averaging weights and optimizer state after every round: one optimizer step per N mini-batches")
     @JsonProperty("workers")
     Integer workers;
+    @Option(names = "--accumulate", description = "Gradient accumulation (default 1: none). K > 1 takes one optimizer "
+            + "step per K mini-batches of --batch-size, on their mean gradient: one batch of K × --batch-size on the "
+            + "memory of one mini-batch (SAM-family rules ascend per mini-batch); each epoch trains on whole windows")
+    @JsonProperty("accumulate")
+    Integer accumulate;
     @Option(names = "--image-size", description = "Image side for ImageNet folders (default 224)")
     @JsonProperty("imageSize")
     Integer imageSize;

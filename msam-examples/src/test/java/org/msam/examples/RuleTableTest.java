@@ -21,8 +21,8 @@ class RuleTableTest {
     /** The needs in the table's words. */
     private static final Map<Need, String> NEEDS = new EnumMap<>(Map.of(
             Need.SECOND_PASS, "a second pass",
-            Need.HELD_PERTURBATION, "holds θ̃ between steps (BatchNorm statistics recomputed at θ, `--diagnostics`)",
-            Need.BASE_MOMENTUM, "a base with momentum > 0",
+            Need.HELD_PERTURBATION, "its pass at θ̃, known before it (BatchNorm statistics recomputed at θ)",
+            Need.BASE_MOMENTUM, "a base with momentum > 0 (`--diagnostics`)",
             Need.NORMALIZATION_LAYERS, "BatchNorm or LayerNorm layers",
             Need.SAMPLE_LOSSES, "per-sample losses",
             Need.STEP_GRADIENT_TERM, "a term on the step gradient",

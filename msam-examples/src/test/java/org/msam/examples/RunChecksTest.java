@@ -41,8 +41,8 @@ class RunChecksTest {
             Run r = MainTest.run(tiny("train", "--optimizer", o, "--rho-off-epochs", "1", "--output",
                     dir.resolve("off-" + o).toString()));
             assertEquals(1, r.code, o + ": " + r.err + r.out);
-            assertTrue(r.err.contains("--rho-off-epochs applies to msam, amsam and bnmsam (any --base) only, got it "
-                    + "with " + o), r.err);
+            assertTrue(r.err.contains("--rho-off-epochs applies to msam, amsam, bnmsam, lastgrad, neglastgrad, "
+                    + "randdir, rlastgrad, rneglastgrad and rranddir (any --base) only, got it with " + o), r.err);
         }
         for (String o : List.of("sgd", "nag", "adamw", "mesa")) {
             Run r = MainTest.run(tiny("train", "--optimizer", o, "--rho", "0.1", "--output",

@@ -190,18 +190,34 @@ public final class DataSource {
      * @throws IOException if image folders cannot be read
      */
     public DataSetIterator train(int startEpoch) throws IOException {
+        int limit = trainBatches();
+        boolean limited = config.maxBatches > 0 || config.accumulate > 1;
         if (imagenet != null) {
             DataSetIterator it = ImageFolderData.train(imagenet.resolve("train"), config.imageSize, config.batchSize,
                     config.seed + startEpoch, stats);
-            return config.maxBatches > 0 ? new EarlyTerminationDataSetIterator(it, config.maxBatches) : it;
+            return limited ? new EarlyTerminationDataSetIterator(it, limit) : it;
         }
         ImageDataSetIterator.Builder b = ImageDataSetIterator.builder(train, config.batchSize).shuffle(true)
                 .seed(config.seed).augmentation(augmentation).stats(stats).labelSmoothing(config.labelSmoothing)
                 .startEpoch(startEpoch);
-        if (config.maxBatches > 0) {
-            b.maxBatches(config.maxBatches);
+        if (limited) {
+            b.maxBatches(limit);
         }
         return b.build();
+    }
+
+    /**
+     * @return the mini-batches of an epoch: all, or {@code --max-batches}; with {@code --accumulate K} only whole
+     *     windows of K mini-batches per worker, so that every epoch ends on an optimizer step
+     */
+    public int trainBatches() {
+        int n = (trainSize() + config.batchSize - 1) / config.batchSize;
+        int batches = config.maxBatches > 0 ? Math.min(n, config.maxBatches) : n;
+        if (config.accumulate > 1) {
+            int window = config.accumulate * config.workers;
+            batches = batches / window * window;
+        }
+        return batches;
     }
 
     /**

@@ -12,6 +12,7 @@ import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.optimize.api.TrainingListener;
+import org.msam.dl4j.Accumulation;
 import org.msam.dl4j.DecoupledWeightDecay;
 import org.msam.dl4j.SharpnessAware;
 import org.msam.rules.Base;
@@ -329,6 +330,28 @@ public final class Optimizer {
      * @param listeners the listeners to train with
      */
     public void install(Model net, TrainingListener... listeners) {
+        install(net, 1, listeners);
+    }
+
+    /**
+     * Installs what the optimizer needs, with gradient accumulation: for {@code accumulate} &gt; 1 every optimizer,
+     * plain ones too, goes through {@code SharpnessAware.install(net, Accumulation.steps(accumulate), ...)} (which
+     * also arranges AdamW's decoupled decay).
+     *
+     * @param net        the initialised network
+     * @param accumulate micro-batches per optimizer step (1: none)
+     * @param listeners  the listeners to train with
+     */
+    public void install(Model net, int accumulate, TrainingListener... listeners) {
+        if (accumulate > 1) {
+            Accumulation a = Accumulation.steps(accumulate);
+            if (net instanceof MultiLayerNetwork) {
+                SharpnessAware.install((MultiLayerNetwork) net, a, listeners);
+            } else {
+                SharpnessAware.install((ComputationGraph) net, a, listeners);
+            }
+            return;
+        }
         if (sharpnessAware()) {
             if (net instanceof MultiLayerNetwork) {
                 SharpnessAware.install((MultiLayerNetwork) net, listeners);

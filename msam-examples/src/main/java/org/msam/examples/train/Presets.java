@@ -22,7 +22,7 @@ import org.msam.rules.RhoScale;
  *   <tr><td>resnet50-imagenet</td><td>ResNet-50, ImageNet folders, SGD η 0.1 μ 0.9 λ 1e-4, batch 256, 90 epochs,
  *   cosine with 5 warm-up epochs, label smoothing 0.1</td></tr>
  *   <tr><td>vit-s-32-imagenet</td><td>ViT-S/32 (AdamW η 1e-3, λ 0.1, ρ 3 off for 8 warm-up epochs, clip 1.0, batch
- *   1024, 300 epochs; ρ off for the warm-up with MSAM only, the rule with a ρ schedule)</td></tr>
+ *   1024 as 8 accumulated micro-batches of 128, 300 epochs; ρ off for the warm-up with MSAM only, the rule with a ρ schedule)</td></tr>
  *   <tr><td>demo</td><td>small CNN on the embedded Fashion-MNIST subset, SGD η 0.05 μ 0.9 λ 5e-4, batch 64, 3
  *   epochs, label smoothing 0.1, ρ 0.1 (MSAM), 0.05 (SAM) or 0.5 (adaptive SAM); about 3 minutes for SGD and MSAM on an idle 2-core machine</td></tr>
  * </table>
@@ -56,7 +56,8 @@ public final class Presets {
             c.rho = c.optimizer.takesRho() ? 3.0 : null;
             // ρ off during the warm-up: the rules with a ρ schedule only (MSAM and its forms)
             c.rhoOffEpochs = c.optimizer.takesRho() && c.optimizer.rule().takesRhoSchedule() ? 8 : 0;
-            c.batchSize = 1024;
+            c.batchSize = 128;
+            c.accumulate = 8; // the paper's batch of 1024, as 8 micro-batches of 128
             c.epochs = 300;
             c.warmupEpochs = 8;
             c.schedule = "cosine";

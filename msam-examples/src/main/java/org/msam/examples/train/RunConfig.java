@@ -80,6 +80,12 @@ public final class RunConfig {
      * mini-batches together.
      */
     public int workers = 1;
+    /**
+     * Micro-batches per optimizer step (1: none). K &gt; 1 installs the driver with {@code Accumulation.steps(K)}: one
+     * step on the mean gradient of K mini-batches of {@link #batchSize}, as one batch of K·batchSize; each epoch trains
+     * on whole windows (the last mini-batches that do not fill one are left out), so every checkpoint ends on a step.
+     */
+    public int accumulate = 1;
     /** Image side for ImageNet-style folders. */
     public int imageSize = 224;
     /** Batches used to recompute BatchNorm statistics at θ after MSAM training (0: one full epoch). */
@@ -105,7 +111,8 @@ public final class RunConfig {
             java.util.Map.entry("clipNorm", "--clip-norm"), java.util.Map.entry("seed", "--seed"),
             java.util.Map.entry("maxBatches", "--max-batches"), java.util.Map.entry("trainSubset", "--train-subset"),
             java.util.Map.entry("testSubset", "--test-subset"), java.util.Map.entry("augment", "--no-augment"),
-            java.util.Map.entry("threads", "--threads"), java.util.Map.entry("workers", "--workers"), java.util.Map.entry("imageSize", "--image-size"),
+            java.util.Map.entry("threads", "--threads"), java.util.Map.entry("workers", "--workers"),
+            java.util.Map.entry("accumulate", "--accumulate"), java.util.Map.entry("imageSize", "--image-size"),
             java.util.Map.entry("bnRecomputeBatches", "--bn-batches"),
             java.util.Map.entry("diagnosticsEvery", "--diagnostics"), java.util.Map.entry("preset", "--preset"),
             java.util.Map.entry("labelNoise", "--label-noise"), java.util.Map.entry("labelNoiseSeed", "--label-noise-seed"));
@@ -238,6 +245,10 @@ public final class RunConfig {
         if (maxBatches < 0 || trainSubset < 0 || testSubset < 0 || threads < 0 || rhoOffEpochs < 0) {
             p.add("--max-batches, --train-subset, --test-subset, --threads and --rho-off-epochs must be >= 0");
         }
+        if (accumulate < 1) {
+            p.add("--accumulate must be >= 1 (1: one step per mini-batch; K: one step per K mini-batches), got "
+                    + accumulate);
+        }
         if (workers < 1) {
             p.add("--workers must be >= 1 (1: one device; N: N data-parallel workers), got " + workers);
         }
@@ -262,8 +273,10 @@ public final class RunConfig {
             p.add("--momentum must be > 0 for " + optimizer + " (it perturbs along the momentum), got 0");
         }
         p.addAll(ruleProblems());
-        List<String> diagnosed = names(Rules.needing(Need.HELD_PERTURBATION));
-        if (diagnosticsEvery < 0 || diagnosticsEvery > 0 && !optimizer.needs(Need.HELD_PERTURBATION)) {
+        List<String> diagnosed = names(Rules.needing(Need.HELD_PERTURBATION).stream()
+                .filter(r -> r.needs(Need.BASE_MOMENTUM)).collect(java.util.stream.Collectors.toList()));
+        if (diagnosticsEvery < 0 || diagnosticsEvery > 0
+                && !(optimizer.needs(Need.HELD_PERTURBATION) && optimizer.needs(Need.BASE_MOMENTUM))) {
             p.add("--diagnostics must be >= 0 and needs --optimizer " + words(diagnosed, "or") + " (any --base), got "
                     + diagnosticsEvery + " with " + optimizer);
         }

@@ -179,7 +179,7 @@ public final class Trainer {
         }
         requireNormalizationLayers(net);
         ProgressListener bar = new ProgressListener(progress, System.console() != null, log);
-        bar.workers(config.workers);
+        bar.workers(config.workers * config.accumulate);
         List<TrainingListener> listeners = new ArrayList<>();
         if (!config.optimizer.sharpnessAware()) {
             // SAM and MSAM stop at a non-finite loss themselves
@@ -195,7 +195,7 @@ public final class Trainer {
                     resume ? net.getIterationCount() : 0);
             listeners.add(diagnostics.listener);
         }
-        config.optimizer.install(net, listeners.toArray(new TrainingListener[0]));
+        config.optimizer.install(net, config.accumulate, listeners.toArray(new TrainingListener[0]));
         ParallelWrapper workers = config.workers > 1 ? SharpnessAware.parallelWrapper(net).workers(config.workers)
                 .averagingFrequency(1).averageUpdaters(true).trainingMode(ParallelWrapper.TrainingMode.AVERAGING)
                 .prefetchBuffer(0).build() : null;
@@ -412,11 +412,22 @@ public final class Trainer {
         }
     }
 
-    /** @return optimizer steps per epoch: mini-batches, or rounds of {@code --workers} mini-batches */
+    /**
+     * @return optimizer steps per epoch: mini-batches, or rounds of {@code --workers} mini-batches; with {@code
+     *     --accumulate K}, whole windows of K of those
+     */
     private int iterationsPerEpoch(DataSource data) {
-        int n = (data.trainSize() + config.batchSize - 1) / config.batchSize;
-        int batches = config.maxBatches > 0 ? Math.min(n, config.maxBatches) : n;
-        return (batches + config.workers - 1) / config.workers;
+        int batches = data.trainBatches();
+        if (batches == 0) {
+            int n = (data.trainSize() + config.batchSize - 1) / config.batchSize;
+            throw new IllegalArgumentException("--accumulate " + config.accumulate + (config.workers > 1 ? " with "
+                    + "--workers " + config.workers : "") + " needs at least " + config.accumulate * config.workers
+                    + " mini-batches per epoch, and an epoch has " + (config.maxBatches > 0
+                    ? Math.min(n, config.maxBatches) : n) + " of --batch-size " + config.batchSize
+                    + ". Fix: lower --accumulate or --batch-size.");
+        }
+        int rounds = (batches + config.workers - 1) / config.workers;
+        return rounds / config.accumulate;
     }
 
     private void writeMetrics(RunResult r) throws IOException {
