@@ -40,6 +40,8 @@ import org.nd4j.linalg.learning.config.NoOp;
  *       updater state;</li>
  *   <li>the plain optimizers: none (AdamW's decay listener holds only views).</li>
  * </ul>
+ * Gradient accumulation adds, for any optimizer, one buffer of all the parameters (n + S): the sum of the window's
+ * gradients, stated below the table.
  * Activations and gradients are the same for every optimizer and not counted. Run:
  * <pre>
  * java -cp msam-bench/target/benchmarks.jar org.msam.bench.MemoryReport [model ...]
@@ -216,7 +218,26 @@ public final class MemoryReport {
                 + "parameter-sized buffer, BN-only SAM a copy of γ and β only; adaptive MSAM its T; MESA the "
                 + "inference copy of the network); MSAM, BN-only MSAM and the others keep none. Parameters "
                 + "include BatchNorm's running statistics (DL4J stores them as parameters with a NoOp updater).\n");
+        sb.append("\nGradient accumulation (`Accumulation.steps(k)`, k > 1, any optimizer) adds one buffer of all the "
+                + "parameters for the window's gradient sum:");
+        java.util.Set<String> seen = new java.util.LinkedHashSet<>();
+        for (Row r : rows) {
+            if (seen.add(r.model)) {
+                sb.append(String.format(Locale.ROOT, " %s %s;", r.model, bytes(accumulationBytes(r))));
+            }
+        }
+        sb.setLength(sb.length() - 1);
+        sb.append(".\n");
         return sb.toString();
+    }
+
+    /**
+     * @param r a row
+     * @return the bytes gradient accumulation adds on that row's model: the driver's sum of the window's gradients, laid
+     *     out like all the network's parameters
+     */
+    static long accumulationBytes(Row r) {
+        return r.parameters * r.elementSize;
     }
 
     private static String signedBytes(long b) {

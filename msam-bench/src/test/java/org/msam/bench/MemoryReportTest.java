@@ -65,6 +65,8 @@ class MemoryReportTest {
         String md = MemoryReport.markdown(rows);
         assertTrue(md.contains("| smallCnn | 87,162 | sam |"), md);
         assertTrue(md.contains("(vs sgd)"), md);
+        assertTrue(md.contains("for the window's gradient sum: smallCnn " + String.format(java.util.Locale.ROOT, "%,d B",
+                87_162L * by.get("sgd").elementSize) + "."), md);
     }
 
     @Test
