@@ -69,7 +69,8 @@ class BadInputTest {
     void configurationsWithoutSamOrMsamAreRefused() {
         MultiLayerNetwork net = Nets.mlp(SGD, DataType.FLOAT, 0, false);
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> SharpnessAware.install(net));
-        assertTrue(e.getMessage().startsWith("No sharpness-aware updater (Sam, Msam, LookSam, Esam, Mesa) in the network configuration"), e.getMessage());
+        assertTrue(e.getMessage().startsWith("No sharpness-aware updater (Sam, Msam, LookSam, Esam, Mesa, FreePerturbation) in the "
+                + "network configuration"), e.getMessage());
     }
 
     @Test

@@ -219,7 +219,7 @@ class CrossHostTest {
     void clippingAndDiagnosticsAreTheSameOnEveryHost(Rule r) {
         double[] theta0 = SdMlp.initial(25);
         List<DataSet> batches = Nets.batches(5, 8, 26, DataType.DOUBLE);
-        boolean msam = r.form.rule.needs(Need.HELD_PERTURBATION);
+        boolean msam = r.form.rule.needs(Need.HELD_PERTURBATION) && r.form.rule.needs(Need.BASE_MOMENTUM);
         List<List<MsamDiagnostics.Row>> rows = new ArrayList<>();
         List<List<double[]>> trajectories = new ArrayList<>();
         for (int host = 0; host < 3; host++) {

@@ -96,4 +96,26 @@ class FreePerturbationTest {
         SharpnessAware.install(first);
         Nets.assertResumesExactly(whole, first, batches, dir);
     }
+
+    /**
+     * On SameDiff every direction trains, ρ = 0 is the base bit for bit, and the variables hold θ after fit (the
+     * random direction is drawn over SameDiff's own layout, so it is not compared with a network's trajectory).
+     */
+    @ParameterizedTest(name = "{0} relative={1}")
+    @MethodSource("forms")
+    void sameDiffTrainsEveryDirection(Direction d, boolean relative) {
+        double[] theta0 = SdMlp.initial(17);
+        List<DataSet> batches = Nets.batches(4, 8, 19, DataType.DOUBLE);
+        org.nd4j.autodiff.samediff.SameDiff base = SdMlp.build(theta0, SGD, 1e-3);
+        org.nd4j.autodiff.samediff.SameDiff zero = SdMlp.build(theta0, config(d, relative, 0), 1e-3);
+        org.nd4j.autodiff.samediff.SameDiff on = SdMlp.build(theta0, config(d, relative, 0.3), 1e-3);
+        SharpnessAware.install(zero);
+        SharpnessAware.install(on);
+        base.fit(Nets.iterator(batches), 2);
+        zero.fit(Nets.iterator(batches), 2);
+        on.fit(Nets.iterator(batches), 2);
+        assertArrayEquals(SdMlp.params(base), SdMlp.params(zero), 0.0, "ρ = 0");
+        assertTrue(Data.maxRelErr(SdMlp.params(on), SdMlp.params(base)) > 1e-4, "ρ = 0.3 changes the trajectory");
+        assertFalse(SharpnessAware.isPerturbed(on), "the variables hold θ after fit");
+    }
 }

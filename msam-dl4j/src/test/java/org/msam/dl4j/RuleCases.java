@@ -110,7 +110,20 @@ final class RuleCases {
          */
         boolean onSameDiff() {
             return !rule.needs(Need.SAMPLE_LOSSES) && !rule.needs(Need.TEACHER_FORWARD)
-                    && !rule.needs(Need.NORMALIZATION_LAYERS);
+                    && !rule.needs(Need.NORMALIZATION_LAYERS) && !drawsInHostLayout();
+        }
+
+        /**
+         * @return true for a random direction: it is drawn over the host's own layout of the parameters (DL4J's
+         *     flattened W is in 'f' order, SameDiff's in 'c' order), so a SameDiff graph draws other, equally
+         *     distributed directions than the network of the same model (docs/ALGORITHMS.md, "Other gradient-free
+         *     perturbations")
+         */
+        boolean drawsInHostLayout() {
+            IUpdater u = updater();
+            return u instanceof org.msam.config.FreePerturbation
+                    && ((org.msam.config.FreePerturbation) u).getDirection()
+                    == org.msam.config.FreePerturbation.Direction.RANDOM;
         }
 
         @Override
