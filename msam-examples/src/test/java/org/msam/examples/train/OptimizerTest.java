@@ -49,10 +49,8 @@ class OptimizerTest {
         assertEquals(Optimizer.ASAM, Optimizer.fromCli("asam", null));
         assertEquals(Optimizer.ASAM, Optimizer.fromCli("asam", "sgd"));
         assertEquals(Optimizer.NAG, Optimizer.fromCli("nag", "nag"));
-        assertEquals("--base adamw contradicts --optimizer sgd: --base applies to the sharpness-aware methods (sam, asam, msam, "
-                + "amsam, bnsam, bnmsam, looksam, esam, mesa, lastgrad, neglastgrad, randdir, rlastgrad, rneglastgrad, "
-                + "rranddir); for a plain "
-                + "optimizer write --optimizer adamw alone",
+        assertEquals("--base adamw contradicts --optimizer sgd: --base applies to the sharpness-aware methods ("
+                + String.join(", ", Rules.names()) + "); for a plain optimizer write --optimizer adamw alone",
                 assertThrows(IllegalArgumentException.class, () -> Optimizer.fromCli("sgd", "adamw")).getMessage());
         assertEquals("--base nag contradicts --optimizer msam-adamw: write --optimizer msam --base nag",
                 assertThrows(IllegalArgumentException.class, () -> Optimizer.fromCli("msam-adamw", "nag"))

@@ -40,8 +40,8 @@ class RunSpecTest {
 
     @Test
     void badEntriesNameTheProblemAndTheFix() {
-        assertEquals("Unknown optimizer 'lion' in --optimizers entry 'lion:rho=1'; valid names: sgd, nag, adamw, sam, "
-                + "asam, msam, amsam, bnsam, bnmsam, looksam, esam, mesa, or a method over another base as <method>-nag or "
+        assertEquals("Unknown optimizer 'lion' in --optimizers entry 'lion:rho=1'; valid names: sgd, nag, adamw, "
+                + String.join(", ", org.msam.rules.Rules.names()) + ", or a method over another base as <method>-nag or "
                 + "<method>-adamw (e.g. msam-adamw)",
                 message("lion:rho=1"));
         assertEquals("Invalid setting 'beta=2' in --optimizers entry 'msam:beta=2': write key=value with key one of "
