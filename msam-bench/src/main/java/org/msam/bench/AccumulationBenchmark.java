@@ -1,6 +1,5 @@
 package org.msam.bench;
 
-import java.util.Arrays;
 import java.util.Locale;
 
 import org.deeplearning4j.nn.api.Model;
@@ -71,7 +70,7 @@ public class AccumulationBenchmark extends AbstractBenchmark {
     @OperationsPerInvocation(MICRO_BATCHES)
     public void microBatches() {
         for (int i = 0; i < MICRO_BATCHES; i++) {
-            fit(net, data);
+            InterleavedRatio.fit(net, data);
         }
     }
 
@@ -89,13 +88,6 @@ public class AccumulationBenchmark extends AbstractBenchmark {
         return m;
     }
 
-    static void fit(Model m, DataSet d) {
-        if (m instanceof MultiLayerNetwork) {
-            ((MultiLayerNetwork) m).fit(d);
-        } else {
-            ((ComputationGraph) m).fit(d);
-        }
-    }
 
     /**
      * Per optimizer: {@code pairs} pairs of k micro-batches, accumulated (one step) and not (k steps), alternated
@@ -106,28 +98,16 @@ public class AccumulationBenchmark extends AbstractBenchmark {
         Model plain = network(model, optimizer, 1);
         DataSet data = Models.randomBatch(model, batch);
         for (int i = 0; i < 2 * k; i++) {
-            fit(acc, data);
-            fit(plain, data);
+            InterleavedRatio.fit(acc, data);
+            InterleavedRatio.fit(plain, data);
         }
-        double[] r = new double[pairs];
-        for (int i = 0; i < pairs; i++) {
-            Model first = i % 2 == 0 ? acc : plain;
-            Model second = i % 2 == 0 ? plain : acc;
-            long t0 = System.nanoTime();
-            for (int j = 0; j < k; j++) {
-                fit(first, data);
-            }
-            long t1 = System.nanoTime();
-            for (int j = 0; j < k; j++) {
-                fit(second, data);
-            }
-            long t2 = System.nanoTime();
-            long ta = i % 2 == 0 ? t1 - t0 : t2 - t1;
-            long tb = i % 2 == 0 ? t2 - t1 : t1 - t0;
-            r[i] = (double) ta / tb;
+        return InterleavedRatio.alternated(() -> fitTimes(acc, data, k), () -> fitTimes(plain, data, k), pairs);
+    }
+
+    private static void fitTimes(Model m, DataSet d, int times) {
+        for (int j = 0; j < times; j++) {
+            InterleavedRatio.fit(m, d);
         }
-        Arrays.sort(r);
-        return r;
     }
 
     /**

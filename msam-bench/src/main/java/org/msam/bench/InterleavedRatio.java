@@ -33,14 +33,23 @@ public final class InterleavedRatio {
             fit(a, data);
             fit(b, data);
         }
+        return alternated(() -> fit(a, data), () -> fit(b, data), pairs);
+    }
+
+    /**
+     * Runs {@code a} and {@code b} in {@code pairs} pairs, alternating their order (AB, then BA), and times each.
+     *
+     * @return the pairs' ratios time(a)/time(b), sorted
+     */
+    static double[] alternated(Runnable a, Runnable b, int pairs) {
         double[] r = new double[pairs];
         for (int i = 0; i < pairs; i++) {
-            Model first = i % 2 == 0 ? a : b;
-            Model second = i % 2 == 0 ? b : a;
+            Runnable first = i % 2 == 0 ? a : b;
+            Runnable second = i % 2 == 0 ? b : a;
             long t0 = System.nanoTime();
-            fit(first, data);
+            first.run();
             long t1 = System.nanoTime();
-            fit(second, data);
+            second.run();
             long t2 = System.nanoTime();
             long ta = i % 2 == 0 ? t1 - t0 : t2 - t1;
             long tb = i % 2 == 0 ? t2 - t1 : t1 - t0;
@@ -50,7 +59,8 @@ public final class InterleavedRatio {
         return r;
     }
 
-    private static void fit(Model m, DataSet d) {
+    /** One training iteration of either network type. */
+    static void fit(Model m, DataSet d) {
         if (m instanceof MultiLayerNetwork) {
             ((MultiLayerNetwork) m).fit(d);
         } else {

@@ -19,7 +19,7 @@ class AccumulationBenchmarkTest {
         assertEquals(2, SharpnessAware.listener(net).getAccumulation().microBatches());
         org.nd4j.linalg.dataset.DataSet data = Models.randomBatch("smallCnn", 2);
         for (int i = 0; i < 4; i++) {
-            AccumulationBenchmark.fit(net, data);
+            InterleavedRatio.fit(net, data);
         }
         assertEquals(2, ((MultiLayerNetwork) net).getIterationCount(), "one step per 2 micro-batches");
         double[] r = AccumulationBenchmark.ratios("smallCnn", "sgd", 2, 3, 2);

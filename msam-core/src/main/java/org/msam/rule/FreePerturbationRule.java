@@ -98,13 +98,7 @@ public final class FreePerturbationRule implements SharpnessRule {
     @Override
     public boolean beforeStepGradient(Host host, int iteration, int epoch) {
         config.rhoAt(iteration, epoch);
-        for (FreePerturbationUpdater u : updaters) {
-            double lr = u.getConfig().getLearningRate(iteration, epoch);
-            if (!Double.isFinite(lr)) {
-                throw new ArithmeticException("FreePerturbation: the learning rate is " + lr + " at iteration "
-                        + iteration + " (epoch " + epoch + "): check the learning-rate schedule");
-            }
-        }
+        RuleChecks.requireFiniteLearningRates("FreePerturbation", updaters, iteration, epoch);
         if (isPerturbed()) {
             return false;
         }

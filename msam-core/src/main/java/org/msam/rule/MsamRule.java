@@ -138,9 +138,7 @@ public final class MsamRule implements SharpnessRule {
     @Override
     public boolean beforeStepGradient(Host host, int iteration, int epoch) {
         config.rhoAt(iteration, epoch);
-        for (MsamUpdater u : updaters) {
-            u.getConfig().getLearningRate(iteration, epoch);
-        }
+        RuleChecks.requireFiniteLearningRates("MSAM", updaters, iteration, epoch);
         if (updaters.get(0).isPerturbed() || scale() == 0) {
             return false;
         }

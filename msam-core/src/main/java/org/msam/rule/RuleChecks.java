@@ -24,6 +24,29 @@ final class RuleChecks {
         }
     }
 
+    /**
+     * Reads every updater's learning rate for the step, so that a schedule returning a non-finite value refuses the
+     * step before anything changes (the library's own schedules and bases throw naming the schedule; any other base
+     * is checked here).
+     *
+     * @param rule      the rule's name
+     * @param updaters  the rule's updaters
+     * @param iteration the iteration
+     * @param epoch     its epoch
+     * @throws ArithmeticException when a learning rate is not finite
+     */
+    static void requireFiniteLearningRates(String rule,
+                                           Iterable<? extends org.nd4j.linalg.learning.GradientUpdater<?>> updaters,
+                                           int iteration, int epoch) {
+        for (org.nd4j.linalg.learning.GradientUpdater<?> u : updaters) {
+            double lr = u.getConfig().getLearningRate(iteration, epoch);
+            if (!Double.isFinite(lr)) {
+                throw new ArithmeticException(rule + ": the learning rate is " + lr + " at iteration " + iteration
+                        + " (epoch " + epoch + "): check the learning-rate schedule");
+            }
+        }
+    }
+
     private RuleChecks() {
     }
 }

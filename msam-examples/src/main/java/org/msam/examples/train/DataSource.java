@@ -206,13 +206,18 @@ public final class DataSource {
         return b.build();
     }
 
+    /** @return the mini-batches of --batch-size in the training data, at most {@code --max-batches} */
+    public int epochBatches() {
+        int n = (trainSize() + config.batchSize - 1) / config.batchSize;
+        return config.maxBatches > 0 ? Math.min(n, config.maxBatches) : n;
+    }
+
     /**
      * @return the mini-batches of an epoch: all, or {@code --max-batches}; with {@code --accumulate K} only whole
      *     windows of K mini-batches per worker, so that every epoch ends on an optimizer step
      */
     public int trainBatches() {
-        int n = (trainSize() + config.batchSize - 1) / config.batchSize;
-        int batches = config.maxBatches > 0 ? Math.min(n, config.maxBatches) : n;
+        int batches = epochBatches();
         if (config.accumulate > 1) {
             int window = config.accumulate * config.workers;
             batches = batches / window * window;

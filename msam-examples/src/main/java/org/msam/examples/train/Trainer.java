@@ -419,11 +419,10 @@ public final class Trainer {
     private int iterationsPerEpoch(DataSource data) {
         int batches = data.trainBatches();
         if (batches == 0) {
-            int n = (data.trainSize() + config.batchSize - 1) / config.batchSize;
             throw new IllegalArgumentException("--accumulate " + config.accumulate + (config.workers > 1 ? " with "
                     + "--workers " + config.workers : "") + " needs at least " + config.accumulate * config.workers
-                    + " mini-batches per epoch, and an epoch has " + (config.maxBatches > 0
-                    ? Math.min(n, config.maxBatches) : n) + " of --batch-size " + config.batchSize
+                    + " mini-batches per epoch, and an epoch has " + data.epochBatches() + " of --batch-size "
+                    + config.batchSize
                     + ". Fix: lower --accumulate or --batch-size.");
         }
         int rounds = (batches + config.workers - 1) / config.workers;
