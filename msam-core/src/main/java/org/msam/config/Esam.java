@@ -1,10 +1,13 @@
 package org.msam.config;
 
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 
 import org.msam.rule.EsamRule;
+import org.msam.rule.Need;
 import org.msam.rule.SharpnessAwareConfig;
 import org.msam.rule.SharpnessRule;
 import org.msam.rule.Variable;
@@ -133,6 +136,16 @@ public final class Esam implements SharpnessAwareConfig {
     public boolean sameRule(Esam other) {
         return Double.compare(rho, other.rho) == 0 && Double.compare(weightFraction, other.weightFraction) == 0
                 && Double.compare(sampleFraction, other.sampleFraction) == 0 && seed == other.seed;
+    }
+
+    /** @return the second pass; with a sample fraction γ &lt; 1, per-sample losses and a pass on part of the mini-batch */
+    @Override
+    public Set<Need> needs() {
+        EnumSet<Need> n = EnumSet.of(Need.SECOND_PASS);
+        if (sampleFraction < 1) {
+            n.add(Need.SAMPLE_LOSSES);
+        }
+        return n;
     }
 
     @Override

@@ -1,10 +1,13 @@
 package org.msam.config;
 
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 
 import org.msam.rule.FreePerturbationRule;
+import org.msam.rule.Need;
 import org.msam.rule.SharpnessAwareConfig;
 import org.msam.rule.SharpnessRule;
 import org.msam.rule.Variable;
@@ -181,6 +184,12 @@ public final class FreePerturbation implements SharpnessAwareConfig {
             return "seed " + seed + " and " + other.seed;
         }
         return null;
+    }
+
+    /** @return the step's pass at θ̃ = θ + e */
+    @Override
+    public Set<Need> needs() {
+        return EnumSet.of(Need.HELD_PERTURBATION);
     }
 
     @Override

@@ -1,10 +1,13 @@
 package org.msam.config;
 
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 
 import org.msam.rule.LookSamRule;
+import org.msam.rule.Need;
 import org.msam.rule.SharpnessAwareConfig;
 import org.msam.rule.SharpnessRule;
 import org.msam.rule.Variable;
@@ -110,6 +113,12 @@ public final class LookSam implements SharpnessAwareConfig {
     public boolean sameRule(LookSam other) {
         return Double.compare(rho, other.rho) == 0 && period == other.period
                 && Double.compare(alpha, other.alpha) == 0;
+    }
+
+    /** @return SAM's second pass every k-th step, and the g_v term added to the step gradient between them */
+    @Override
+    public Set<Need> needs() {
+        return EnumSet.of(Need.SECOND_PASS, Need.STEP_GRADIENT_TERM);
     }
 
     @Override

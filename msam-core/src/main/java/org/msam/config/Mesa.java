@@ -1,10 +1,13 @@
 package org.msam.config;
 
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 
 import org.msam.rule.MesaRule;
+import org.msam.rule.Need;
 import org.msam.rule.SharpnessAwareConfig;
 import org.msam.rule.SharpnessRule;
 import org.msam.rule.Variable;
@@ -133,6 +136,12 @@ public final class Mesa implements SharpnessAwareConfig {
     public boolean sameRule(Mesa other) {
         return Double.compare(lambda, other.lambda) == 0 && Double.compare(temperature, other.temperature) == 0
                 && Double.compare(emaDecay, other.emaDecay) == 0 && startEpoch == other.startEpoch;
+    }
+
+    /** @return the teacher's forward pass and its term in the gradient */
+    @Override
+    public Set<Need> needs() {
+        return EnumSet.of(Need.TEACHER_FORWARD);
     }
 
     @Override

@@ -1,9 +1,12 @@
 package org.msam.config;
 
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 
+import org.msam.rule.Need;
 import org.msam.rule.ParamKind;
 import org.msam.rule.SharpnessAwareConfig;
 import org.msam.rule.SharpnessRule;
@@ -124,6 +127,16 @@ public final class Sam implements SharpnessAwareConfig {
      */
     public boolean perturbs(ParamKind kind) {
         return !normalizationOnly || kind == ParamKind.NORMALIZATION;
+    }
+
+    /** @return the second pass at θ + ε; BN-only: normalisation layers */
+    @Override
+    public Set<Need> needs() {
+        EnumSet<Need> n = EnumSet.of(Need.SECOND_PASS);
+        if (normalizationOnly) {
+            n.add(Need.NORMALIZATION_LAYERS);
+        }
+        return n;
     }
 
     @Override

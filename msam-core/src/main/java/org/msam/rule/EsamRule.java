@@ -2,6 +2,7 @@ package org.msam.rule;
 
 import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
 
 import org.msam.config.Esam;
 import org.msam.updater.SamUpdater;
@@ -120,13 +121,8 @@ public final class EsamRule implements SharpnessRule {
     }
 
     @Override
-    public boolean holdsPerturbation() {
-        return false;
-    }
-
-    @Override
-    public boolean needsSampleLosses() {
-        return config.getSampleFraction() < 1;
+    public Set<Need> needs() {
+        return config.needs();
     }
 
     @Override

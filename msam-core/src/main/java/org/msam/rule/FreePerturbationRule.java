@@ -5,6 +5,7 @@ import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import org.msam.config.FreePerturbation;
 import org.msam.updater.FreePerturbationUpdater;
@@ -26,12 +27,11 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * d_{t+1} is ±g_t, or ξ_{t+1} ~ N(0, I) drawn by {@link #draw}. e = 0 before the first step, so the first step is a
  * plain base step, and ρ = 0 is the base optimizer exactly.
  */
-public final class FreePerturbationRule implements SharpnessRule {
+public final class FreePerturbationRule extends HeldPerturbationRule<FreePerturbationUpdater> {
     /** δ added to the norm before dividing: {@value}. */
     public static final double DELTA = 1e-12;
 
     private final FreePerturbation config;
-    private final List<FreePerturbationUpdater> updaters;
     /** (θ, e, g or null) of each variable, in the model's order. */
     private final List<INDArray[]> views;
     private Random random;
@@ -43,10 +43,25 @@ public final class FreePerturbationRule implements SharpnessRule {
      *                               settings differ between layers
      */
     public FreePerturbationRule(FreePerturbation config, List<Variable> variables) {
+        super(updatersOf(config, variables));
         this.config = config;
+        List<INDArray[]> vs = new ArrayList<>();
+        for (Variable v : variables) {
+            FreePerturbationUpdater u = (FreePerturbationUpdater) v.updater();
+            vs.add(new INDArray[] {v.value(), v.sliceOf(u.perturbation()),
+                    u.lastGradient() == null ? null : v.sliceOf(u.lastGradient())});
+        }
+        this.views = Collections.unmodifiableList(vs);
+    }
+
+    /**
+     * @return the distinct FreePerturbation updaters of the variables
+     * @throws IllegalStateException when a variable does not use a FreePerturbation updater, the perturbation settings
+     *                               differ, or there is no variable
+     */
+    private static List<FreePerturbationUpdater> updatersOf(FreePerturbation config, List<Variable> variables) {
         Map<FreePerturbationUpdater, Boolean> seen = new IdentityHashMap<>();
         List<FreePerturbationUpdater> us = new ArrayList<>();
-        List<INDArray[]> vs = new ArrayList<>();
         for (Variable v : variables) {
             if (!(v.updater() instanceof FreePerturbationUpdater)) {
                 throw new IllegalStateException("FreePerturbation needs every trainable parameter to use a "
@@ -63,14 +78,11 @@ public final class FreePerturbationRule implements SharpnessRule {
             if (seen.put(u, Boolean.TRUE) == null) {
                 us.add(u);
             }
-            vs.add(new INDArray[] {v.value(), v.sliceOf(u.perturbation()),
-                    u.lastGradient() == null ? null : v.sliceOf(u.lastGradient())});
         }
         if (us.isEmpty()) {
             throw new IllegalStateException("FreePerturbation found no trainable parameter in the model");
         }
-        this.updaters = Collections.unmodifiableList(us);
-        this.views = Collections.unmodifiableList(vs);
+        return us;
     }
 
     @Override
@@ -79,36 +91,13 @@ public final class FreePerturbationRule implements SharpnessRule {
     }
 
     @Override
-    public boolean holdsPerturbation() {
-        return true;
-    }
-
-    /** @return true: a pass at θ is redone at θ̃ as the iteration's only pass */
-    @Override
-    public boolean stepPassReplacesFirst() {
-        return true;
-    }
-
-    /**
-     * Reads the step's ρ_t and every block's η_t first, so that a schedule returning a non-finite value refuses the
-     * step before anything changes, then applies the perturbation if the model holds θ.
-     *
-     * @throws ArithmeticException when ρ_t or a block's η_t is not finite, naming the schedule
-     */
-    @Override
-    public boolean beforeStepGradient(Host host, int iteration, int epoch) {
-        config.rhoAt(iteration, epoch);
-        RuleChecks.requireFiniteLearningRates("FreePerturbation", updaters, iteration, epoch);
-        if (isPerturbed()) {
-            return false;
-        }
-        toHeld();
-        return true;
+    public Set<Need> needs() {
+        return config.needs();
     }
 
     @Override
-    public void stepGradientReady(Host host, int i) {
-        // Each block's updater removes the perturbation itself, after DL4J's coupled decay at θ̃.
+    double rhoAt(int iteration, int epoch) {
+        return config.rhoAt(iteration, epoch);
     }
 
     /**
@@ -172,29 +161,5 @@ public final class FreePerturbationRule implements SharpnessRule {
         z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
         z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
         return z ^ (z >>> 31);
-    }
-
-    @Override
-    public void toTrue() {
-        for (FreePerturbationUpdater u : updaters) {
-            u.removePerturbation();
-        }
-    }
-
-    @Override
-    public void toHeld() {
-        for (FreePerturbationUpdater u : updaters) {
-            u.applyPerturbation();
-        }
-    }
-
-    @Override
-    public boolean isPerturbed() {
-        for (FreePerturbationUpdater u : updaters) {
-            if (u.isPerturbed()) {
-                return true;
-            }
-        }
-        return false;
     }
 }

@@ -1,6 +1,7 @@
 package org.msam.rule;
 
 import java.util.List;
+import java.util.Set;
 
 import org.msam.config.LookSam;
 import org.msam.updater.LookSamUpdater;
@@ -65,13 +66,8 @@ public final class LookSamRule implements SharpnessRule {
     }
 
     @Override
-    public boolean holdsPerturbation() {
-        return false;
-    }
-
-    @Override
-    public boolean changesStepGradient() {
-        return true;
+    public Set<Need> needs() {
+        return config.needs();
     }
 
     @Override

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import org.msam.config.Mesa;
 import org.msam.updater.MesaUpdater;
@@ -67,6 +68,11 @@ public final class MesaRule implements SharpnessRule, Distillation {
     @Override
     public String name() {
         return "MESA";
+    }
+
+    @Override
+    public Set<Need> needs() {
+        return config.needs();
     }
 
     /** @return the configuration */
@@ -148,11 +154,6 @@ public final class MesaRule implements SharpnessRule, Distillation {
             }
         }
         dz.addi(term.castTo(dz.dataType()));
-    }
-
-    @Override
-    public boolean holdsPerturbation() {
-        return false;
     }
 
     @Override

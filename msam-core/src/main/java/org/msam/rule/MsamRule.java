@@ -5,6 +5,7 @@ import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import org.msam.config.Msam;
 import org.msam.updater.MsamUpdater;
@@ -31,13 +32,12 @@ import org.slf4j.LoggerFactory;
  * <p>Cost per step: one read of v for the norm and, for the perturbation, one read of v and a read and write of θ;
  * no parameter-sized buffer.
  */
-public final class MsamRule implements SharpnessRule {
+public final class MsamRule extends HeldPerturbationRule<MsamUpdater> {
     private static final Logger LOG = LoggerFactory.getLogger(MsamRule.class);
     /** δ added to the norm before dividing: {@value}. */
     public static final double DELTA = 1e-12;
 
     private final Msam config;
-    private final List<MsamUpdater> updaters;
     /** The perturbed variables' momenta, as the chunks the norm is summed over (made once). */
     private final List<INDArray> momenta;
     /** Adaptive MSAM: (θ, v, e, scratch for T) of each perturbed variable. */
@@ -49,12 +49,42 @@ public final class MsamRule implements SharpnessRule {
      * @throws IllegalStateException when a variable does not use an Msam updater or the ρ settings differ
      */
     public MsamRule(Msam config, List<Variable> variables) {
+        super(updatersOf(config, variables));
         this.config = config;
-        Map<MsamUpdater, Boolean> seen = new IdentityHashMap<>();
-        List<MsamUpdater> us = new ArrayList<>();
         List<INDArray> ms = new ArrayList<>();
         List<INDArray[]> ad = new ArrayList<>();
         boolean anyPerturbed = false;
+        for (Variable v : variables) {
+            if (config.perturbs(v.kind())) {
+                anyPerturbed = true;
+                if (v.momentum() != null) {
+                    ms.addAll(Norms.chunks(v.momentum()));
+                }
+                if (config.isAdaptive()) {
+                    MsamUpdater u = (MsamUpdater) v.updater();
+                    ad.add(new INDArray[] {v.value(), v.momentum(), v.sliceOf(u.perturbation()), null});
+                }
+            }
+        }
+        if (!anyPerturbed) {
+            throw new IllegalStateException(RuleChecks.noNormalizationParameters("MSAM"));
+        }
+        this.momenta = Collections.unmodifiableList(ms);
+        this.adaptive = ad;
+        if (config.getRhoSchedule() == null && config.getRho() < 0) {
+            LOG.warn("Msam rho = {} < 0 perturbs along the positive momentum; the paper finds this lowers test accuracy",
+                    config.getRho());
+        }
+    }
+
+    /**
+     * @return the distinct Msam updaters of the variables
+     * @throws IllegalStateException when a variable does not use an Msam updater, the ρ settings differ, or there is
+     *                               no variable
+     */
+    private static List<MsamUpdater> updatersOf(Msam config, List<Variable> variables) {
+        Map<MsamUpdater, Boolean> seen = new IdentityHashMap<>();
+        List<MsamUpdater> us = new ArrayList<>();
         for (Variable v : variables) {
             if (!(v.updater() instanceof MsamUpdater)) {
                 throw new IllegalStateException("MSAM needs every trainable parameter to use an Msam updater (the "
@@ -72,29 +102,11 @@ public final class MsamRule implements SharpnessRule {
             if (seen.put(u, Boolean.TRUE) == null) {
                 us.add(u);
             }
-            if (config.perturbs(v.kind())) {
-                anyPerturbed = true;
-                if (v.momentum() != null) {
-                    ms.addAll(Norms.chunks(v.momentum()));
-                }
-                if (config.isAdaptive()) {
-                    ad.add(new INDArray[] {v.value(), v.momentum(), v.sliceOf(u.perturbation()), null});
-                }
-            }
         }
         if (us.isEmpty()) {
             throw new IllegalStateException("MSAM found no trainable parameter in the model");
         }
-        if (!anyPerturbed) {
-            throw new IllegalStateException(RuleChecks.noNormalizationParameters("MSAM"));
-        }
-        this.updaters = Collections.unmodifiableList(us);
-        this.momenta = Collections.unmodifiableList(ms);
-        this.adaptive = ad;
-        if (config.getRhoSchedule() == null && config.getRho() < 0) {
-            LOG.warn("Msam rho = {} < 0 perturbs along the positive momentum; the paper finds this lowers test accuracy",
-                    config.getRho());
-        }
+        return us;
     }
 
     /** @return the distinct MSAM updaters (one per DL4J block, or per SameDiff variable) */
@@ -108,8 +120,8 @@ public final class MsamRule implements SharpnessRule {
     }
 
     @Override
-    public boolean holdsPerturbation() {
-        return true;
+    public Set<Need> needs() {
+        return config.needs();
     }
 
     /** @return ‖v‖ over the perturbed variables */
@@ -128,33 +140,15 @@ public final class MsamRule implements SharpnessRule {
         return scale();
     }
 
-    /**
-     * Reads the step's ρ_t and every block's η_t first, so that a schedule returning a non-finite value refuses the
-     * step before any parameter or state changes (the host then moves the model back to θ), then applies the
-     * perturbation if the model holds θ.
-     *
-     * @throws ArithmeticException when ρ_t or a block's η_t is not finite, naming the schedule
-     */
     @Override
-    public boolean beforeStepGradient(Host host, int iteration, int epoch) {
-        config.rhoAt(iteration, epoch);
-        RuleChecks.requireFiniteLearningRates("MSAM", updaters, iteration, epoch);
-        if (updaters.get(0).isPerturbed() || scale() == 0) {
-            return false;
-        }
-        toHeld();
-        return true;
+    double rhoAt(int iteration, int epoch) {
+        return config.rhoAt(iteration, epoch);
     }
 
-    /** @return true: a pass at θ is redone at θ̃ as the iteration's only pass */
+    /** @return false before the first step (c = 0: θ̃ = θ) */
     @Override
-    public boolean stepPassReplacesFirst() {
-        return true;
-    }
-
-    @Override
-    public void stepGradientReady(Host host, int i) {
-        // Each block's updater removes the perturbation itself, after DL4J's coupled decay at θ̃.
+    boolean hasPerturbation() {
+        return scale() != 0;
     }
 
     @Override
@@ -210,29 +204,5 @@ public final class MsamRule implements SharpnessRule {
         for (MsamUpdater u : updaters) {
             u.setScale(c);
         }
-    }
-
-    @Override
-    public void toTrue() {
-        for (MsamUpdater u : updaters) {
-            u.removePerturbation();
-        }
-    }
-
-    @Override
-    public void toHeld() {
-        for (MsamUpdater u : updaters) {
-            u.applyPerturbation();
-        }
-    }
-
-    @Override
-    public boolean isPerturbed() {
-        for (MsamUpdater u : updaters) {
-            if (u.isPerturbed() && u.scale() != 0) {
-                return true;
-            }
-        }
-        return false;
     }
 }

@@ -2,6 +2,7 @@ package org.msam.rule;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 import org.msam.config.Sam;
 import org.msam.updater.SamUpdater;
@@ -69,8 +70,8 @@ public final class SamRule implements SharpnessRule {
     }
 
     @Override
-    public boolean holdsPerturbation() {
-        return false;
+    public Set<Need> needs() {
+        return config.needs();
     }
 
     @Override

@@ -1,6 +1,7 @@
 package org.msam.rule;
 
 import java.util.List;
+import java.util.Set;
 
 import org.nd4j.linalg.learning.config.IUpdater;
 import org.nd4j.linalg.schedule.ISchedule;
@@ -18,6 +19,13 @@ public interface SharpnessAwareConfig extends IUpdater {
      *                               updater, settings that differ between layers, no variable to perturb)
      */
     SharpnessRule newRule(List<Variable> variables);
+
+    /**
+     * @return what training with this configuration needs from a host, from its own settings (BN-only forms need
+     *     normalisation layers, ESAM with a sample fraction below 1 needs per-sample losses): the one declaration
+     *     that drivers, the registry and the tests read
+     */
+    Set<Need> needs();
 
     /** @return the base optimizer */
     IUpdater getBase();

@@ -1,5 +1,7 @@
 package org.msam.rule;
 
+import java.util.Set;
+
 /**
  * The phases of one training step of a sharpness-aware rule, as a driver calls them on any host. The rule holds
  * the maths (docs/ALGORITHMS.md); the driver maps the host's callbacks onto these phases and decides nothing else.
@@ -56,30 +58,10 @@ public interface SharpnessRule {
     boolean isPerturbed();
 
     /**
-     * @return true when the step's own pass is taken away from θ ({@link #toHeld()} moves the model there before
-     *     it: MSAM's θ̃), so that what the pass leaves behind (BatchNorm's running statistics) is not that of θ
+     * @return what the rule needs from its host: its configuration's {@link SharpnessAwareConfig#needs()} (a step
+     *     pass at held weights, a second pass, a term added to the step gradient, per-sample losses, a teacher)
      */
-    boolean holdsPerturbation();
-
-    /**
-     * @return true when {@link #stepGradientReady} changes the step gradient (LookSAM adds its g_v term): a host that
-     *     must know the step gradient's global norm before the first variable is stepped (SameDiff's clipping) cannot
-     *     compute it ahead then
-     */
-    default boolean changesStepGradient() {
-        return false;
-    }
-
-    /**
-     * @return true when the pass that {@link #beforeStepGradient} asks for replaces the iteration's first pass instead
-     *     of following it ({@link Host#redoGradient()}): MSAM, whose first pass only happens at θ when the model was
-     *     moved to θ between steps, while the uninterrupted trajectory's only pass is at θ̃. False (the default):
-     *     the new pass is a second one, and BatchNorm's running statistics and the reported score stay those of the
-     *     first (SAM's pass at θ)
-     */
-    default boolean stepPassReplacesFirst() {
-        return false;
-    }
+    Set<Need> needs();
 
     /**
      * @return the samples of the mini-batch the step gradient is to be taken on, after {@link #beforeStepGradient}
@@ -88,14 +70,6 @@ public interface SharpnessRule {
      */
     default int[] stepSamples() {
         return null;
-    }
-
-    /**
-     * @return true when the rule asks the host for per-sample losses and passes on part of a mini-batch (ESAM's
-     *     sample selection), which a host whose loss is already reduced over the mini-batch cannot give
-     */
-    default boolean needsSampleLosses() {
-        return false;
     }
 
     /**

@@ -12,12 +12,14 @@ import java.util.Set;
 import java.util.function.BiFunction;
 
 import org.msam.config.SgdMomentum;
+import org.msam.rule.Need;
+import org.msam.rule.SharpnessAwareConfig;
 import org.nd4j.linalg.learning.config.IUpdater;
 
 /**
  * The one description of a sharpness-aware rule that the example program, the benchmarks, the README and the tests
  * read: its names, its hyperparameters, how its updater configuration is built over a base optimizer, and what it
- * needs from a host ({@link Need}). The rule's maths lives in its {@code org.msam.rule} class and its configuration
+ * needs from a host ({@link Need}, as the configuration declares it). The rule's maths lives in its {@code org.msam.rule} class and its configuration
  * in {@code org.msam.config}; this is the catalog entry, registered in {@link Rules}.
  *
  * <p>Ranges are checked once, by the configuration's builder: {@link #problem} builds the configuration with the one
@@ -42,8 +44,6 @@ public final class RuleSpec {
         this.title = Objects.requireNonNull(b.title, "title of " + b.name);
         this.summary = Objects.requireNonNull(b.summary, "summary of " + b.name);
         this.hyperparameters = List.copyOf(b.hyperparameters.values());
-        this.needs = Collections.unmodifiableSet(b.needs.isEmpty() ? EnumSet.noneOf(Need.class)
-                : EnumSet.copyOf(b.needs));
         this.rhoScale = b.rhoScale;
         this.rhoSchedule = b.rhoSchedule;
         this.configClass = Objects.requireNonNull(b.configClass, "configuration class of " + b.name);
@@ -56,6 +56,12 @@ public final class RuleSpec {
         if (rhoSchedule && rhoScale == null) {
             throw new IllegalArgumentException(name + ": a ρ schedule needs a ρ hyperparameter");
         }
+        IUpdater defaults = build.apply(CHECK_BASE, new Settings.Resolved(this, Settings.defaults()));
+        if (!(defaults instanceof SharpnessAwareConfig)) {
+            throw new IllegalArgumentException(name + " builds " + defaults.getClass().getSimpleName()
+                    + ", which is not a SharpnessAwareConfig");
+        }
+        this.needs = Collections.unmodifiableSet(EnumSet.copyOf(((SharpnessAwareConfig) defaults).needs()));
     }
 
     /**
@@ -112,7 +118,10 @@ public final class RuleSpec {
         return n;
     }
 
-    /** @return what the rule needs from a host */
+    /**
+     * @return what the rule needs from a host: read from the configuration it builds with its default settings
+     *     ({@link SharpnessAwareConfig#needs()}), not declared again here
+     */
     public Set<Need> needs() {
         return needs;
     }
@@ -222,7 +231,6 @@ public final class RuleSpec {
         private String title;
         private String summary;
         private final Map<String, Hyperparameter> hyperparameters = new LinkedHashMap<>();
-        private final Set<Need> needs = EnumSet.noneOf(Need.class);
         private RhoScale rhoScale;
         private boolean rhoSchedule;
         private Class<? extends IUpdater> configClass;
@@ -290,11 +298,6 @@ public final class RuleSpec {
         }
 
         /** @param first a need @param more more @return this */
-        public Builder needs(Need first, Need... more) {
-            needs.add(first);
-            needs.addAll(List.of(more));
-            return this;
-        }
 
         /**
          * @param configClass the configuration class it builds

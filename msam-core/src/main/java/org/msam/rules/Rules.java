@@ -14,6 +14,7 @@ import org.msam.config.LookSam;
 import org.msam.config.Mesa;
 import org.msam.config.Msam;
 import org.msam.config.Sam;
+import org.msam.rule.Need;
 
 /**
  * The registry of sharpness-aware rules: one {@link RuleSpec} per rule, in the order the command line, the tables and
@@ -34,7 +35,6 @@ public final class Rules {
             RuleSpec.builder("sam")
                     .describedAs("SAM", "SAM (Foret et al. 2021): the gradient at θ + ρ·g/‖g‖, two passes per step")
                     .rho(Sam.DEFAULT_RHO, Range.atLeast(0), RhoScale.SAM)
-                    .needs(Need.SECOND_PASS)
                     .buffers(1, 0, 1) // θ, and the first pass's running-statistic updates
                     .builds(Sam.class, (b, s) -> Sam.builder().base(b).rho(s.real(RHO)).build())
                     .build(),
@@ -43,7 +43,6 @@ public final class Rules {
                             + "|θ| + η_a, two passes per step")
                     .rho(0.5, Range.atLeast(0), RhoScale.ADAPTIVE_SAM)
                     .hyperparameter(ASAM_ETA)
-                    .needs(Need.SECOND_PASS)
                     .buffers(2, 0, 1) // θ and T, and the running-statistic updates
                     .builds(Sam.class, (b, s) -> Sam.builder().base(b).rho(s.real(RHO)).adaptive(true)
                             .adaptiveEta(s.real(ASAM_ETA.name())).build())
@@ -51,7 +50,6 @@ public final class Rules {
             RuleSpec.builder("msam")
                     .describedAs("MSAM", "Momentum-SAM: the gradient at θ − ρ·v/‖v‖, one pass per step")
                     .rho(Msam.DEFAULT_RHO, Range.finite(), RhoScale.MSAM).rhoSchedule()
-                    .needs(Need.HELD_PERTURBATION, Need.BASE_MOMENTUM)
                     .builds(Msam.class, (b, s) -> msam(b, s, false, false))
                     .build(),
             RuleSpec.builder("amsam")
@@ -59,7 +57,6 @@ public final class Rules {
                             + "pass per step")
                     .rho(Msam.DEFAULT_RHO, Range.finite(), RhoScale.MSAM).rhoSchedule()
                     .hyperparameter(AMSAM_ETA)
-                    .needs(Need.HELD_PERTURBATION, Need.BASE_MOMENTUM)
                     .buffers(1, 0, 0) // T
                     .builds(Msam.class, (b, s) -> msam(b, s, true, false))
                     .build(),
@@ -67,7 +64,6 @@ public final class Rules {
                     .describedAs("BN-only SAM", "BN-only SAM (Mueller et al. 2023): SAM's perturbation on the "
                             + "normalisation layers' γ and β only, two passes per step")
                     .rho(Sam.DEFAULT_RHO, Range.atLeast(0), RhoScale.SAM)
-                    .needs(Need.SECOND_PASS, Need.NORMALIZATION_LAYERS)
                     .buffers(0, 1, 1) // γ and β, and the running-statistic updates
                     .builds(Sam.class, (b, s) -> Sam.builder().base(b).rho(s.real(RHO)).normalizationOnly(true)
                             .build())
@@ -76,7 +72,6 @@ public final class Rules {
                     .describedAs("BN-only MSAM", "BN-only MSAM: MSAM's perturbation on the normalisation layers' γ and "
                             + "β only, one pass per step")
                     .rho(Msam.DEFAULT_RHO, Range.finite(), RhoScale.MSAM).rhoSchedule()
-                    .needs(Need.HELD_PERTURBATION, Need.BASE_MOMENTUM, Need.NORMALIZATION_LAYERS)
                     .builds(Msam.class, (b, s) -> msam(b, s, false, true))
                     .build(),
             RuleSpec.builder("looksam")
@@ -87,7 +82,6 @@ public final class Rules {
                             LookSam.DEFAULT_PERIOD, Range.atLeast(1), "a SAM step every k iterations"))
                     .hyperparameter(Hyperparameter.real("lookSamAlpha", "--looksam-alpha", "α",
                             LookSam.DEFAULT_ALPHA, Range.atLeast(0), "the weight of g_v between SAM steps"))
-                    .needs(Need.SECOND_PASS, Need.STEP_GRADIENT_TERM)
                     .buffers(2, 0, 1) // θ and the first gradient, and the running-statistic updates
                     .builds(LookSam.class, (b, s) -> LookSam.builder().base(b).rho(s.real(RHO))
                             .period(s.integer("lookSamPeriod")).alpha(s.real("lookSamAlpha")).build())
@@ -102,7 +96,6 @@ public final class Rules {
                     .hyperparameter(Hyperparameter.real("sampleFraction", "--sample-fraction", "γ",
                             Esam.DEFAULT_SAMPLE_FRACTION, Range.between(0, false, 1, true),
                             "the fraction of the mini-batch of the second pass"))
-                    .needs(Need.SECOND_PASS, Need.SAMPLE_LOSSES)
                     .buffers(1, 0, 1) // SAM's
                     .builds(Esam.class, (b, s) -> Esam.builder().base(b).rho(s.real(RHO))
                             .weightFraction(s.real("weightFraction")).sampleFraction(s.real("sampleFraction"))
@@ -120,7 +113,6 @@ public final class Rules {
                     .hyperparameter(Hyperparameter.integer("mesaStartEpoch", "--mesa-start-epoch", "E_start",
                             Mesa.DEFAULT_START_EPOCH, Range.atLeast(0),
                             "the first epoch (0-based) of the distillation term"))
-                    .needs(Need.TEACHER_FORWARD)
                     .buffers(1, 0, 1) // the inference copy of the network that the teacher pass runs on
                     .builds(Mesa.class, (b, s) -> Mesa.builder().base(b).lambda(s.real("mesaLambda"))
                             .temperature(s.real("mesaTemperature")).emaDecay(s.real("emaDecay"))
@@ -151,7 +143,6 @@ public final class Rules {
                         "Paper A.6: MSAM's scheme along " + direction + (relative ? ", scaled by |θ|" : "")
                                 + ": the gradient at θ − ρ·" + x + "/‖" + x + "‖, one pass per step")
                 .rho(FreePerturbation.DEFAULT_RHO, Range.finite(), RhoScale.MSAM).rhoSchedule()
-                .needs(Need.HELD_PERTURBATION)
                 .buffers(relative ? 1 : 0, 0, 0) // |θ| while e is computed (e and the last gradient are state)
                 .builds(FreePerturbation.class, (b, s) -> {
                     FreePerturbation.Builder f = FreePerturbation.builder().base(b).direction(d).relative(relative)

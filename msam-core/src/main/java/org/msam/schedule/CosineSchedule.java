@@ -12,7 +12,7 @@ import org.nd4j.shade.jackson.annotation.JsonProperty;
  * <p>With u the iteration or the epoch (by {@link ScheduleType}), start {@code initial}, end {@code last}
  * and length L:
  * <pre>
- *   value(u) = last + (initial − last)·(1 + cos(π·min(u, L)/L))/2     (exactly {@code last} for u ≥ L;
+ *   value(u) = last + (initial − last)·(1 + cos(π·(min(u, L)/L)))/2    (exactly {@code last} for u ≥ L;
  *                                                                     L = 0 means {@code last} at once)
  * </pre>
  * The value may rise ({@code last > initial}) as well as fall, and may be negative.
@@ -81,7 +81,7 @@ public final class CosineSchedule implements ISchedule {
         if (u >= length) {
             return last;
         }
-        return last + (initial - last) * (1 + Math.cos(Math.PI * u / length)) / 2;
+        return last + (initial - last) * (1 + Math.cos(Math.PI * ((double) u / length))) / 2;
     }
 
     /** @return whether u is the iteration or the epoch */

@@ -2,6 +2,8 @@ package org.msam.schedule;
 
 import java.util.Objects;
 import org.nd4j.linalg.schedule.ISchedule;
+import org.nd4j.linalg.schedule.ScheduleType;
+import org.nd4j.shade.jackson.annotation.JsonIgnore;
 import org.nd4j.shade.jackson.annotation.JsonCreator;
 import org.nd4j.shade.jackson.annotation.JsonProperty;
 
@@ -16,6 +18,10 @@ import org.nd4j.shade.jackson.annotation.JsonProperty;
  * </pre>
  * The value is I at t = 0, P at t = W, and reaches F at t = T, where it stays. With W = 0 there is no
  * warm-up and the cosine starts at P on iteration 0.
+ *
+ * <p>It is the two schedules of this package one after the other: a {@link LinearRampSchedule} from I to P over W
+ * iterations, then a {@link CosineSchedule} from P to F over T − W iterations, started at iteration W (it sees
+ * t − W). The values are theirs, bit for bit; this class only keeps the five numbers its JSON has always had.
  *
  * <p>Compared with PyTorch: for t &lt; T, with I = F = 0, this is Hugging Face's
  * {@code get_cosine_schedule_with_warmup(optimizer, W, T)} times P; the cosine part alone is the closed
@@ -51,6 +57,12 @@ public final class WarmupCosineSchedule implements ISchedule {
     private final double floor;
     /** I, the value at iteration 0 when W &gt; 0. */
     private final double initial;
+    /** The warm-up: I to P over W iterations. */
+    @JsonIgnore
+    private final LinearRampSchedule warmup;
+    /** The decay: P to F over T − W iterations, from iteration W on. */
+    @JsonIgnore
+    private final CosineSchedule decay;
 
     /**
      * @param peak             P, the value at the end of the warm-up; finite, {@code >= floor}
@@ -83,6 +95,8 @@ public final class WarmupCosineSchedule implements ISchedule {
         if (floor > peak) {
             throw Checks.invalid("floor", floor, "must be <= peak = " + peak);
         }
+        this.warmup = new LinearRampSchedule(ScheduleType.ITERATION, initial, peak, warmupIterations);
+        this.decay = new CosineSchedule(ScheduleType.ITERATION, peak, floor, totalIterations - warmupIterations);
     }
 
     /**
@@ -99,13 +113,9 @@ public final class WarmupCosineSchedule implements ISchedule {
     @Override
     public double valueAt(int iteration, int epoch) {
         if (iteration < warmupIterations) {
-            return initial + (peak - initial) * iteration / warmupIterations;
+            return warmup.valueAt(iteration, epoch);
         }
-        if (iteration >= totalIterations) {
-            return floor;
-        }
-        double progress = (double) (iteration - warmupIterations) / (totalIterations - warmupIterations);
-        return floor + (peak - floor) * (1 + Math.cos(Math.PI * progress)) / 2;
+        return decay.valueAt(iteration - warmupIterations, epoch);
     }
 
     /** @return P, the value at iteration W */
@@ -134,6 +144,11 @@ public final class WarmupCosineSchedule implements ISchedule {
     }
 
     /** @return an equal, distinct instance */
+    /** @return this schedule rebuilt from its five numbers (a form written before the parts were kept has none) */
+    private Object readResolve() {
+        return clone();
+    }
+
     @Override
     public WarmupCosineSchedule clone() {
         return new WarmupCosineSchedule(peak, warmupIterations, totalIterations, floor, initial);

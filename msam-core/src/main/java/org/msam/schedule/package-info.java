@@ -16,7 +16,9 @@
  * {@link org.msam.schedule.WarmupCosineSchedule} and the warm-up of {@link org.msam.schedule.WarmupSchedule}
  * count iterations. {@link org.msam.schedule.LinearRampSchedule}, {@link org.msam.schedule.CosineSchedule}
  * and {@link org.msam.schedule.OffThenOnSchedule} count u = the iteration or the epoch, chosen by their
- * {@link org.nd4j.linalg.schedule.ScheduleType}. Wrapped schedules see the same, unshifted counters.
+ * {@link org.nd4j.linalg.schedule.ScheduleType}. Wrapped schedules see the same, unshifted counters;
+ * {@link org.msam.schedule.WarmupCosineSchedule} is a {@code LinearRampSchedule} followed by a {@code
+ * CosineSchedule} that sees the iteration minus the warm-up.
  * Every value is a closed-form function of the counters, so a model restored with its counts resumes on the
  * same values.
  *

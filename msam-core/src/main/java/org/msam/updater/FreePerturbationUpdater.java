@@ -17,7 +17,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * | e (n) | g (n)]}, laid out like the block's parameters. Whether the block holds θ̃ is not part of the state: a
  * host holds θ outside every step, which is when a state is saved or averaged.
  */
-public final class FreePerturbationUpdater extends WrappingUpdater<FreePerturbation> {
+public final class FreePerturbationUpdater extends WrappingUpdater<FreePerturbation>
+        implements HeldPerturbationUpdater {
     /** Name of the perturbation e in {@link #getState()}. */
     public static final String E_STATE = "FREE_E";
     /** Name of the last gradient g_{t−1} in {@link #getState()}. */
@@ -105,7 +106,14 @@ public final class FreePerturbationUpdater extends WrappingUpdater<FreePerturbat
         return perturbed;
     }
 
+    /** @return {@link #isPerturbed()} */
+    @Override
+    public boolean holdsOtherWeights() {
+        return perturbed;
+    }
+
     /** θ = θ̃ − e, if the block holds θ̃. */
+    @Override
     public void removePerturbation() {
         if (perturbed) {
             move(-1);
@@ -114,6 +122,7 @@ public final class FreePerturbationUpdater extends WrappingUpdater<FreePerturbat
     }
 
     /** θ̃ = θ + e, if the block holds θ. */
+    @Override
     public void applyPerturbation() {
         if (!perturbed) {
             move(1);

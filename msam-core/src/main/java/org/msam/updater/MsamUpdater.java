@@ -23,8 +23,12 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * scalars at the end of the block's view, e laid out like the block's parameters), where {@code perturbed} is 1
  * while the block's parameters hold θ̃ and 0 while they hold θ. Both numbers are identical in every block. The
  * adaptive layout needs the block's size n, known from its first gradient or from {@link #resolve(long)}.
+ *
+ * <p>This updater is the one owner of that state: it alone writes the flag (when it moves the block, and when its
+ * folded step lands on θ), and c changes only through {@link #setScale}, which {@link org.msam.rule.MsamRule} calls
+ * once per step with the global value while the block holds θ.
  */
-public final class MsamUpdater extends WrappingUpdater<Msam> {
+public final class MsamUpdater extends WrappingUpdater<Msam> implements HeldPerturbationUpdater {
     /** Name of c in {@link #getState()}. */
     public static final String C_STATE = "MSAM_C";
     /** Name of the perturbed flag in {@link #getState()}. */
@@ -123,7 +127,7 @@ public final class MsamUpdater extends WrappingUpdater<Msam> {
             // c = 0, or v_old = 0 (the buffer's first step): θ̃ = θ already.
             sgd.applyUpdater(gradient, iteration, epoch);
         }
-        state.part(PERTURBED_STATE).putScalar(0, 0);
+        holding(false);
         finish(gradient, owed);
     }
 
@@ -167,20 +171,33 @@ public final class MsamUpdater extends WrappingUpdater<Msam> {
         return state.part(PERTURBED_STATE).getDouble(0) != 0;
     }
 
+    /** @return true while the block holds θ̃ and c ≠ 0 (with c = 0, θ̃ = θ) */
+    @Override
+    public boolean holdsOtherWeights() {
+        return isPerturbed() && scale() != 0;
+    }
+
     /** θ = θ̃ + c·v (adaptive: θ̃ − e), if the block holds θ̃. */
+    @Override
     public void removePerturbation() {
         if (isPerturbed()) {
             move(config.isAdaptive() ? -1 : scale());
-            state.part(PERTURBED_STATE).putScalar(0, 0);
+            holding(false);
         }
     }
 
     /** θ̃ = θ − c·v (adaptive: θ + e), if the block holds θ. */
+    @Override
     public void applyPerturbation() {
         if (!isPerturbed()) {
             move(config.isAdaptive() ? 1 : -scale());
-            state.part(PERTURBED_STATE).putScalar(0, 1);
+            holding(true);
         }
+    }
+
+    /** Records which weights the block holds: the one writer of the perturbed flag. */
+    private void holding(boolean perturbed) {
+        state.part(PERTURBED_STATE).putScalar(0, perturbed ? 1 : 0);
     }
 
     /** θ ← θ + α·x over the perturbed variables (x = v, or e when adaptive). */

@@ -23,6 +23,7 @@ import org.msam.config.Mesa;
 import org.msam.config.Msam;
 import org.msam.config.Sam;
 import org.msam.config.SgdMomentum;
+import org.msam.rule.Need;
 import org.msam.schedule.OffThenOnSchedule;
 import org.nd4j.linalg.learning.config.IUpdater;
 import org.nd4j.linalg.schedule.ScheduleType;
@@ -174,6 +175,18 @@ class RulesTest {
         assertEquals(List.of("mesa"), names(Rules.needing(Need.TEACHER_FORWARD)));
         assertEquals(List.of("bnsam", "bnmsam"), names(Rules.needing(Need.NORMALIZATION_LAYERS)));
         assertEquals("Sam, Msam, LookSam, Esam, Mesa, FreePerturbation", Rules.configurationNames());
+    }
+
+    @Test
+    void needsFollowTheConfigurationsOwnSettings() {
+        Esam everySample = Esam.builder().base(BASE).rho(0.05).sampleFraction(1).build();
+        assertEquals(Set.of(Need.SECOND_PASS), everySample.needs());
+        assertEquals(Set.of(Need.SECOND_PASS, Need.SAMPLE_LOSSES),
+                Esam.builder().base(BASE).rho(0.05).sampleFraction(0.5).build().needs());
+        assertEquals(Set.of(Need.HELD_PERTURBATION, Need.BASE_MOMENTUM, Need.NORMALIZATION_LAYERS),
+                Msam.builder().base(BASE).rho(1).normalizationOnly(true).build().needs());
+        assertEquals(Set.of(Need.SECOND_PASS, Need.NORMALIZATION_LAYERS),
+                Sam.builder().base(BASE).rho(0.05).normalizationOnly(true).build().needs());
     }
 
     private static List<String> names(List<RuleSpec> rules) {

@@ -137,4 +137,39 @@ class ScheduleValuesTest {
         assertEquals("OffThenOnSchedule(scheduleType=EPOCH, offUnits=8, inner=ConstantSchedule(value=3.0))",
                 new OffThenOnSchedule(EPOCH, 8, 3.0).toString());
     }
+
+    /**
+     * WarmupCosineSchedule, made of a LinearRampSchedule and a CosineSchedule, gives the values of the closed form it
+     * was computed with before (the learning rates of recorded runs), bit for bit: resuming such a run stays exact.
+     */
+    @Test
+    void warmupCosineIsItsRampThenItsCosineBitForBit() {
+        double[][] settings = {{0.5, 390, 78000, 0, 0}, {0.1, 10, 110, 0, 0}, {0.1, 4, 8, 0.01, 0.02},
+            {0.05, 79, 1580, 0, 0}, {1e-3, 0, 977, 1e-5, 0}, {0.3, 7, 1001, 0.003, 0.01}};
+        for (double[] c : settings) {
+            double peak = c[0];
+            int warmup = (int) c[1];
+            int total = (int) c[2];
+            double floor = c[3];
+            double initial = c[4];
+            ISchedule s = new WarmupCosineSchedule(peak, warmup, total, floor, initial);
+            ISchedule ramp = new LinearRampSchedule(ITERATION, initial, peak, warmup);
+            ISchedule cosine = new CosineSchedule(ITERATION, peak, floor, total - warmup);
+            for (int t = 0; t <= total + 3; t++) {
+                double before;
+                if (t < warmup) {
+                    before = initial + (peak - initial) * t / warmup;
+                } else if (t >= total) {
+                    before = floor;
+                } else {
+                    double progress = (double) (t - warmup) / (total - warmup);
+                    before = floor + (peak - floor) * (1 + Math.cos(Math.PI * progress)) / 2;
+                }
+                double parts = t < warmup ? ramp.valueAt(t, 0) : cosine.valueAt(t - warmup, 0);
+                assertEquals(Double.doubleToLongBits(before), Double.doubleToLongBits(s.valueAt(t, 3)),
+                        "iteration " + t + " of " + s);
+                assertEquals(Double.doubleToLongBits(before), Double.doubleToLongBits(parts), "iteration " + t);
+            }
+        }
+    }
 }

@@ -1,6 +1,10 @@
 package org.msam.dl4j;
 
+import java.util.EnumSet;
+import java.util.Set;
+
 import org.msam.rule.Host;
+import org.msam.rule.Need;
 import org.msam.rule.SharpnessRule;
 
 /**
@@ -36,9 +40,10 @@ final class BaseOptimizerOnly implements SharpnessRule {
         return false;
     }
 
+    /** @return nothing: the base optimizer's step only */
     @Override
-    public boolean holdsPerturbation() {
-        return false;
+    public Set<Need> needs() {
+        return EnumSet.noneOf(Need.class);
     }
 
     @Override

@@ -8,8 +8,8 @@ import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.optimize.api.TrainingListener;
+import org.msam.rule.Need;
 import org.msam.rule.SharpnessRule;
-import org.msam.rules.Need;
 import org.msam.rules.RuleSpec;
 import org.msam.rules.Rules;
 import org.nd4j.autodiff.listeners.Listener;
@@ -354,7 +354,7 @@ public final class SharpnessAware {
         SharpnessAwareListener l = require(model);
         Net net = Net.of(model);
         l.removePerturbation(net);
-        if (!l.rule().holdsPerturbation() || data == null || !BatchNormStatistics.present(net)) {
+        if (!l.rule().needs().contains(Need.HELD_PERTURBATION) || data == null || !BatchNormStatistics.present(net)) {
             return;
         }
         if (data.resetSupported()) {
@@ -460,7 +460,7 @@ public final class SharpnessAware {
             }
         }
         SameDiffSharpnessAwareListener installed = installOn(sd);
-        if (clipping != null && installed.rule().changesStepGradient()) {
+        if (clipping != null && installed.rule().needs().contains(Need.STEP_GRADIENT_TERM)) {
             throw new IllegalStateException("GlobalGradientClipping on SameDiff needs the step gradient's norm before "
                     + "SameDiff steps the first variable, and " + installed.rule().name() + " changes the gradient "
                     + "variable by variable: clip on a MultiLayerNetwork or ComputationGraph, or use a rule that adds no "
@@ -483,13 +483,13 @@ public final class SharpnessAware {
         SameDiffSharpnessAwareListener existing = find(sd);
         SameDiffSharpnessAwareListener listener = existing != null ? existing : new SameDiffSharpnessAwareListener(sd);
         SharpnessRule rule = listener.bound();
-        if (rule.distillation() != null) {
+        if (rule.needs().contains(Need.TEACHER_FORWARD)) {
             throw new IllegalStateException(rule.name() + " adds a distillation term to the gradient of the loss with "
                     + "respect to the output logits, and SameDiff takes its gradient from the graph's loss variables "
                     + "only: train a MultiLayerNetwork or ComputationGraph with Mesa, or add the term to your graph's "
                     + "loss.");
         }
-        if (rule.needsSampleLosses()) {
+        if (rule.needs().contains(Need.SAMPLE_LOSSES)) {
             throw new IllegalStateException(rule.name() + "'s sample selection needs the loss of each sample, and a "
                     + "SameDiff loss variable is already reduced over the mini-batch: build the optimizer with "
                     + "sampleFraction(1) on SameDiff (stochastic weight perturbation only), or train a "

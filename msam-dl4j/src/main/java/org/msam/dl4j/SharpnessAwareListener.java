@@ -9,6 +9,7 @@ import java.util.Map;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.optimize.api.BaseTrainingListener;
 import org.deeplearning4j.optimize.api.TrainingListener;
+import org.msam.rule.Need;
 import org.msam.rule.SharpnessAwareConfig;
 import org.msam.rule.SharpnessRule;
 import org.msam.rule.Variable;
@@ -153,14 +154,14 @@ public final class SharpnessAwareListener extends BaseTrainingListener implement
                     + "install without accumulation (Accumulation.none()) and use a larger mini-batch.");
         }
         if (net.backpropType() == org.deeplearning4j.nn.conf.BackpropType.TruncatedBPTT
-                && (r.needsSampleLosses() || r.distillation() != null)) {
-            throw new IllegalStateException(r.name() + (r.needsSampleLosses()
+                && (r.needs().contains(Need.SAMPLE_LOSSES) || r.needs().contains(Need.TEACHER_FORWARD))) {
+            throw new IllegalStateException(r.name() + (r.needs().contains(Need.SAMPLE_LOSSES)
                     ? " with sample selection (sampleFraction < 1) runs a pass on part of the mini-batch, which "
                     + "truncated BPTT's carried recurrent state cannot take: use sampleFraction(1), or "
                     : " runs its EMA network on each mini-batch, which has no recurrent state of its own under "
                     + "truncated BPTT: ") + "train with BackpropType.Standard.");
         }
-        MesaTeacher t = r.distillation() != null ? new MesaTeacher(h, r.distillation()) : null;
+        MesaTeacher t = r.needs().contains(Need.TEACHER_FORWARD) ? new MesaTeacher(h, r.distillation()) : null;
         h.bindUpdaters();
         if (teacher != null) {
             teacher.restore();
@@ -355,7 +356,7 @@ public final class SharpnessAwareListener extends BaseTrainingListener implement
         requireFinite(net, iteration, epoch);
         if (rule.beforeStepGradient(host, iteration, epoch)) {
             int[] samples = rule.stepSamples();
-            if (samples == null && rule.stepPassReplacesFirst()) {
+            if (samples == null && rule.needs().contains(Need.HELD_PERTURBATION)) {
                 host.redoGradient();
             } else if (samples == null) {
                 host.recomputeGradient();
@@ -401,7 +402,7 @@ public final class SharpnessAwareListener extends BaseTrainingListener implement
         try (org.nd4j.linalg.api.memory.MemoryWorkspace ws =
                      org.nd4j.linalg.factory.Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
             Net net = prepared(model);
-            if (rule.needsSampleLosses()) {
+            if (rule.needs().contains(Need.SAMPLE_LOSSES)) {
                 host.recordSampleLosses();
             }
             if (teacher != null && teacher.rule().distills(net.epoch())) {
@@ -446,7 +447,7 @@ public final class SharpnessAwareListener extends BaseTrainingListener implement
             if (keepLabels) {
                 labels = NetworkHost.currentLabels(Net.of(model));
             }
-            if (host != null && rule.needsSampleLosses()) {
+            if (host != null && rule.needs().contains(Need.SAMPLE_LOSSES)) {
                 host.batchLabels = NetworkHost.currentLabels(Net.of(model));
             }
             inStep(() -> {

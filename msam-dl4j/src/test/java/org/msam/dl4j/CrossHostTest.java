@@ -20,7 +20,7 @@ import org.msam.config.AdamW;
 import org.msam.config.SgdMomentum;
 import org.msam.reference.Data;
 import org.msam.rules.Base;
-import org.msam.rules.Need;
+import org.msam.rule.Need;
 import org.msam.rules.Rules;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.activations.Activation;

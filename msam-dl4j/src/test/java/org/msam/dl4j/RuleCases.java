@@ -6,7 +6,7 @@ import java.util.Map;
 
 import org.msam.rules.Base;
 import org.msam.rules.Hyperparameter;
-import org.msam.rules.Need;
+import org.msam.rule.Need;
 import org.msam.rules.RuleSpec;
 import org.msam.rules.Rules;
 import org.msam.rules.Settings;

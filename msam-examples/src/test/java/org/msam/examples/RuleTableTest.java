@@ -9,7 +9,7 @@ import java.util.stream.Collectors;
 
 import org.junit.jupiter.api.Test;
 import org.msam.rules.Hyperparameter;
-import org.msam.rules.Need;
+import org.msam.rule.Need;
 import org.msam.rules.RuleSpec;
 import org.msam.rules.Rules;
 

@@ -16,7 +16,7 @@ import org.msam.dl4j.Accumulation;
 import org.msam.dl4j.DecoupledWeightDecay;
 import org.msam.dl4j.SharpnessAware;
 import org.msam.rules.Base;
-import org.msam.rules.Need;
+import org.msam.rule.Need;
 import org.msam.rules.RuleSpec;
 import org.msam.rules.Rules;
 import org.msam.rules.Settings;

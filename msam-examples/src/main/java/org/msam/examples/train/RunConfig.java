@@ -10,7 +10,7 @@ import java.util.stream.Collectors;
 
 import org.msam.rules.Base;
 import org.msam.rules.Hyperparameter;
-import org.msam.rules.Need;
+import org.msam.rule.Need;
 import org.msam.rules.RuleSpec;
 import org.msam.rules.Rules;
 import org.nd4j.shade.jackson.annotation.JsonAnyGetter;

@@ -19,7 +19,7 @@ import org.msam.dl4j.SharpnessAware;
 import org.msam.examples.data.PrefetchingDataSetIterator;
 import org.msam.examples.models.Models;
 import org.msam.rules.Hyperparameter;
-import org.msam.rules.Need;
+import org.msam.rule.Need;
 import org.msam.rules.RuleSpec;
 import org.msam.rules.Rules;
 import org.nd4j.linalg.api.buffer.DataType;

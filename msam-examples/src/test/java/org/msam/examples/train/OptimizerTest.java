@@ -14,7 +14,7 @@ import org.msam.config.Msam;
 import org.msam.config.Sam;
 import org.msam.config.SgdMomentum;
 import org.msam.rules.Base;
-import org.msam.rules.Need;
+import org.msam.rule.Need;
 import org.msam.rules.Rules;
 import org.msam.schedule.ConstantSchedule;
 
