@@ -17,8 +17,9 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.optimize.api.BaseTrainingListener;
 import org.deeplearning4j.optimize.api.TrainingListener;
 import org.nd4j.autodiff.samediff.SameDiff;
-import org.msam.rule.SharpnessRule;
+import org.msam.rule.Need;
 import org.msam.rule.Norms;
+import org.msam.rule.SharpnessRule;
 import org.msam.rule.Variable;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
@@ -126,7 +127,7 @@ public final class MsamDiagnostics extends BaseTrainingListener {
             return;
         }
         SharpnessAwareListener l = SharpnessAware.listener(model);
-        if (l == null || Double.isNaN(l.rule().momentumScale())) {
+        if (l == null || !l.rule().needs().contains(Need.BASE_MOMENTUM)) {
             throw new IllegalStateException("MsamDiagnostics needs MSAM: pass it to SharpnessAware.install(net, ...) on "
                     + "a network whose updater is Msam");
         }

@@ -1,5 +1,6 @@
 package org.msam.dl4j;
 
+import org.msam.rule.Need;
 import org.msam.rule.SharpnessRule;
 import org.nd4j.autodiff.listeners.At;
 import org.nd4j.autodiff.listeners.BaseListener;
@@ -105,7 +106,7 @@ public final class SameDiffSharpnessAwareListener extends BaseListener {
         clipCoefficient = 1;
         try {
             if (diagnostics != null && diagnostics.records(at.iteration())) {
-                if (Double.isNaN(r.momentumScale())) {
+                if (!r.needs().contains(Need.BASE_MOMENTUM)) {
                     throw new IllegalStateException("MsamDiagnostics needs MSAM: pass it to SharpnessAware.install(sd, "
                             + "...) on a SameDiff instance whose updater is Msam");
                 }

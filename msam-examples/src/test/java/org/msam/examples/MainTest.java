@@ -57,18 +57,8 @@ class MainTest {
 
     /** The command and its options, plus tiny-run defaults for every option not given. */
     static String[] tiny(String... args) {
-        List<String> a = new java.util.ArrayList<>(List.of(args));
-        // "--progress" (not an option of the program): keep the progress output
-        boolean progress = a.remove("--progress");
-        String[][] defaults = {{"--dataset", "cifar10"}, {"--data-dir", data.toString()}, {"--no-download"},
-            {"--model", "small-cnn"}, {"--batch-size", "8"}, {"--max-batches", "2"}, {"--epochs", "2"},
-            {"--lr", "0.05"}, {"--test-subset", "16"}, {"--no-progress"}};
-        for (String[] d : defaults) {
-            if (!a.contains(d[0]) && !(progress && d[0].equals("--no-progress"))) {
-                a.addAll(List.of(d));
-            }
-        }
-        return a.toArray(new String[0]);
+        return TinyCifar.arguments(data, args, "--model", "small-cnn", "--batch-size", "8", "--max-batches", "2",
+                "--epochs", "2", "--lr", "0.05", "--test-subset", "16");
     }
 
     @Test

@@ -34,16 +34,8 @@ class OverwriteSafetyTest {
     }
 
     static String[] tiny(String... args) {
-        List<String> a = new java.util.ArrayList<>(List.of(args));
-        String[][] defaults = {{"--dataset", "cifar10"}, {"--data-dir", data.toString()}, {"--no-download"},
-            {"--model", "small-cnn"}, {"--batch-size", "8"}, {"--max-batches", "1"}, {"--epochs", "1"},
-            {"--lr", "0.05"}, {"--test-subset", "8"}, {"--no-progress"}};
-        for (String[] d : defaults) {
-            if (!a.contains(d[0])) {
-                a.addAll(List.of(d));
-            }
-        }
-        return a.toArray(new String[0]);
+        return TinyCifar.arguments(data, args, "--model", "small-cnn", "--batch-size", "8", "--max-batches", "1",
+                "--epochs", "1", "--lr", "0.05", "--test-subset", "8");
     }
 
     /** @return every regular file below the folder with its bytes */

@@ -27,11 +27,8 @@ class WorkersOptionTest {
     }
 
     static String[] tiny(String... args) {
-        List<String> a = new java.util.ArrayList<>(List.of(args));
-        a.addAll(List.of("--dataset", "cifar10", "--data-dir", data.toString(), "--no-download", "--model",
-                "small-cnn", "--batch-size", "8", "--max-batches", "4", "--lr", "0.05", "--test-subset", "16",
-                "--no-progress"));
-        return a.toArray(new String[0]);
+        return TinyCifar.arguments(data, args, "--model", "small-cnn", "--batch-size", "8", "--max-batches", "4",
+                "--lr", "0.05", "--test-subset", "16");
     }
 
     @Test
