@@ -52,6 +52,10 @@ public final class Main implements Callable<Integer> {
      * @param args command-line arguments
      */
     public static void main(String[] args) {
+        String note = NativeBuild.chooseForThisCpu();
+        if (note != null) {
+            System.err.println(note);
+        }
         System.exit(run(args));
     }
 
