@@ -13,9 +13,14 @@ import org.nd4j.nativeblas.NativeOpsHolder;
  * The built-in-layer and the native-op form of a model of {@link ConvolutionModelBenchmark}, timed in one JVM by
  * alternating one {@code fit} of each, so that both meet the same load: on a shared machine, where JMH's one
  * combination after the other lets a changing load decide the ratio. Prints the median and the fastest iteration of
- * each and their ratios. Run (the last argument is the number of timed iterations per form, after 3 untimed rounds):
+ * each and their ratios, then times the native-op form alone for as many iterations (after 3 untimed ones): the
+ * built-in layers' BLAS threads keep spinning for a while after their iteration and take CPU from the native-op
+ * iteration that follows, so the interleaved native-op time is the one under the same load as the built-in one, and
+ * the time alone is the native-op model's own. Run (the last argument is the number of timed iterations per form,
+ * after 3 untimed rounds; {@code OMP_WAIT_POLICY=PASSIVE} lets OpenMP's idle threads sleep instead of spinning, see
+ * msam-bench/RESULTS.md):
  * <pre>
- * OMP_NUM_THREADS=2 java -cp msam-bench/target/benchmarks.jar org.msam.bench.InterleavedIterations small-cnn,wrn-16-1 15
+ * OMP_NUM_THREADS=2 OMP_WAIT_POLICY=PASSIVE java -cp msam-bench/target/benchmarks.jar org.msam.bench.InterleavedIterations small-cnn,wrn-16-1 15
  * </pre>
  */
 public final class InterleavedIterations {
@@ -35,7 +40,8 @@ public final class InterleavedIterations {
         }
         Nd4j.create(1);
         boolean onednn = NativeOpsHolder.getInstance().getDeviceNativeOps().buildInfo().contains("HAVE_ONEDNN");
-        System.out.println("native build: " + (onednn ? "oneDNN" : "generic"));
+        System.out.println("native build: " + (onednn ? "oneDNN" : "generic") + "; OMP_NUM_THREADS="
+                + System.getenv("OMP_NUM_THREADS") + ", OMP_WAIT_POLICY=" + System.getenv("OMP_WAIT_POLICY"));
         for (String model : args[0].split(",")) {
             System.out.println(run(model, Integer.parseInt(args[1]), 16));
         }
@@ -47,7 +53,8 @@ public final class InterleavedIterations {
      * @param model      {@code small-cnn} or {@code wrn-16-1}
      * @param iterations timed iterations per form, at least 1
      * @param batch      mini-batch size
-     * @return one line: medians, minima and the ratios built-in / native-op
+     * @return one line: medians, minima and the ratios built-in / native-op, then the native-op form's median and
+     *         minimum alone
      */
     static String run(String model, int iterations, int batch) {
         if (iterations < 1) {
@@ -73,16 +80,28 @@ public final class InterleavedIterations {
                 }
             }
         }
-        double[] median = new double[2];
-        double[] min = new double[2];
-        for (int k = 0; k < 2; k++) {
-            Arrays.sort(ms[k]);
-            median[k] = iterations % 2 == 1 ? ms[k][iterations / 2]
-                    : (ms[k][iterations / 2 - 1] + ms[k][iterations / 2]) / 2;
-            min[k] = ms[k][0];
+        double[] alone = new double[iterations];
+        for (int i = 0; i < WARMUP + iterations; i++) {
+            long start = System.nanoTime();
+            nets[1].fit(data);
+            if (i >= WARMUP) {
+                alone[i - WARMUP] = (System.nanoTime() - start) / 1e6;
+            }
         }
         return String.format(Locale.ROOT, "%s: built-in median %.0f ms (min %.0f), native-ops median %.0f ms (min %.0f);"
-                + " built-in/native %.2f (medians) %.2f (minima), %d interleaved iterations each", model, median[0],
-                min[0], median[1], min[1], median[0] / median[1], min[0] / min[1], iterations);
+                + " built-in/native %.2f (medians) %.2f (minima), %d interleaved iterations each;"
+                + " native-ops alone median %.0f ms (min %.0f)", model, median(ms[0]), min(ms[0]), median(ms[1]),
+                min(ms[1]), median(ms[0]) / median(ms[1]), min(ms[0]) / min(ms[1]), iterations, median(alone), min(alone));
+    }
+
+    private static double median(double[] ms) {
+        double[] sorted = ms.clone();
+        Arrays.sort(sorted);
+        int n = sorted.length;
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+    }
+
+    private static double min(double[] ms) {
+        return Arrays.stream(ms).min().orElseThrow();
     }
 }

@@ -55,7 +55,7 @@ class ConvolutionModelBenchmarkTest {
     void interleavedIterationsTimesBothForms() {
         String line = InterleavedIterations.run("small-cnn", 1, 2);
         assertTrue(line.startsWith("small-cnn: built-in median ") && line.contains("native-ops median ")
-                && line.contains("1 interleaved iterations each"), line);
+                && line.contains("1 interleaved iterations each") && line.contains("native-ops alone median "), line);
         assertThrows(IllegalArgumentException.class, () -> InterleavedIterations.run("small-cnn", 0, 2));
     }
 

@@ -13,6 +13,16 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * libnd4j's {@code batchnorm}/{@code batchnorm_bp} ops instead of DL4J's element-wise code: oneDNN's batch
  * normalisation when nd4j-native is the oneDNN build.
  *
+ * <p>Training pass, per channel c over the m = N·H·W values x_i of the mini-batch:
+ * <pre>
+ *   μ = Σ_i x_i / m,   σ² = Σ_i (x_i − μ)² / m   (biased; computed in this order, from the centred input)
+ *   y_i = γ (x_i − μ) / √(σ² + ε) + β
+ * </pre>
+ * and at inference μ and σ² are the running estimates. The running statistics are DL4J's: the running mean
+ * μ_run ← 0.9 μ_run + 0.1 μ and the variance as a running log10 standard deviation, from the biased batch variance.
+ * PyTorch's {@code BatchNorm2d} (momentum 0.1) takes the same mean and the unbiased variance σ² m / (m − 1) for its
+ * running estimate; the normalisation of a training pass is the same.
+ *
  * <p>Same parameters in the same order (γ, β, running mean, running log10-std), same output, gradients and
  * running-statistic updates to float32 rounding (checked by the tests against {@link BatchNormalization}): the
  * running statistics remain DL4J's, updated by DL4J's layer from the batch mean and variance the op path computes.

@@ -120,16 +120,61 @@ class NativeOpLayersTest {
         assertClose(builtIn.get(2), nativeOps.get(2), 1e-5); // kernel gradient
     }
 
-    @Test
-    void batchNormalizationMatchesDl4jsLayer() {
-        INDArray x = Nd4j.randn(DataType.FLOAT, 4, 16, 8, 8).muli(3).addi(1);
-        List<INDArray> builtIn = forwardBackward(new BatchNormalization.Builder().nOut(16).build(), x);
+    /**
+     * Mini-batch, channels, side, scale and offset of the input: the example models' sizes, and inputs far from zero
+     * mean, where the batch variance is the difference of large numbers if it is not computed from centred values.
+     */
+    static Stream<Arguments> batchNormalizations() {
+        return Stream.of(Arguments.of(4, 16, 8, 3.0, 1.0), Arguments.of(16, 16, 32, 1.0, 0.0), Arguments.of(16, 64, 8, 0.5, 2.0),
+                Arguments.of(3, 8, 15, 2.0, 20.0), Arguments.of(4, 4, 2, 1.0, 0.5));
+    }
+
+    @ParameterizedTest(name = "{0}x{1}x{2}x{2}, scale {3}, offset {4}")
+    @MethodSource("batchNormalizations")
+    void batchNormalizationMatchesDl4jsLayer(int mb, int channels, int side, double scale, double offset) {
+        Nd4j.getRandom().setSeed(13);
+        INDArray x = Nd4j.randn(DataType.FLOAT, mb, channels, side, side).muli(scale).addi(offset);
+        List<INDArray> builtIn = forwardBackward(new BatchNormalization.Builder().nOut(channels).build(), x);
         List<INDArray> nativeOps = forwardBackward(new OpBatchNormalization(), x);
         assertClose(builtIn.get(0), nativeOps.get(0), 1e-5); // output with the batch statistics
         assertClose(builtIn.get(1), nativeOps.get(1), 1e-5); // gradient at the input
         // γ and β gradients, then the running mean and log10-std updates
         assertClose(builtIn.get(2), nativeOps.get(2), 1e-5);
-        assertTrue(nativeOps.get(2).get(NDArrayIndex.point(0), NDArrayIndex.interval(32, 64)).amaxNumber().doubleValue() > 0);
+        assertTrue(nativeOps.get(2).get(NDArrayIndex.point(0), NDArrayIndex.interval(2L * channels, 4L * channels))
+                .amaxNumber().doubleValue() > 0);
+    }
+
+    /** The batch mean and variance of a training pass against their definitions, in double precision. */
+    @Test
+    void batchStatisticsAreTheBiasedMomentsOfEachChannel() {
+        Nd4j.getRandom().setSeed(17);
+        INDArray x = Nd4j.randn(DataType.FLOAT, 5, 6, 7, 7).muli(2).addi(10);
+        NativeOpHelpers.BatchNorm helper = new NativeOpHelpers.BatchNorm(DataType.FLOAT);
+        INDArray gamma = Nd4j.ones(DataType.FLOAT, 6);
+        INDArray beta = Nd4j.zeros(DataType.FLOAT, 6);
+        helper.preOutput(x, true, x.shape(), gamma, beta, null, null, 0.9, 1e-5,
+                org.deeplearning4j.nn.conf.CNN2DFormat.NCHW, LayerWorkspaceMgr.noWorkspaces());
+        double[] v = x.castTo(DataType.DOUBLE).data().asDouble();
+        for (int c = 0; c < 6; c++) {
+            double sum = 0;
+            double sumSq = 0;
+            int m = 0;
+            for (int n = 0; n < 5; n++) {
+                for (int i = 0; i < 49; i++) {
+                    sum += v[(n * 6 + c) * 49 + i];
+                    m++;
+                }
+            }
+            double mean = sum / m;
+            for (int n = 0; n < 5; n++) {
+                for (int i = 0; i < 49; i++) {
+                    double d = v[(n * 6 + c) * 49 + i] - mean;
+                    sumSq += d * d;
+                }
+            }
+            assertEquals(mean, helper.getMeanCache(DataType.FLOAT).getDouble(c), 1e-6 * Math.abs(mean));
+            assertEquals(sumSq / m, helper.getVarCache(DataType.FLOAT).getDouble(c), 1e-5 * sumSq / m);
+        }
     }
 
     /**
