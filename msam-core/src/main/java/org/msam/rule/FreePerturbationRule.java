@@ -2,9 +2,7 @@ package org.msam.rule;
 
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 
 import org.msam.config.FreePerturbation;
@@ -60,29 +58,17 @@ public final class FreePerturbationRule extends HeldPerturbationRule<FreePerturb
      *                               differ, or there is no variable
      */
     private static List<FreePerturbationUpdater> updatersOf(FreePerturbation config, List<Variable> variables) {
-        Map<FreePerturbationUpdater, Boolean> seen = new IdentityHashMap<>();
-        List<FreePerturbationUpdater> us = new ArrayList<>();
-        for (Variable v : variables) {
-            if (!(v.updater() instanceof FreePerturbationUpdater)) {
-                throw new IllegalStateException("FreePerturbation needs every trainable parameter to use a "
-                        + "FreePerturbation updater (the perturbation uses a global norm), but " + v.name() + " uses "
-                        + v.updater().getConfig() + ". Set the updater on the network builder, or on every layer.");
-            }
-            FreePerturbationUpdater u = (FreePerturbationUpdater) v.updater();
-            String differs = config.perturbationDifference(u.getConfig());
-            if (differs != null) {
-                throw new IllegalStateException("All FreePerturbation updaters of a model must share the direction, "
-                        + "form, rho, rhoSchedule and seed (the perturbation is global), but " + v.name()
-                        + " has another: " + differs + ". Give every layer the same values.");
-            }
-            if (seen.put(u, Boolean.TRUE) == null) {
-                us.add(u);
-            }
-        }
-        if (us.isEmpty()) {
-            throw new IllegalStateException("FreePerturbation found no trainable parameter in the model");
-        }
-        return us;
+        return distinctUpdaters(variables, FreePerturbationUpdater.class,
+                v -> "FreePerturbation needs every trainable parameter to use a FreePerturbation updater (the "
+                        + "perturbation uses a global norm), but " + v.name() + " uses " + v.updater().getConfig()
+                        + ". Set the updater on the network builder, or on every layer.",
+                (v, u) -> {
+                    String differs = config.perturbationDifference(u.getConfig());
+                    return differs == null ? null : "All FreePerturbation updaters of a model must share the "
+                            + "direction, form, rho, rhoSchedule and seed (the perturbation is global), but "
+                            + v.name() + " has another: " + differs + ". Give every layer the same values.";
+                },
+                "FreePerturbation found no trainable parameter in the model");
     }
 
     @Override

@@ -1,6 +1,11 @@
 package org.msam.rule;
 
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.function.BiFunction;
+import java.util.function.Function;
 
 import org.msam.updater.HeldPerturbationUpdater;
 import org.nd4j.linalg.learning.GradientUpdater;
@@ -24,6 +29,43 @@ abstract class HeldPerturbationRule<U extends GradientUpdater<?> & HeldPerturbat
     /** @param updaters the distinct updaters of the model, at least one */
     HeldPerturbationRule(List<U> updaters) {
         this.updaters = List.copyOf(updaters);
+    }
+
+    /**
+     * The distinct updaters of a model's variables, checked: every variable uses the rule's updater, and with the same
+     * perturbation settings (the perturbation is global).
+     *
+     * @param variables    every trainable variable of the model
+     * @param type         the rule's updater class
+     * @param wrongUpdater the refusal for a variable with another updater
+     * @param mismatch     the refusal for a variable whose settings differ from the rule's, or null when they agree
+     * @param none         the refusal for a model without trainable variables
+     * @param <U>          the rule's updater
+     * @return the updaters, each once, in the variables' order
+     * @throws IllegalStateException with the refusal
+     */
+    static <U> List<U> distinctUpdaters(List<Variable> variables, Class<U> type,
+                                        Function<Variable, String> wrongUpdater,
+                                        BiFunction<Variable, U, String> mismatch, String none) {
+        Map<U, Boolean> seen = new IdentityHashMap<>();
+        List<U> us = new ArrayList<>();
+        for (Variable v : variables) {
+            if (!type.isInstance(v.updater())) {
+                throw new IllegalStateException(wrongUpdater.apply(v));
+            }
+            U u = type.cast(v.updater());
+            String refused = mismatch.apply(v, u);
+            if (refused != null) {
+                throw new IllegalStateException(refused);
+            }
+            if (seen.put(u, Boolean.TRUE) == null) {
+                us.add(u);
+            }
+        }
+        if (us.isEmpty()) {
+            throw new IllegalStateException(none);
+        }
+        return us;
     }
 
     /**

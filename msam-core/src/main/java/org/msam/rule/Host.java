@@ -43,7 +43,8 @@ public interface Host {
      * Runs the iteration's pass again, on the same mini-batch, at the weights the model holds now, as if it had been
      * the iteration's only pass: the gradient, BatchNorm's running-statistics update and the score reported for the
      * iteration are those of the new pass (what a rule that needs {@link Need#HELD_PERTURBATION} asks for). The
-     * user's listeners do not see it. The default is {@link #recomputeGradient()}, for hosts whose first pass leaves nothing else behind.
+     * user's listeners do not see it. The default is {@link #recomputeGradient()}, for hosts whose first pass leaves
+     * nothing else behind.
      */
     default void redoGradient() {
         recomputeGradient();

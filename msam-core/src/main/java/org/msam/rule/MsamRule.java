@@ -2,9 +2,7 @@ package org.msam.rule;
 
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 
 import org.msam.config.Msam;
@@ -83,30 +81,18 @@ public final class MsamRule extends HeldPerturbationRule<MsamUpdater> {
      *                               no variable
      */
     private static List<MsamUpdater> updatersOf(Msam config, List<Variable> variables) {
-        Map<MsamUpdater, Boolean> seen = new IdentityHashMap<>();
-        List<MsamUpdater> us = new ArrayList<>();
-        for (Variable v : variables) {
-            if (!(v.updater() instanceof MsamUpdater)) {
-                throw new IllegalStateException("MSAM needs every trainable parameter to use an Msam updater (the "
-                        + "perturbation uses the global momentum norm), but " + v.name() + " uses "
-                        + v.updater().getConfig() + ". Set the Msam updater on the network builder, or on every "
-                        + "layer (per-layer learning rates: one Msam per layer with the same rho).");
-            }
-            MsamUpdater u = (MsamUpdater) v.updater();
-            String differs = config.rhoDifference(u.getConfig());
-            if (differs != null) {
-                throw new IllegalStateException("All Msam updaters of a model must share rho, rhoSchedule and the "
-                        + "form of the perturbation (it is global), but " + v.name() + " has another: " + differs
-                        + ". Give every layer the same values (a per-layer learning rate is fine).");
-            }
-            if (seen.put(u, Boolean.TRUE) == null) {
-                us.add(u);
-            }
-        }
-        if (us.isEmpty()) {
-            throw new IllegalStateException("MSAM found no trainable parameter in the model");
-        }
-        return us;
+        return distinctUpdaters(variables, MsamUpdater.class,
+                v -> "MSAM needs every trainable parameter to use an Msam updater (the perturbation uses the global "
+                        + "momentum norm), but " + v.name() + " uses " + v.updater().getConfig() + ". Set the Msam "
+                        + "updater on the network builder, or on every layer (per-layer learning rates: one Msam per "
+                        + "layer with the same rho).",
+                (v, u) -> {
+                    String differs = config.rhoDifference(u.getConfig());
+                    return differs == null ? null : "All Msam updaters of a model must share rho, rhoSchedule and "
+                            + "the form of the perturbation (it is global), but " + v.name() + " has another: "
+                            + differs + ". Give every layer the same values (a per-layer learning rate is fine).";
+                },
+                "MSAM found no trainable parameter in the model");
     }
 
     /** @return the distinct MSAM updaters (one per DL4J block, or per SameDiff variable) */

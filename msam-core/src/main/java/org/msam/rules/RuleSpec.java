@@ -19,8 +19,9 @@ import org.nd4j.linalg.learning.config.IUpdater;
 /**
  * The one description of a sharpness-aware rule that the example program, the benchmarks, the README and the tests
  * read: its names, its hyperparameters, how its updater configuration is built over a base optimizer, and what it
- * needs from a host ({@link Need}, as the configuration declares it). The rule's maths lives in its {@code org.msam.rule} class and its configuration
- * in {@code org.msam.config}; this is the catalog entry, registered in {@link Rules}.
+ * needs from a host ({@link Need}, as the configuration declares it). The rule's maths lives in its {@code
+ * org.msam.rule} class and its configuration in {@code org.msam.config}; this is the catalog entry, registered in
+ * {@link Rules}.
  *
  * <p>Ranges are checked once, by the configuration's builder: {@link #problem} builds the configuration with the one
  * value and reports a refusal in the hyperparameter's option ({@link Hyperparameter#outOfRange}).

@@ -273,10 +273,9 @@ public final class RunConfig {
             p.add("--momentum must be > 0 for " + optimizer + " (it perturbs along the momentum), got 0");
         }
         p.addAll(ruleProblems());
-        List<String> diagnosed = names(Rules.needing(Need.HELD_PERTURBATION).stream()
-                .filter(r -> r.needs(Need.BASE_MOMENTUM)).collect(java.util.stream.Collectors.toList()));
-        if (diagnosticsEvery < 0 || diagnosticsEvery > 0
-                && !(optimizer.needs(Need.HELD_PERTURBATION) && optimizer.needs(Need.BASE_MOMENTUM))) {
+        // MsamDiagnostics records the rules that perturb along the base's momentum
+        List<String> diagnosed = names(Rules.needing(Need.BASE_MOMENTUM));
+        if (diagnosticsEvery < 0 || diagnosticsEvery > 0 && !optimizer.needs(Need.BASE_MOMENTUM)) {
             p.add("--diagnostics must be >= 0 and needs --optimizer " + words(diagnosed, "or") + " (any --base), got "
                     + diagnosticsEvery + " with " + optimizer);
         }
