@@ -372,7 +372,7 @@ def msam_sgd_run(theta0, grads, H, lr, mu, rho_of, wd, nesterov):
         theta = theta_tilde + c * v
         v  = mu * v + d
         theta = theta - lr * v                (nesterov: theta - lr * (d + mu * v))
-        c  = rho_t / (||v|| + 1e-12)          (global norm over all tensors)
+        c  = rho_{t+1} / (||v|| + 1e-12)      (the next step's rho; global norm over all tensors; 0 while v = 0)
         theta_tilde = theta - c * v
     """
     theta = [p.clone() for p in theta0]
@@ -391,11 +391,12 @@ def msam_sgd_run(theta0, grads, H, lr, mu, rho_of, wd, nesterov):
         else:
             theta = [x - lr * vi for x, vi in zip(theta, v)]
         rho_t = rho_of(t)
-        c = rho_t / (global_norm(v) + DELTA)
+        norm = global_norm(v)
+        c = 0.0 if norm == 0 else rho_of(t + 1) / (norm + DELTA)
         tt = [x - c * vi for x, vi in zip(theta, v)]
         steps.append({"t": t, "lr": lr, "rho": rho_t, "grad_noise": grads[t], "grad": g, "theta": theta,
                       "theta_tilde": tt, "momentum_buffer": v, "c": c,
-                      "_v_old": v_old, "_c_old": c_old, "_tt_old": tt_old, "_d": d})
+                      "_v_old": v_old, "_c_old": c_old, "_tt_old": tt_old, "_d": d, "_rho_next": rho_of(t + 1)})
     return steps
 
 
@@ -406,7 +407,7 @@ def msam_adamw_run(theta0, grads, H, lr, beta1, beta2, eps, wd, rho_of):
         theta = theta_tilde + c * m
         m = b1*m + (1-b1)*g ; s = b2*s + (1-b2)*g^2
         theta = theta - lr*wd*theta - lr*(m/(1-b1^k)) / (sqrt(s/(1-b2^k)) + eps),  k = t+1
-        c  = rho_t / (||m|| + 1e-12)
+        c  = rho_{t+1} / (||m|| + 1e-12)      (the next step's rho; 0 while m = 0)
         theta_tilde = theta - c * m
     """
     theta = [p.clone() for p in theta0]
@@ -421,11 +422,12 @@ def msam_adamw_run(theta0, grads, H, lr, beta1, beta2, eps, wd, rho_of):
         m_old, c_old, tt_old = m, c, tt
         theta, m, s = ref_adamw_step(theta, m, s, g, t + 1, lr, beta1, beta2, eps, wd)
         rho_t = rho_of(t)
-        c = rho_t / (global_norm(m) + DELTA)
+        norm = global_norm(m)
+        c = 0.0 if norm == 0 else rho_of(t + 1) / (norm + DELTA)
         tt = [x - c * mi for x, mi in zip(theta, m)]
         steps.append({"t": t, "lr": lr, "rho": rho_t, "grad_noise": grads[t], "grad": g, "theta": theta,
                       "theta_tilde": tt, "exp_avg": m, "exp_avg_sq": s, "step": t + 1, "c": c,
-                      "_v_old": m_old, "_c_old": c_old, "_tt_old": tt_old})
+                      "_v_old": m_old, "_c_old": c_old, "_tt_old": tt_old, "_rho_next": rho_of(t + 1)})
     return steps
 
 
@@ -478,9 +480,9 @@ def verify_msam_steps(case, steps, lr, buffer_key, sgd_like):
         # theta_tilde = theta - c * v at every step (recomputed from the stored quantities)
         check("%s: step %d theta_tilde == theta - c*v" % (case, t), rec["theta_tilde"],
               [x - rec["c"] * vi for x, vi in zip(rec["theta"], v)], TOL_SAME_OPS)
-        # c = rho_t / (||v|| + delta) with the global norm over all tensors
+        # c = rho_{t+1} / (||v|| + delta) with the global norm over all tensors: the next step's perturbation
         check_scalar("%s: step %d c == rho/(||v||+delta)" % (case, t), rec["c"],
-                     rec["rho"] / (math.sqrt(float(torch.cat([x.reshape(-1) for x in v]).pow(2).sum())) + DELTA),
+                     rec["_rho_next"] / (math.sqrt(float(torch.cat([x.reshape(-1) for x in v]).pow(2).sum())) + DELTA),
                      TOL_SAME_OPS)
         # theta_tilde_prev == theta_prev - c_prev * v_prev (what the network held when g was taken)
         if sgd_like and "nesterov" not in case:
@@ -521,7 +523,8 @@ def make_msam_fixtures(theta0, grads, H):
          "c = rho/(||v||+delta), theta_tilde = theta - c*v."),
         ("msam_sgd_rho_schedule", dict(rho_of=sched, wd=0.0, nesterov=False), "rho_t = 0.3*min(1, t/20)",
          "MSAM over momentum SGD, lr 0.1, momentum 0.9, rho_t = 0.3*min(1,t/20) with t the index of the step "
-         "just taken (from 0): c <- rho_t/(||v||+delta) after step t, so c = 0 after step 0."),
+         "(from 0): the perturbation of step t uses rho_t, c = rho_t/(||v||+delta) from the state after step t-1 "
+         "(recorded as c of step t-1), so step 0 is unperturbed (v = 0) and step 1 uses rho_1 = 0.015."),
         ("msam_sgd_rho0", dict(rho_of=const(0.0), wd=0.0, nesterov=False), "constant",
          "MSAM over momentum SGD with rho = 0: coincides with torch.optim.SGD(lr=0.1, momentum=0.9) "
          "under the same gradient model (checked by the generator)."),
@@ -587,10 +590,10 @@ def make_msam_fixtures(theta0, grads, H):
               runs["msam_sgd_rho0"][t]["theta"], sgd_ref[t], TOL_SAME_OPS)
         check("msam_sgd_rho0: step %d theta_tilde == theta" % t,
               runs["msam_sgd_rho0"][t]["theta_tilde"], runs["msam_sgd_rho0"][t]["theta"], 0.0)
-    # rho schedule: rho_0 = 0 so c = 0 after step 0 and step 1 still equals plain SGD
-    assert runs["msam_sgd_rho_schedule"][0]["c"] == 0.0
-    check("msam_sgd_rho_schedule: step 1 == torch.optim.SGD (c was 0)", runs["msam_sgd_rho_schedule"][1]["theta"],
-          sgd_ref[1], TOL_SAME_OPS)
+    # rho schedule: the perturbation of step t uses rho_t (rho_0 = 0 does not matter: v = 0 before step 0)
+    v0 = runs["msam_sgd_rho_schedule"][0]["momentum_buffer"]
+    check_scalar("msam_sgd_rho_schedule: c of step 1 == rho_1/(||v||+delta)", runs["msam_sgd_rho_schedule"][0]["c"],
+                 sched(1) / (global_norm(v0) + DELTA), 0.0)
     # the perturbation matters: MSAM leaves the SGD trajectory once c > 0
     assert max_rel_dev(runs["msam_sgd"][NUM_STEPS - 1]["theta"], sgd_ref[NUM_STEPS - 1]) > 1e-3
     # an independent implementation (torch.optim on theta around the perturbation) agrees

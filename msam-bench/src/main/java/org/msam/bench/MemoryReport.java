@@ -32,12 +32,10 @@ import org.nd4j.linalg.learning.config.NoOp;
  *       BN-only SAM: a copy of γ and β only (N + S);</li>
  *   <li>LookSAM: SAM's, plus a copy of the first gradient (n); its g_v (n) is updater state, in the state
  *       column;</li>
- *   <li>MSAM and BN-only MSAM: none; the state is the base optimizer's plus two numbers (c and a flag) for each
- *       variable of an updater block (DL4J sizes a block's state as the sum of {@code stateSize(n)} over its
- *       variables; only the last pair is used); adaptive MSAM: its e (n) is state, and T (n) a buffer;</li>
+ *   <li>MSAM and BN-only MSAM: none; the state is the base optimizer's; adaptive MSAM: e (n) and T (n), buffers
+ *       of the step;</li>
  *   <li>ESAM: SAM's (the per-sample losses, 2·|B| numbers, are not counted); MESA: the inference copy of the network
- *       that the forward pass at θ_ema runs on (all parameters, n + S); its θ_ema (n, plus a flag per variable) is
- *       updater state;</li>
+ *       that the forward pass at θ_ema runs on (all parameters, n + S); its θ_ema (n) is updater state;</li>
  *   <li>the plain optimizers: none (AdamW's decay listener holds only views).</li>
  * </ul>
  * Gradient accumulation adds, for any optimizer, one buffer of all the parameters (n + S): the sum of the window's
@@ -212,10 +210,10 @@ public final class MemoryReport {
                     r.perParameterMemory(), over));
         }
         sb.append("\nUpdater state: `getUpdater(true).getStateViewArray()` length × element size, measured (it "
-                + "includes MSAM's two numbers per variable, LookSAM's g_v, adaptive MSAM's e and MESA's θ_ema). "
+                + "includes LookSAM's g_v and MESA's θ_ema; MSAM's is its base optimizer's). "
                 + "Listener buffers: computed, not measured: SAM's copy of the trainable parameters plus the copy of "
                 + "the BatchNorm statistics' updates (ESAM the same; adaptive SAM and LookSAM one more "
-                + "parameter-sized buffer, BN-only SAM a copy of γ and β only; adaptive MSAM its T; MESA the "
+                + "parameter-sized buffer, BN-only SAM a copy of γ and β only; adaptive MSAM its e and T; MESA the "
                 + "inference copy of the network); MSAM, BN-only MSAM and the others keep none. Parameters "
                 + "include BatchNorm's running statistics (DL4J stores them as parameters with a NoOp updater).\n");
         sb.append("\nGradient accumulation (`Accumulation.steps(k)`, k > 1, any optimizer) adds one buffer of all the "

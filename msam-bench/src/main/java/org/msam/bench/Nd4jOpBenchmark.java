@@ -36,8 +36,8 @@ import org.openjdk.jmh.annotations.TearDown;
  *   <tr><td>{@code javaMsamPass}</td><td>a Java loop over the off-heap buffers doing what a fused MSAM-SGD updater
  *       pass would: v' = μ·v + g, u = η·v' − c·v, Σ v'² (four double partial sums; g is read from x and u written to
  *       y, which has the traffic of the in-place pass and keeps the values from decaying)</td><td>2 + 2</td></tr>
- *   <tr><td>{@code scalarRead}</td><td>{@code getDouble(0)} of a 1-element array (how the updaters read their
- *       per-block scalars: step counter, MSAM's c and flag)</td><td>—</td></tr>
+ *   <tr><td>{@code scalarRead}</td><td>{@code getDouble(0)} of a 1-element array (how the updaters of models saved
+ *       with state layout 0 read their per-block scalars: step counter, MSAM's c and flag)</td><td>—</td></tr>
  * </table>
  * Run:
  * <pre>

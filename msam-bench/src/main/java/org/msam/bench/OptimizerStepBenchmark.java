@@ -156,7 +156,7 @@ public class OptimizerStepBenchmark extends AbstractBenchmark {
         updater.applyUpdater(gradient, iteration, 0);
         params.subi(gradient);
         perturbation.afterStep(null, iteration, 0);
-        perturbation.toHeld();
+        perturbation.toHeld(iteration + 1, 0);
     }
 
     private void samPerturbation() {

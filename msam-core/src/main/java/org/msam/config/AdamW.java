@@ -30,13 +30,16 @@ import org.nd4j.shade.jackson.annotation.JsonProperty;
  * (default, PyTorch's default) or {@link DecayScope#WEIGHTS_ONLY} (DL4J's default).
  *
  * <p><b>Differences.</b> From PyTorch: none in the maths ({@code amsgrad} and {@code maximize} are not
- * offered). From ND4J's {@code Adam}: ND4J puts ε inside the bias correction
- * ({@code η·√(1−β2^t)/(1−β1^t)·m/(√s + ε)}, i.e. ε acts 1/√(1−β2^t) times larger than PyTorch's), counts t from DL4J's
- * iteration counter instead of its own state, and has no decoupled decay (ND4J {@code Adam} plus
- * {@code WeightDecay(λ, true)} equals this class when ε = 0).
+ * offered). The step t is DL4J's iteration count + 1, as in ND4J's {@code Adam}; PyTorch counts from the optimizer's
+ * creation. The two agree for every network trained from its start, including one made by DL4J's
+ * {@code TransferLearning} (which starts at iteration 0); an existing network given AdamW later starts its bias
+ * correction at its iteration count (reset it with {@code net.setIterationCount(0)} to count from 1).
+ * From ND4J's {@code Adam}: ND4J puts ε inside the bias correction
+ * ({@code η·√(1−β2^t)/(1−β1^t)·m/(√s + ε)}, i.e. ε acts 1/√(1−β2^t) times larger than PyTorch's) and has no
+ * decoupled decay (ND4J {@code Adam} plus {@code WeightDecay(λ, true)} equals this class when ε = 0).
  *
- * <p>State per variable of {@code n} parameters: {@code 2n + 1} numbers; a DL4J updater block holds
- * {@code [m | s | … | t]}: the moments at the front, the step count last.
+ * <p>State per variable of {@code n} parameters: {@code 2n} numbers, {@code [m | s]}, each laid out like the
+ * parameters ({@link StateLayout}: models saved with layout 0 keep a step count after the moments, unused).
  *
  * <pre>{@code
  * IUpdater adamw = AdamW.builder().learningRate(1e-3).weightDecay(0.05).build();
@@ -70,6 +73,8 @@ public final class AdamW implements IUpdater {
     private final double weightDecay;
     @JsonProperty("decayScope")
     private final DecayScope decayScope;
+    @JsonProperty("stateLayout")
+    private final int stateLayout;
 
     @JsonCreator
     private AdamW(@JsonProperty("learningRate") double learningRate,
@@ -78,7 +83,8 @@ public final class AdamW implements IUpdater {
                   @JsonProperty("beta2") double beta2,
                   @JsonProperty("epsilon") double epsilon,
                   @JsonProperty("weightDecay") double weightDecay,
-                  @JsonProperty("decayScope") DecayScope decayScope) {
+                  @JsonProperty("decayScope") DecayScope decayScope,
+                  @JsonProperty("stateLayout") int stateLayout) {
         this.learningRate = Checks.nonNegative("learning rate", learningRate);
         this.learningRateSchedule = learningRateSchedule;
         if (!(beta1 >= 0 && beta1 < 1)) {
@@ -92,6 +98,7 @@ public final class AdamW implements IUpdater {
         this.epsilon = Checks.nonNegative("epsilon", epsilon);
         this.weightDecay = Checks.nonNegative("weightDecay", weightDecay);
         this.decayScope = decayScope == null ? DecayScope.ALL_TRAINABLE : decayScope;
+        this.stateLayout = StateLayout.check(stateLayout);
     }
 
     /** @return a builder with the defaults */
@@ -140,9 +147,17 @@ public final class AdamW implements IUpdater {
         return decayScope;
     }
 
+    /**
+     * @return true for a configuration read from a model saved with {@link StateLayout#V010}, whose state keeps one
+     *     more, unused, number per block after the moments
+     */
+    public boolean hasLegacyStateLayout() {
+        return stateLayout == StateLayout.V010;
+    }
+
     @Override
     public long stateSize(long numParams) {
-        return 2 * numParams + 1;
+        return 2 * numParams + (hasLegacyStateLayout() ? 1 : 0);
     }
 
     @Override
@@ -183,7 +198,7 @@ public final class AdamW implements IUpdater {
     @Override
     public AdamW clone() {
         return new AdamW(learningRate, learningRateSchedule == null ? null : learningRateSchedule.clone(), beta1,
-                beta2, epsilon, weightDecay, decayScope);
+                beta2, epsilon, weightDecay, decayScope, stateLayout);
     }
 
     @Override
@@ -198,12 +213,14 @@ public final class AdamW implements IUpdater {
         return Double.compare(learningRate, a.learningRate) == 0 && Double.compare(beta1, a.beta1) == 0
                 && Double.compare(beta2, a.beta2) == 0 && Double.compare(epsilon, a.epsilon) == 0
                 && Double.compare(weightDecay, a.weightDecay) == 0 && decayScope == a.decayScope
+                && stateLayout == a.stateLayout
                 && Objects.equals(learningRateSchedule, a.learningRateSchedule);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(learningRate, learningRateSchedule, beta1, beta2, epsilon, weightDecay, decayScope);
+        return Objects.hash(learningRate, learningRateSchedule, beta1, beta2, epsilon, weightDecay, decayScope,
+                stateLayout);
     }
 
     @Override
@@ -281,7 +298,8 @@ public final class AdamW implements IUpdater {
          *     value: …"
          */
         public AdamW build() {
-            return new AdamW(learningRate, learningRateSchedule, beta1, beta2, epsilon, weightDecay, decayScope);
+            return new AdamW(learningRate, learningRateSchedule, beta1, beta2, epsilon, weightDecay, decayScope,
+                    StateLayout.CURRENT);
         }
     }
 }

@@ -32,9 +32,9 @@ import org.nd4j.shade.jackson.annotation.JsonProperty;
  * kept from the first step on, also before E_start. λ = 0, or any epoch before E_start, is the base optimizer
  * exactly. Cost: one pass plus one forward-only pass per step.
  *
- * <p>State per block: the base optimizer's, then θ_ema laid out like the block's parameters, then one flag that
- * says θ_ema was started (saved with the model, so a resumed run follows the uninterrupted one and the model file
- * carries the EMA weights; {@code SharpnessAware.emaModel(net)} gives a copy of the network at θ_ema for
+ * <p>State per block: the base optimizer's, then θ_ema laid out like the block's parameters (saved with the model, so
+ * a resumed run follows the uninterrupted one and the model file carries the EMA weights; θ_ema = 0 means not started
+ * yet, and the first step sets θ_ema ← θ; {@code SharpnessAware.emaModel(net)} gives a copy of the network at θ_ema for
  * evaluation). Memory: θ_ema, plus the inference copy of the network the driver keeps for the forward pass at
  * θ_ema (one more parameter copy and its activations).
  *
@@ -70,11 +70,14 @@ public final class Mesa implements SharpnessAwareConfig {
     private final double emaDecay;
     @JsonProperty("startEpoch")
     private final int startEpoch;
+    @JsonProperty("stateLayout")
+    private final int stateLayout;
 
     @JsonCreator
     private Mesa(@JsonProperty("base") IUpdater base, @JsonProperty("lambda") double lambda,
                  @JsonProperty("temperature") double temperature, @JsonProperty("emaDecay") double emaDecay,
-                 @JsonProperty("startEpoch") int startEpoch) {
+                 @JsonProperty("startEpoch") int startEpoch,
+                 @JsonProperty("stateLayout") int stateLayout) {
         if (base == null) {
             throw new IllegalArgumentException("Mesa requires a base optimizer, e.g. SgdMomentum or AdamW");
         }
@@ -94,6 +97,7 @@ public final class Mesa implements SharpnessAwareConfig {
         this.temperature = temperature;
         this.emaDecay = Checks.unitInterval("emaDecay", emaDecay);
         this.startEpoch = startEpoch;
+        this.stateLayout = StateLayout.check(stateLayout);
     }
 
     /** @return a builder with the defaults (a base optimizer must be set) */
@@ -149,9 +153,17 @@ public final class Mesa implements SharpnessAwareConfig {
         return new MesaRule(this, variables);
     }
 
+    /**
+     * @return true for a configuration read from a model saved with {@link StateLayout#V010}, whose state keeps a
+     *     started flag per block after θ_ema
+     */
+    public boolean hasLegacyStateLayout() {
+        return stateLayout == StateLayout.V010;
+    }
+
     @Override
     public long stateSize(long numParams) {
-        return base.stateSize(numParams) + numParams + 1;
+        return base.stateSize(numParams) + numParams + (hasLegacyStateLayout() ? 1 : 0);
     }
 
     @Override
@@ -166,7 +178,7 @@ public final class Mesa implements SharpnessAwareConfig {
 
     @Override
     public Mesa clone() {
-        return new Mesa(base.clone(), lambda, temperature, emaDecay, startEpoch);
+        return new Mesa(base.clone(), lambda, temperature, emaDecay, startEpoch, stateLayout);
     }
 
     @Override
@@ -178,7 +190,7 @@ public final class Mesa implements SharpnessAwareConfig {
             return false;
         }
         Mesa other = (Mesa) o;
-        return base.equals(other.base) && sameRule(other);
+        return base.equals(other.base) && sameRule(other) && stateLayout == other.stateLayout;
     }
 
     @Override
@@ -243,7 +255,8 @@ public final class Mesa implements SharpnessAwareConfig {
          *     value: …" or "Invalid startEpoch value: …"
          */
         public Mesa build() {
-            return new Mesa(base == null ? null : base.clone(), lambda, temperature, emaDecay, startEpoch);
+            return new Mesa(base == null ? null : base.clone(), lambda, temperature, emaDecay, startEpoch,
+                    StateLayout.CURRENT);
         }
     }
 }

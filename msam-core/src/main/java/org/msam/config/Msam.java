@@ -27,32 +27,33 @@ import org.nd4j.shade.jackson.annotation.JsonProperty;
  *
  * <p>Each step's gradient is taken at θ̃ = θ − c·v (outside a step the network holds θ; msam-dl4j's driver moves it
  * to θ̃ just before the step's forward pass), where v is the base optimizer's momentum buffer ({@link SgdMomentum}'s
- * v, or {@link AdamW}'s first moment m) and c = ρ/(‖v‖ + δ) with δ = 1e-12 and ‖·‖ the global norm over
- * every trainable parameter of the model. Each step:
+ * v, or {@link AdamW}'s first moment m) and c = ρ_t/(‖v‖ + δ) with δ = 1e-12, ‖·‖ the global norm over
+ * every trainable parameter of the model and ρ_t the step's ρ. Each step:
  * <pre>
+ *   c  = ρ_t/(‖v‖ + δ), or 0 while v = 0   from the state at θ, before the step's forward pass
+ *   θ̃ = θ − c·v
  *   g  = ∇L_B(θ̃)                  one forward/backward, at the weights held
  *   d  = g + λ_c·θ̃                (DL4J's .l2(λ_c): coupled decay acts on the weights held)
- *   θ  = θ̃ + c·v                  remove the previous perturbation
+ *   θ  = θ̃ + c·v                  remove the perturbation, with the c it was applied with
  *   base step on θ with d          (v ← μ·v + d; θ ← θ − η·v for SGD; the AdamW step for AdamW)
- *   c ← ρ_t/(‖v‖ + δ)              ρ stored inside c: a ρ schedule never drifts the weights
- *   θ̃ = θ − c·v
  * </pre>
  * The first step is a plain base step (v = 0, c = 0) and ρ = 0 is the base optimizer exactly. ρ &lt; 0
  * (perturbing along the positive momentum) is accepted, and the listener warns once: the paper shows
  * it hurts.
  *
- * <p>The perturbation needs the global norm of the <em>updated</em> buffer, which no per-layer updater can
- * compute: the steps after the base update are done by msam-dl4j's listener
- * ({@code SharpnessAware.install(net)}). An {@code Msam} updater that runs without it throws. Over SgdMomentum the
- * removal of the previous perturbation is folded into the update DL4J subtracts (v_old is recovered as
+ * <p>The perturbation needs the global norm of the buffer over every layer, which no per-layer updater can
+ * compute: it is applied by msam-dl4j's driver ({@code SharpnessAware.install(net)}). An {@code Msam} updater that
+ * runs without it throws. Over SgdMomentum the removal of the perturbation is folded into the update DL4J subtracts (v_old is recovered as
  * (v_new − (1 − τ)·d)/μ), so the updater never moves the weights (docs/ALGORITHMS.md, "MSAM update handed to
  * DL4J").
  *
- * <p>ρ_t is {@link #rhoSchedule(ISchedule)} evaluated at the iteration and epoch of the step just taken
- * (so "ρ = 0 for the first N epochs" means the steps of those epochs are not followed by a perturbation).
+ * <p>ρ_t is {@link #rhoSchedule(ISchedule)} evaluated at the iteration and epoch of the step (so "ρ = 0 for the
+ * first N epochs" means the steps of those epochs are not perturbed). The official implementation perturbs at the end
+ * of the previous step, with that step's ρ: the two agree at constant ρ and differ by one step where ρ changes.
  *
- * <p>State per block: the base optimizer's state followed by {@code [c | perturbed]}; saved with the
- * model, so a restored model resumes exactly. Memory: the base optimizer's plus two numbers per block.
+ * <p>State per block: the base optimizer's state only; c (adaptive: and e) is derived from it at each step, so a
+ * restored model resumes exactly and DL4J can regroup the state when updater blocks change. Memory: the base
+ * optimizer's (adaptive: plus e and T, two parameter-sized working arrays).
  *
  * <pre>{@code
  * IUpdater msam = Msam.builder()
@@ -68,8 +69,11 @@ public final class Msam implements SharpnessAwareConfig {
     public static final double DEFAULT_RHO = 3.0;
     /** Default η_a of adaptive MSAM: {@value}. */
     public static final double DEFAULT_ADAPTIVE_ETA = 0.01;
-    /** Number of state entries Msam adds per block to its base optimizer's (adaptive: plus one per parameter): {@value}. */
-    public static final int EXTRA_STATE = 2;
+    /**
+     * Number of state entries a model saved with {@link StateLayout#V010} keeps per block after its base optimizer's
+     * (c and the perturbed flag): {@value}. Layout {@value StateLayout#CURRENT} keeps none.
+     */
+    public static final int LEGACY_EXTRA_STATE = 2;
 
     @JsonProperty("base")
     private final IUpdater base;
@@ -83,12 +87,15 @@ public final class Msam implements SharpnessAwareConfig {
     private final boolean adaptive;
     @JsonProperty("adaptiveEta")
     private final double adaptiveEta;
+    @JsonProperty("stateLayout")
+    private final int stateLayout;
 
     @JsonCreator
     private Msam(@JsonProperty("base") IUpdater base, @JsonProperty("rho") double rho,
                  @JsonProperty("rhoSchedule") ISchedule rhoSchedule,
                  @JsonProperty("normalizationOnly") boolean normalizationOnly,
-                 @JsonProperty("adaptive") boolean adaptive, @JsonProperty("adaptiveEta") Double adaptiveEta) {
+                 @JsonProperty("adaptive") boolean adaptive, @JsonProperty("adaptiveEta") Double adaptiveEta,
+                 @JsonProperty("stateLayout") int stateLayout) {
         if (base == null) {
             throw new IllegalArgumentException("Msam requires a base optimizer: SgdMomentum or AdamW");
         }
@@ -107,6 +114,7 @@ public final class Msam implements SharpnessAwareConfig {
         this.normalizationOnly = normalizationOnly;
         this.adaptive = adaptive;
         this.adaptiveEta = Checks.nonNegative("adaptiveEta", adaptiveEta == null ? DEFAULT_ADAPTIVE_ETA : adaptiveEta);
+        this.stateLayout = StateLayout.check(stateLayout);
     }
 
     /** @return a builder with the defaults (a base optimizer must be set) */
@@ -136,7 +144,7 @@ public final class Msam implements SharpnessAwareConfig {
     }
 
     /**
-     * @param iteration the iteration of the step just taken
+     * @param iteration the iteration of the step
      * @param epoch     its epoch
      * @return ρ_t
      * @throws ArithmeticException when the schedule returns a non-finite value (naming the schedule)
@@ -251,9 +259,18 @@ public final class Msam implements SharpnessAwareConfig {
         return new MsamRule(this, variables);
     }
 
+    /**
+     * @return true for a configuration read from a model saved with {@link StateLayout#V010}, whose state keeps c and
+     *     the perturbed flag after the buffers ({@value #LEGACY_EXTRA_STATE} numbers per block)
+     */
+    public boolean hasLegacyStateLayout() {
+        return stateLayout == StateLayout.V010;
+    }
+
     @Override
     public long stateSize(long numParams) {
-        return base.stateSize(numParams) + EXTRA_STATE + (adaptive ? numParams : 0);
+        return base.stateSize(numParams)
+                + (hasLegacyStateLayout() ? LEGACY_EXTRA_STATE + (adaptive ? numParams : 0) : 0);
     }
 
     @Override
@@ -269,7 +286,7 @@ public final class Msam implements SharpnessAwareConfig {
     @Override
     public Msam clone() {
         return new Msam(base.clone(), rho, rhoSchedule == null ? null : rhoSchedule.clone(), normalizationOnly, adaptive,
-                adaptiveEta);
+                adaptiveEta, stateLayout);
     }
 
     @Override
@@ -281,7 +298,7 @@ public final class Msam implements SharpnessAwareConfig {
             return false;
         }
         Msam other = (Msam) o;
-        return base.equals(other.base) && sameRho(other);
+        return base.equals(other.base) && sameRho(other) && stateLayout == other.stateLayout;
     }
 
     @Override
@@ -369,7 +386,7 @@ public final class Msam implements SharpnessAwareConfig {
          */
         public Msam build() {
             return new Msam(base == null ? null : base.clone(), rho, rhoSchedule, normalizationOnly, adaptive,
-                    adaptiveEta);
+                    adaptiveEta, StateLayout.CURRENT);
         }
     }
 }

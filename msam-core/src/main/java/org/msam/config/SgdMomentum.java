@@ -19,8 +19,8 @@ import org.nd4j.shade.jackson.annotation.JsonProperty;
  * has {@code .l2(λ_c)}), momentum μ, dampening τ and learning rate η (which may follow a schedule,
  * evaluated per iteration), the buffer {@code v} starts at 0 and
  * <pre>
- *   v ← d                      on the first step (as PyTorch, no dampening then)
- *   v ← μ·v + (1 − τ)·d        afterwards
+ *   v ← d                      on the first step, with dampening τ &gt; 0 (as PyTorch, no dampening then)
+ *   v ← μ·v + (1 − τ)·d        afterwards (with τ = 0 also on the first step: from v = 0 it gives v = d)
  *   u = η·v                    (nesterov: u = η·(d + μ·v))
  *   θ ← θ − u
  * </pre>
@@ -30,13 +30,15 @@ import org.nd4j.shade.jackson.annotation.JsonProperty;
  * network's {@code .l2(λ_c)} (applied to weights; add {@code .l2Bias(λ_c)} to decay biases too,
  * as PyTorch does by default).
  *
- * <p><b>Differences.</b> From PyTorch: none in the maths; the first-step rule is kept with a step
- * counter in the state. From ND4J's {@code Nesterovs}: ND4J folds η into the buffer
+ * <p><b>Differences.</b> From PyTorch: none in the maths. The first step (which matters only with dampening) is
+ * DL4J's iteration 0, as ND4J's updaters count; PyTorch counts from the optimizer's creation. The two agree for
+ * every network trained from its start, including one made by DL4J's {@code TransferLearning} (which starts at
+ * iteration 0). From ND4J's {@code Nesterovs}: ND4J folds η into the buffer
  * ({@code v ← μ·v − η·g}); the two agree at constant η and differ under a learning-rate schedule,
  * and ND4J has no heavy-ball (non-Nesterov) momentum or dampening.
  *
- * <p>State per variable of {@code n} parameters: {@code n + 1} numbers, nothing when μ = 0. A DL4J updater
- * block of several variables holds {@code [v | … | steps]}: the buffer at the front, the step counter last.
+ * <p>State per variable of {@code n} parameters: {@code v}, n numbers, laid out like the parameters; nothing when
+ * μ = 0 ({@link StateLayout}: models saved with layout 0 keep a step counter after the buffer, unused).
  *
  * <pre>{@code
  * IUpdater sgd = SgdMomentum.builder().learningRate(0.1).momentum(0.9).nesterov(true).build();
@@ -64,18 +66,22 @@ public final class SgdMomentum implements IUpdater {
     private final double dampening;
     @JsonProperty("nesterov")
     private final boolean nesterov;
+    @JsonProperty("stateLayout")
+    private final int stateLayout;
 
     @JsonCreator
     private SgdMomentum(@JsonProperty("learningRate") double learningRate,
                         @JsonProperty("learningRateSchedule") ISchedule learningRateSchedule,
                         @JsonProperty("momentum") double momentum,
                         @JsonProperty("dampening") double dampening,
-                        @JsonProperty("nesterov") boolean nesterov) {
+                        @JsonProperty("nesterov") boolean nesterov,
+                        @JsonProperty("stateLayout") int stateLayout) {
         this.learningRate = Checks.nonNegative("learning rate", learningRate);
         this.learningRateSchedule = learningRateSchedule;
         this.momentum = Checks.nonNegative("momentum", momentum);
         this.dampening = Checks.nonNegative("dampening", dampening);
         this.nesterov = nesterov;
+        this.stateLayout = StateLayout.check(stateLayout);
         if (nesterov && (momentum <= 0 || dampening != 0)) {
             throw new IllegalArgumentException("Nesterov momentum requires a momentum and zero dampening");
         }
@@ -122,9 +128,22 @@ public final class SgdMomentum implements IUpdater {
         return momentum > 0;
     }
 
+    /**
+     * @return true for a configuration read from a model saved with {@link StateLayout#V010}, whose state keeps one
+     *     more, unused, number per block after the buffer
+     */
+    public boolean hasLegacyStateLayout() {
+        return stateLayout == StateLayout.V010;
+    }
+
+    /** @return true on the step of {@code iteration} when it is the buffer's first: with dampening, at iteration 0 */
+    public boolean isFirstStep(int iteration) {
+        return dampening != 0 && iteration == 0;
+    }
+
     @Override
     public long stateSize(long numParams) {
-        return hasMomentumBuffer() ? numParams + 1 : 0;
+        return hasMomentumBuffer() ? numParams + (hasLegacyStateLayout() ? 1 : 0) : 0;
     }
 
     @Override
@@ -167,7 +186,7 @@ public final class SgdMomentum implements IUpdater {
     @Override
     public SgdMomentum clone() {
         return new SgdMomentum(learningRate, learningRateSchedule == null ? null : learningRateSchedule.clone(),
-                momentum, dampening, nesterov);
+                momentum, dampening, nesterov, stateLayout);
     }
 
     @Override
@@ -180,13 +199,13 @@ public final class SgdMomentum implements IUpdater {
         }
         SgdMomentum s = (SgdMomentum) o;
         return Double.compare(learningRate, s.learningRate) == 0 && Double.compare(momentum, s.momentum) == 0
-                && Double.compare(dampening, s.dampening) == 0 && nesterov == s.nesterov
+                && Double.compare(dampening, s.dampening) == 0 && nesterov == s.nesterov && stateLayout == s.stateLayout
                 && Objects.equals(learningRateSchedule, s.learningRateSchedule);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(learningRate, learningRateSchedule, momentum, dampening, nesterov);
+        return Objects.hash(learningRate, learningRateSchedule, momentum, dampening, nesterov, stateLayout);
     }
 
     @Override
@@ -248,7 +267,8 @@ public final class SgdMomentum implements IUpdater {
          *     "Invalid dampening value: …" or "Nesterov momentum requires a momentum and zero dampening"
          */
         public SgdMomentum build() {
-            return new SgdMomentum(learningRate, learningRateSchedule, momentum, dampening, nesterov);
+            return new SgdMomentum(learningRate, learningRateSchedule, momentum, dampening, nesterov,
+                    StateLayout.CURRENT);
         }
     }
 }

@@ -197,7 +197,7 @@ public final class EsamRule implements SharpnessRule {
     }
 
     @Override
-    public void toHeld() {
+    public void toHeld(int iteration, int epoch) {
         // ESAM keeps θ between steps.
     }
 

@@ -18,7 +18,7 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * docs/ALGORITHMS.md, section "Other gradient-free perturbations", and {@link FreePerturbation}. With e kept in
  * every {@link FreePerturbationUpdater}'s state:
  * <pre>
- *   before the step's pass (the host's {@link #toHeld()}):  θ̃ = θ + e
+ *   before the step's pass (the host's {@link #toHeld}):  θ̃ = θ + e
  *   in each block's updater:   θ = θ̃ − e;  g kept as the next d (last gradient);  the base step
  *   after the step:            x = d_{t+1} (relative: |θ| ⊙ d_{t+1});  e ← −ρ_t·x/(‖x‖ + δ),  δ = {@value #DELTA}
  * </pre>

@@ -14,9 +14,10 @@ import org.nd4j.linalg.learning.GradientUpdater;
  * The phases shared by the rules whose perturbation is known before the step's pass (MSAM, the gradient-free
  * perturbations of {@link FreePerturbationRule}): docs/ALGORITHMS.md, "MSAM update handed to DL4J".
  * <pre>
- *   before the step's pass (the host's {@link #toHeld()}):  θ̃, from each block's updater
+ *   before the step's pass (the host's {@link #toHeld}):  the step's perturbation from the state at θ, if the rule
+ *                              derives it then ({@link #prepare}: MSAM), and θ̃ from each block's updater
  *   in each block's updater:   θ from θ̃, then the base step (the step lands on θ)
- *   after the step:            the next step's perturbation, from the state at θ (the subclass's {@link #afterStep})
+ *   after the step:            the subclass's {@link #afterStep} (the gradient-free directions: the next e)
  * </pre>
  * The step gradient is used as the host computed it: {@link #stepGradientReady} does nothing.
  *
@@ -76,15 +77,21 @@ abstract class HeldPerturbationRule<U extends GradientUpdater<?> & HeldPerturbat
      */
     abstract double rhoAt(int iteration, int epoch);
 
-    /** @return false when the coming step's perturbation is zero (MSAM before its first step: c = 0) */
-    boolean hasPerturbation() {
-        return true;
+    /**
+     * Derives the perturbation of the step of {@code iteration} from the state at θ, before the blocks move (the
+     * default: nothing, the perturbation was derived after the previous step).
+     *
+     * @param iteration the step's iteration
+     * @param epoch     its epoch
+     * @throws ArithmeticException when the state is not finite
+     */
+    void prepare(int iteration, int epoch) {
     }
 
     /**
      * Reads the step's ρ_t and every block's η_t first, so that a schedule returning a non-finite value refuses the
      * step before any parameter or state changes (the host then moves the model back to θ), then moves the model to
-     * θ̃ if it holds θ.
+     * θ̃ if it holds θ (which it does when the host did not call {@link #toHeld} before the pass).
      *
      * @return true when the model was moved
      * @throws ArithmeticException when ρ_t or a block's η_t is not finite, naming the schedule
@@ -93,11 +100,11 @@ abstract class HeldPerturbationRule<U extends GradientUpdater<?> & HeldPerturbat
     public final boolean beforeStepGradient(Host host, int iteration, int epoch) {
         rhoAt(iteration, epoch);
         RuleChecks.requireFiniteLearningRates(name(), updaters, iteration, epoch);
-        if (isPerturbed() || !hasPerturbation()) {
+        if (isPerturbed()) {
             return false;
         }
-        toHeld();
-        return true;
+        toHeld(iteration, epoch);
+        return isPerturbed();
     }
 
     @Override
@@ -113,7 +120,11 @@ abstract class HeldPerturbationRule<U extends GradientUpdater<?> & HeldPerturbat
     }
 
     @Override
-    public final void toHeld() {
+    public final void toHeld(int iteration, int epoch) {
+        if (isPerturbed()) {
+            return;
+        }
+        prepare(iteration, epoch);
         for (U u : updaters) {
             u.applyPerturbation();
         }

@@ -155,7 +155,7 @@ public final class LookSamRule implements SharpnessRule {
     }
 
     @Override
-    public void toHeld() {
+    public void toHeld(int iteration, int epoch) {
         // LookSAM keeps θ between steps.
     }
 

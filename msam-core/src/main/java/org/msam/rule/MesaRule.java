@@ -182,7 +182,7 @@ public final class MesaRule implements SharpnessRule, Distillation {
     }
 
     @Override
-    public void toHeld() {
+    public void toHeld(int iteration, int epoch) {
         // MESA never moves the weights.
     }
 

@@ -15,17 +15,18 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Momentum-SAM (Becker et al. 2024, Algorithm 1) over every updater block of a model: docs/ALGORITHMS.md, section
- * "MSAM". With v the base optimizer's momentum (AdamW: its first moment m) and c the scale kept in every {@link
- * MsamUpdater}'s state:
+ * "MSAM". With v the base optimizer's momentum (AdamW: its first moment m) and c the step's scale, given to every
+ * {@link MsamUpdater}:
  * <pre>
- *   before the step gradient:  θ̃ = θ − c·v, if the model holds θ       (a pass at θ must then be redone)
+ *   before the step's pass ({@link #toHeld}, called by the host):
+ *                              c = ρ_t/(‖v‖ + δ), δ = {@value #DELTA}, ‖v‖ over every perturbed variable (0 while v = 0)
+ *                              θ̃ = θ − c·v
+ *   before the step gradient:  the same, if the model still holds θ     (a pass at θ must then be redone)
  *   in each block's updater:   the base step, with θ = θ̃ + c·v folded into its update ({@link MsamUpdater})
- *   after the step:            c ← ρ_t/(‖v‖ + δ),  δ = {@value #DELTA}, ‖v‖ over every perturbed variable
- *   before the next step's pass: θ̃ = θ − c·v ({@link #toHeld()}, called by the host)
  * </pre>
  * The first step is a plain base step (v = 0, c = 0) and ρ = 0 is the base optimizer exactly. Every step lands on θ:
- * hosts hold θ outside every step, for the user's listeners and so that a run resumed from a checkpoint (θ, v, c)
- * follows the uninterrupted one bit for bit.
+ * hosts hold θ outside every step, for the user's listeners, and c is derived from (θ, v) and the step's ρ, so that a
+ * run resumed from a checkpoint (θ, v) follows the uninterrupted one bit for bit.
  *
  * <p>Cost per step: one read of v for the norm and, for the perturbation, one read of v and a read and write of θ;
  * no parameter-sized buffer.
@@ -40,6 +41,10 @@ public final class MsamRule extends HeldPerturbationRule<MsamUpdater> {
     private final List<INDArray> momenta;
     /** Adaptive MSAM: (θ, v, e, scratch for T) of each perturbed variable. */
     private final List<INDArray[]> adaptive;
+    /** The iteration and epoch whose c the updaters hold; {@link #NONE} when the next step must derive it. */
+    private int scaledIteration = NONE;
+    private int scaledEpoch = NONE;
+    private static final int NONE = Integer.MIN_VALUE;
 
     /**
      * @param config    the configuration of the first variable
@@ -131,40 +136,53 @@ public final class MsamRule extends HeldPerturbationRule<MsamUpdater> {
         return config.rhoAt(iteration, epoch);
     }
 
-    /** @return false before the first step (c = 0: θ̃ = θ) */
+    /**
+     * The step's c (adaptive MSAM: and e), from the state at θ and ρ_t, unless the updaters hold it already (the same
+     * step again: a micro-batch of an accumulation window, a step retried after a refusal).
+     */
     @Override
-    boolean hasPerturbation() {
-        return scale() != 0;
-    }
-
-    @Override
-    public void afterStep(Host host, int iteration, int epoch) {
-        toTrue();
-        if (config.isAdaptive()) {
-            adaptiveStep(iteration, epoch);
+    void prepare(int iteration, int epoch) {
+        if (scaledIteration == iteration && scaledEpoch == epoch) {
             return;
         }
-        double norm = momentumNorm();
-        requireFiniteMomentumNorm(norm, iteration, epoch);
-        double c = config.rhoAt(iteration, epoch) / (norm + DELTA);
+        double rho = config.rhoAt(iteration, epoch);
+        double c;
+        if (config.isAdaptive()) {
+            c = adaptiveScale(rho, iteration, epoch);
+        } else {
+            double norm = momentumNorm();
+            requireFinite("the momentum norm", norm, iteration, epoch);
+            c = norm == 0 ? 0 : rho / (norm + DELTA);
+        }
         for (MsamUpdater u : updaters) {
             u.setScale(c);
         }
+        scaledIteration = iteration;
+        scaledEpoch = epoch;
     }
 
-    private static void requireFiniteMomentumNorm(double norm, int iteration, int epoch) {
+    /** After the step, or after the state was replaced (data-parallel averaging): the next step derives its c again. */
+    @Override
+    public void afterStep(Host host, int iteration, int epoch) {
+        toTrue();
+        scaledIteration = NONE;
+        scaledEpoch = NONE;
+    }
+
+    private static void requireFinite(String what, double norm, int iteration, int epoch) {
         if (!Double.isFinite(norm)) {
-            throw new ArithmeticException("MSAM: the momentum norm is " + norm + " after iteration " + iteration
-                    + " (epoch " + epoch + "): the base optimizer produced non-finite values. Lower the learning rate"
-                    + " or check the data, and restore the model from a checkpoint.");
+            throw new ArithmeticException("MSAM: " + what + " is " + norm + " before iteration " + iteration
+                    + " (epoch " + epoch + "): an earlier step of the base optimizer produced non-finite values. "
+                    + "Lower the learning rate or check the data, and restore the model from a checkpoint.");
         }
     }
 
     /**
-     * Adaptive MSAM: T = |θ| + η_a at θ after the base step, e = −ρ_t·T²⊙v/(‖T⊙v‖ + δ), stored in the state; c is
-     * set to ρ_t/(‖T⊙v‖ + δ), the factor of T²⊙v.
+     * Adaptive MSAM: T = |θ| + η_a at θ, e = −ρ_t·T²⊙v/(‖T⊙v‖ + δ), into each updater's e.
+     *
+     * @return c = ρ_t/(‖T⊙v‖ + δ), the factor of T²⊙v (0 while v = 0)
      */
-    private void adaptiveStep(int iteration, int epoch) {
+    private double adaptiveScale(double rho, int iteration, int epoch) {
         double sq = 0;
         for (INDArray[] a : adaptive) {
             if (a[3] == null) {
@@ -178,17 +196,11 @@ public final class MsamRule extends HeldPerturbationRule<MsamUpdater> {
             sq += Norms.squaredNorm(a[2]);
         }
         double norm = Math.sqrt(sq);
-        if (!Double.isFinite(norm)) {
-            throw new ArithmeticException("MSAM: the norm of T·v is " + norm + " after iteration " + iteration
-                    + " (epoch " + epoch + "): the base optimizer produced non-finite values. Lower the learning rate"
-                    + " or check the data, and restore the model from a checkpoint.");
-        }
-        double c = config.rhoAt(iteration, epoch) / (norm + DELTA);
+        requireFinite("the norm of T·v", norm, iteration, epoch);
+        double c = norm == 0 ? 0 : rho / (norm + DELTA);
         for (INDArray[] a : adaptive) {
             a[2].muli(a[3]).muli(-c);
         }
-        for (MsamUpdater u : updaters) {
-            u.setScale(c);
-        }
+        return c;
     }
 }

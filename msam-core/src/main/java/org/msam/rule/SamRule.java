@@ -128,7 +128,7 @@ public final class SamRule implements SharpnessRule {
     }
 
     @Override
-    public void toHeld() {
+    public void toHeld(int iteration, int epoch) {
         // SAM keeps θ between steps.
     }
 

@@ -15,10 +15,10 @@ import java.util.Set;
  *   <li>{@link #stepGradientReady} for each variable, once the step gradient of that variable exists and before
  *       the base optimizer consumes it (SAM restores θ there).</li>
  *   <li>the base optimizer's step, by the host (DL4J's updater, {@code params -= update}).</li>
- *   <li>{@link #afterStep}: after every variable was stepped (MSAM's new c).</li>
+ *   <li>{@link #afterStep}: after every variable was stepped (LookSAM's and the gradient-free directions' state).</li>
  * </ol>
  * Between steps a host keeps the true weights θ ({@link #toTrue()}): it moves the model to the weights the step's
- * gradient is taken at ({@link #toHeld()}) just before the step's forward pass (DL4J networks, in the solver's hook;
+ * gradient is taken at ({@link #toHeld}) just before the step's forward pass (DL4J networks, in the solver's hook;
  * SameDiff, in {@code iterationStart}), and the step lands on θ.
  */
 public interface SharpnessRule {
@@ -49,10 +49,15 @@ public interface SharpnessRule {
     void toTrue();
 
     /**
-     * Moves the model to the weights the next step's gradient is taken at, when the rule knows them before the step's
-     * pass (MSAM's θ̃; the other rules keep θ), idempotent.
+     * Moves the model to the weights the gradient of the step of {@code iteration} is taken at, when the rule knows
+     * them before the step's pass (MSAM's θ̃, from the state at θ and the step's ρ; the other rules keep θ),
+     * idempotent.
+     *
+     * @param iteration the coming step's iteration (a DL4J network's iteration count between steps)
+     * @param epoch     its epoch
+     * @throws ArithmeticException when the state it derives the weights from is not finite; nothing moved then
      */
-    void toHeld();
+    void toHeld(int iteration, int epoch);
 
     /** @return true while the model holds weights other than θ */
     boolean isPerturbed();

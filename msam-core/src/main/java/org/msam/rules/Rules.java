@@ -57,7 +57,7 @@ public final class Rules {
                             + "pass per step")
                     .rho(Msam.DEFAULT_RHO, Range.finite(), RhoScale.MSAM).rhoSchedule()
                     .hyperparameter(AMSAM_ETA)
-                    .buffers(1, 0, 0) // T
+                    .buffers(2, 0, 0) // e and T
                     .builds(Msam.class, (b, s) -> msam(b, s, true, false))
                     .build(),
             RuleSpec.builder("bnsam")

@@ -16,8 +16,9 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * State and step of {@link AdamW}: PyTorch's {@code torch.optim.AdamW} (see the configuration for the
- * maths). State layout {@code [m (n) | s (n) | … | t (1)]} (buffers at the front, the
- * step count at the end of the view). With λ &gt; 0 the decoupled decay
+ * maths), with t = DL4J's iteration + 1. State layout {@code [m (n) | s (n) | …]}, each laid out like the block's
+ * parameters (the moments at the front of the view; a model saved with layout 0 keeps its unused step count at the
+ * end). With λ &gt; 0 the decoupled decay
  * {@code θ ← θ·(1 − η·λ)} is applied to the bound parameter views during {@link #applyUpdater}, before
  * the caller subtracts the Adam update (PyTorch's order).
  */
@@ -26,14 +27,15 @@ public final class AdamWUpdater implements GradientUpdater<AdamW>, MomentumUpdat
     public static final String M_STATE = "M";
     /** Name of the second moment in {@link #getState()}. */
     public static final String S_STATE = "V";
-    /** Name of the step counter (a 1-element array) in {@link #getState()}. */
+    /** Name of the step count of layout 0 (a 1-element array, unused) in {@link #getState()}. */
     public static final String STEPS_STATE = "STEPS";
 
     private final AdamW config;
     private INDArray flat;
     private INDArray m;
     private INDArray s;
-    private INDArray steps;
+    /** Layout 0's step count, kept so that the state saves as it was read; never used. */
+    private INDArray legacySteps;
     private List<INDArray> decayParams = Collections.emptyList();
     private int prepared = NONE;
 
@@ -49,18 +51,22 @@ public final class AdamWUpdater implements GradientUpdater<AdamW>, MomentumUpdat
 
     @Override
     public void setState(Map<String, INDArray> stateMap, boolean initialize) {
-        if (stateMap.size() != 3 || !stateMap.containsKey(M_STATE) || !stateMap.containsKey(S_STATE)
-                || !stateMap.containsKey(STEPS_STATE)) {
-            throw new IllegalStateException("State map should contain keys [" + M_STATE + ", " + S_STATE + ", "
-                    + STEPS_STATE + "] but has keys " + stateMap.keySet());
+        boolean legacy = config.hasLegacyStateLayout();
+        if (stateMap.size() != (legacy ? 3 : 2) || !stateMap.containsKey(M_STATE) || !stateMap.containsKey(S_STATE)
+                || legacy && !stateMap.containsKey(STEPS_STATE)) {
+            throw new IllegalStateException("State map should contain keys [" + M_STATE + ", " + S_STATE
+                    + (legacy ? ", " + STEPS_STATE : "") + "] but has keys " + stateMap.keySet());
         }
+        flat = null;
         m = stateMap.get(M_STATE);
         s = stateMap.get(S_STATE);
-        steps = stateMap.get(STEPS_STATE);
+        legacySteps = stateMap.get(STEPS_STATE);
         if (initialize) {
             m.assign(0);
             s.assign(0);
-            steps.assign(0);
+            if (legacySteps != null) {
+                legacySteps.assign(0);
+            }
         }
     }
 
@@ -69,7 +75,9 @@ public final class AdamWUpdater implements GradientUpdater<AdamW>, MomentumUpdat
         Map<String, INDArray> r = new HashMap<>();
         r.put(M_STATE, m);
         r.put(S_STATE, s);
-        r.put(STEPS_STATE, steps);
+        if (legacySteps != null) {
+            r.put(STEPS_STATE, legacySteps);
+        }
         return r;
     }
 
@@ -81,7 +89,7 @@ public final class AdamWUpdater implements GradientUpdater<AdamW>, MomentumUpdat
         }
         m = null;
         s = null;
-        steps = Views.slice(flat, flat.length() - 1, 1);
+        legacySteps = config.hasLegacyStateLayout() ? Views.slice(flat, flat.length() - 1, 1) : null;
         if (gradientShape != null && viewArray.length() == config.stateSize(Views.lengthOf(gradientShape))) {
             resolve(Views.lengthOf(gradientShape));
         }
@@ -92,7 +100,7 @@ public final class AdamWUpdater implements GradientUpdater<AdamW>, MomentumUpdat
         if (m != null && m.length() == numParams || flat == null) {
             return;
         }
-        if (2 * numParams > flat.length() - 1) {
+        if (2 * numParams > flat.length() - (legacySteps == null ? 0 : 1)) {
             throw new IllegalArgumentException("AdamW state of length " + flat.length() + " cannot hold " + numParams
                     + " parameters");
         }
@@ -127,7 +135,7 @@ public final class AdamWUpdater implements GradientUpdater<AdamW>, MomentumUpdat
 
     @Override
     public void applyUpdater(INDArray gradient, int iteration, int epoch) {
-        if (steps == null) {
+        if (m == null && flat == null) {
             throw new IllegalStateException("Updater has not been initialized with view state");
         }
         resolve(gradient.length());
@@ -141,8 +149,7 @@ public final class AdamWUpdater implements GradientUpdater<AdamW>, MomentumUpdat
         double lr = config.getLearningRate(iteration, epoch);
         double b1 = config.getBeta1();
         double b2 = config.getBeta2();
-        double t = steps.getDouble(0) + 1;
-        steps.putScalar(0, t);
+        double t = iteration + 1.0;
         INDArray mm = Views.like(m, gradient);
         INDArray ss = Views.like(s, gradient);
 

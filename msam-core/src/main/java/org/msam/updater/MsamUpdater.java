@@ -7,24 +7,30 @@ import java.util.Map;
 import org.msam.config.Msam;
 import org.msam.config.SgdMomentum;
 import org.msam.rule.Variable;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * The per-block part of {@link Msam}: runs the base optimizer's step with the removal of the previous perturbation
  * folded into the update (over {@link SgdMomentum}), or applied to the block's parameters first (AdamW, adaptive,
- * BN-only). The global part (the new scale and θ̃) is done over all blocks by {@link org.msam.rule.MsamRule}, run by
- * msam-dl4j's driver after the step (docs/ALGORITHMS.md, sections "MSAM", "MSAM update handed to DL4J" and "Adaptive MSAM").
+ * BN-only). The global part (the step's scale c and θ̃) is done over all blocks by {@link org.msam.rule.MsamRule}, run
+ * by msam-dl4j's driver before the step's forward pass (docs/ALGORITHMS.md, sections "MSAM", "MSAM update handed to
+ * DL4J" and "Adaptive MSAM").
  * <ul>
  *   <li>MSAM: θ̃ = θ − c·v, removed as θ = θ̃ + c·v;</li>
  *   <li>adaptive MSAM: θ̃ = θ + e with e kept in the state, removed as θ = θ̃ − e (exact).</li>
  * </ul>
  *
- * <p>State layout ({@link WrappedState}): {@code [base state | c | perturbed]}, adaptive: {@code [base state | e (n) | c | perturbed]} (the
- * scalars at the end of the block's view, e laid out like the block's parameters), where {@code perturbed} is 1
- * while the block's parameters hold θ̃ and 0 while they hold θ. Both numbers are identical in every block. The
- * adaptive layout needs the block's size n, known from its first gradient or from {@link #resolve(long)}.
+ * <p>State layout ({@link WrappedState}): the base optimizer's state alone. c, whether the block holds θ̃ and adaptive
+ * MSAM's e (laid out like the block's parameters) live in this object for the length of a step: outside a step the
+ * block holds θ and the next step derives them again. A model saved with {@link org.msam.config.StateLayout#V010}
+ * keeps them in its state, {@code [base state | c | perturbed]}, adaptive {@code [base state | e (n) | c |
+ * perturbed]} (perturbed 1 while the block held θ̃), and they are read and written there, so that such a model saved
+ * at θ̃ resumes as before.
  *
- * <p>This updater is the one owner of that state: it alone writes the flag (when it moves the block, and when its
+ * <p>This updater is the one owner of c and the flag: it alone writes the flag (when it moves the block, and when its
  * folded step lands on θ), and c changes only through {@link #setScale}, which {@link org.msam.rule.MsamRule} calls
  * once per step with the global value while the block holds θ.
  */
@@ -38,9 +44,16 @@ public final class MsamUpdater extends WrappingUpdater<Msam> implements HeldPert
 
     /** The (θ, v) views of the block's perturbed variables; adaptive: (θ, e). */
     private List<INDArray[]> perturbed;
+    /** c and the flag, when they are not in the state (layout 1). */
+    private double scale;
+    private boolean held;
+    /** Adaptive MSAM's e (layout 1), laid out like the block's parameters. */
+    private INDArray e;
+
     private MsamUpdater(Msam config) {
-        super(config, "Msam", config.getBase(), config.isAdaptive() ? List.of(E_STATE) : List.of(),
-                List.of(C_STATE, PERTURBED_STATE));
+        super(config, "Msam", config.getBase(),
+                config.isAdaptive() && config.hasLegacyStateLayout() ? List.of(E_STATE) : List.of(),
+                config.hasLegacyStateLayout() ? List.of(C_STATE, PERTURBED_STATE) : List.of());
     }
 
     /**
@@ -57,8 +70,8 @@ public final class MsamUpdater extends WrappingUpdater<Msam> implements HeldPert
 
     /**
      * @param config     the configuration
-     * @param state      the state arrays by name: the base optimizer's, plus {@link #C_STATE} and
-     *                   {@link #PERTURBED_STATE} (adaptive: and {@link #E_STATE})
+     * @param state      the state arrays by name: the base optimizer's (adaptive: and {@link #E_STATE}; layout 0:
+     *                   and {@link #C_STATE}, {@link #PERTURBED_STATE})
      * @param initialize whether to initialise the state
      * @return the updater
      */
@@ -75,7 +88,7 @@ public final class MsamUpdater extends WrappingUpdater<Msam> implements HeldPert
             if (config.perturbs(v.kind())) {
                 if (config.isAdaptive()) {
                     resolve(blockLength(variables));
-                    views.add(new INDArray[] {v.value(), v.sliceOf(state.part(E_STATE))});
+                    views.add(new INDArray[] {v.value(), v.sliceOf(perturbation())});
                 } else {
                     if (v.momentum() == null) {
                         throw new IllegalStateException("Msam: variable " + v.name() + " has no momentum buffer");
@@ -101,8 +114,8 @@ public final class MsamUpdater extends WrappingUpdater<Msam> implements HeldPert
      * {@code params -= update} lands on θ (docs/ALGORITHMS.md, "MSAM update handed to DL4J").
      * <ul>
      *   <li>over {@link SgdMomentum} (heavy ball, dampening or Nesterov), not adaptive and not BN-only: the removal
-     *       is folded into the update, u = η·s − c·v_old with v_old = (v_new − (1 − τ)·d)/μ (on the buffer's first
-     *       step v_old = 0 and the base update is used as it is), and the parameters are not touched;</li>
+     *       is folded into the update, u = η·s − c·v_old with v_old = (v_new − (1 − τ)·d)/μ (with c = 0 the base
+     *       update is used as it is), and the parameters are not touched;</li>
      *   <li>otherwise (AdamW, adaptive, BN-only): θ = θ̃ + c·v (adaptive: θ̃ − e) on the block's parameters, then
      *       the base step.</li>
      * </ul>
@@ -119,12 +132,12 @@ public final class MsamUpdater extends WrappingUpdater<Msam> implements HeldPert
             return;
         }
         SgdMomentumUpdater sgd = (SgdMomentumUpdater) state.base();
-        double held = isPerturbed() ? scale() : 0;
+        double c = isPerturbed() ? scale() : 0;
         double owed = 0;
-        if (held != 0 && sgd.hasBufferStep()) {
-            owed = sgd.stepWithOldBufferTerm(gradient, iteration, epoch, -held);
+        if (c != 0 && !sgd.getConfig().isFirstStep(iteration)) {
+            owed = sgd.stepWithOldBufferTerm(gradient, iteration, epoch, -c);
         } else {
-            // c = 0, or v_old = 0 (the buffer's first step): θ̃ = θ already.
+            removePerturbation(); // with c = 0, θ̃ = θ already and nothing moves
             sgd.applyUpdater(gradient, iteration, epoch);
         }
         holding(false);
@@ -148,14 +161,32 @@ public final class MsamUpdater extends WrappingUpdater<Msam> implements HeldPert
         }
     }
 
-    /** @return adaptive MSAM's perturbation e of the block, laid out like its parameters (null when not adaptive) */
+    /**
+     * @return adaptive MSAM's perturbation e of the block, laid out like its parameters (null when not adaptive, or
+     *     before {@link #bind}): working memory of the step, derived again at every step (layout 0: part of the state)
+     */
     public INDArray perturbation() {
-        return config.isAdaptive() ? state.part(E_STATE) : null;
+        if (!config.isAdaptive()) {
+            return null;
+        }
+        return config.hasLegacyStateLayout() ? state.part(E_STATE) : e;
     }
 
-    /** @return c, the scale of the current perturbation */
+    /** Places the state once the block's size is known; adaptive MSAM's e is allocated then (outside workspaces). */
+    @Override
+    public void resolve(long numParams) {
+        super.resolve(numParams);
+        if (config.isAdaptive() && !config.hasLegacyStateLayout() && (e == null || e.length() != numParams)) {
+            INDArray m = state.momentum();
+            try (MemoryWorkspace ws = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
+                e = Nd4j.zeros(m == null ? DataType.FLOAT : m.dataType(), numParams);
+            }
+        }
+    }
+
+    /** @return c, the scale of the step's perturbation */
     public double scale() {
-        return state.part(C_STATE).getDouble(0);
+        return config.hasLegacyStateLayout() ? state.part(C_STATE).getDouble(0) : scale;
     }
 
     /** @param scale the new c, set by the rule (the perturbation must be removed while c changes) */
@@ -163,12 +194,16 @@ public final class MsamUpdater extends WrappingUpdater<Msam> implements HeldPert
         if (isPerturbed()) {
             throw new IllegalStateException("c cannot change while the perturbation is applied");
         }
-        state.part(C_STATE).putScalar(0, scale);
+        if (config.hasLegacyStateLayout()) {
+            state.part(C_STATE).putScalar(0, scale);
+        } else {
+            this.scale = scale;
+        }
     }
 
     /** @return true while the block holds θ̃ */
     public boolean isPerturbed() {
-        return state.part(PERTURBED_STATE).getDouble(0) != 0;
+        return config.hasLegacyStateLayout() ? state.part(PERTURBED_STATE).getDouble(0) != 0 : held;
     }
 
     /** @return true while the block holds θ̃ and c ≠ 0 (with c = 0, θ̃ = θ) */
@@ -197,7 +232,11 @@ public final class MsamUpdater extends WrappingUpdater<Msam> implements HeldPert
 
     /** Records which weights the block holds: the one writer of the perturbed flag. */
     private void holding(boolean perturbed) {
-        state.part(PERTURBED_STATE).putScalar(0, perturbed ? 1 : 0);
+        if (config.hasLegacyStateLayout()) {
+            state.part(PERTURBED_STATE).putScalar(0, perturbed ? 1 : 0);
+        } else {
+            held = perturbed;
+        }
     }
 
     /** θ ← θ + α·x over the perturbed variables (x = v, or e when adaptive). */

@@ -9,20 +9,22 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.learning.GradientUpdater;
 
 /**
- * State and step of {@link SgdMomentum}: PyTorch's {@code torch.optim.SGD} update (see the
- * configuration for the maths). State layout: {@code [v (n) | … | steps (1)]} (DL4J may size the view a few elements larger than
- * {@code n + 1}: buffers sit at the front, the counter at the end); no state when μ = 0.
+ * State and step of {@link SgdMomentum}: PyTorch's {@code torch.optim.SGD} update (see the configuration for the
+ * maths). State layout: {@code [v (n) | …]}, v laid out like the block's parameters (DL4J may size the view a few
+ * elements larger than n: the buffer sits at the front; a model saved with layout 0 keeps its unused step counter at
+ * the end); no state when μ = 0.
  */
 public final class SgdMomentumUpdater implements GradientUpdater<SgdMomentum>, MomentumUpdater {
     /** Name of the momentum buffer in {@link #getState()}. */
     public static final String V_STATE = "V";
-    /** Name of the step counter (a 1-element array) in {@link #getState()}. */
+    /** Name of the step counter of layout 0 (a 1-element array, unused) in {@link #getState()}. */
     public static final String STEPS_STATE = "STEPS";
 
     private final SgdMomentum config;
     private INDArray flat;
     private INDArray v;
-    private INDArray steps;
+    /** Layout 0's step counter, kept so that the state saves as it was read; never used. */
+    private INDArray legacySteps;
 
     /** @param config the configuration */
     public SgdMomentumUpdater(SgdMomentum config) {
@@ -42,15 +44,20 @@ public final class SgdMomentumUpdater implements GradientUpdater<SgdMomentum>, M
             }
             return;
         }
-        if (stateMap.size() != 2 || !stateMap.containsKey(V_STATE) || !stateMap.containsKey(STEPS_STATE)) {
-            throw new IllegalStateException("State map should contain keys [" + V_STATE + ", " + STEPS_STATE
-                    + "] but has keys " + stateMap.keySet());
+        boolean legacy = config.hasLegacyStateLayout();
+        if (stateMap.size() != (legacy ? 2 : 1) || !stateMap.containsKey(V_STATE)
+                || legacy && !stateMap.containsKey(STEPS_STATE)) {
+            throw new IllegalStateException("State map should contain keys [" + V_STATE + (legacy ? ", " + STEPS_STATE
+                    : "") + "] but has keys " + stateMap.keySet());
         }
+        flat = null;
         v = stateMap.get(V_STATE);
-        steps = stateMap.get(STEPS_STATE);
+        legacySteps = stateMap.get(STEPS_STATE);
         if (initialize) {
             v.assign(0);
-            steps.assign(0);
+            if (legacySteps != null) {
+                legacySteps.assign(0);
+            }
         }
     }
 
@@ -61,7 +68,9 @@ public final class SgdMomentumUpdater implements GradientUpdater<SgdMomentum>, M
         }
         Map<String, INDArray> m = new HashMap<>();
         m.put(V_STATE, v);
-        m.put(STEPS_STATE, steps);
+        if (legacySteps != null) {
+            m.put(STEPS_STATE, legacySteps);
+        }
         return m;
     }
 
@@ -75,7 +84,7 @@ public final class SgdMomentumUpdater implements GradientUpdater<SgdMomentum>, M
             flat.assign(0);
         }
         v = null;
-        steps = Views.slice(flat, flat.length() - 1, 1);
+        legacySteps = config.hasLegacyStateLayout() ? Views.slice(flat, flat.length() - 1, 1) : null;
         if (gradientShape != null && viewArray.length() == config.stateSize(Views.lengthOf(gradientShape))) {
             resolve(Views.lengthOf(gradientShape));
         }
@@ -86,7 +95,7 @@ public final class SgdMomentumUpdater implements GradientUpdater<SgdMomentum>, M
         if (v != null && v.length() == numParams || flat == null) {
             return;
         }
-        if (numParams > flat.length() - 1) {
+        if (numParams > flat.length() - (legacySteps == null ? 0 : 1)) {
             throw new IllegalArgumentException("SgdMomentum state of length " + flat.length() + " cannot hold "
                     + numParams + " parameters");
         }
@@ -100,14 +109,13 @@ public final class SgdMomentumUpdater implements GradientUpdater<SgdMomentum>, M
             gradient.muli(lr);
             return;
         }
-        if (steps == null) {
+        if (v == null && flat == null) {
             throw new IllegalStateException("Updater has not been initialized with view state");
         }
         resolve(gradient.length());
         INDArray buf = Views.like(v, gradient);
         double mu = config.getMomentum();
-        double t = steps.getDouble(0);
-        if (t == 0) {
+        if (config.isFirstStep(iteration)) {
             buf.assign(gradient);
         } else if (config.getDampening() == 0) {
             Views.scaleAdd(mu, buf, gradient);
@@ -115,7 +123,6 @@ public final class SgdMomentumUpdater implements GradientUpdater<SgdMomentum>, M
             buf.muli(mu);
             Views.axpy(1 - config.getDampening(), gradient, buf);
         }
-        steps.putScalar(0, t + 1);
         if (config.isNesterov()) {
             Views.axpy(mu, buf, gradient);
             gradient.muli(lr);
@@ -124,15 +131,10 @@ public final class SgdMomentumUpdater implements GradientUpdater<SgdMomentum>, M
         }
     }
 
-    /** @return true once the buffer has taken a step: {@link #stepWithOldBufferTerm} can then recover v_old */
-    public boolean hasBufferStep() {
-        return config.hasMomentumBuffer() && steps != null && steps.getDouble(0) > 0;
-    }
-
     /**
      * The step of {@link #applyUpdater}, for an update that also carries a multiple of the buffer as it was before
      * the step: u = η·s + w·v_old. v_old is not kept; it is recovered from the new buffer and d, which needs μ &gt; 0
-     * and a buffer that has taken a step ({@link #hasBufferStep()}):
+     * and a step that is not the buffer's first ({@link SgdMomentum#isFirstStep}):
      * <pre>
      *   v_old = (v_new − (1 − τ)·d)/μ
      *   heavy ball:  u = (η + w/μ)·v_new − (w·(1 − τ)/μ)·d
@@ -148,11 +150,11 @@ public final class SgdMomentumUpdater implements GradientUpdater<SgdMomentum>, M
      * @param epoch     its epoch
      * @param w         the coefficient of v_old in the update
      * @return α, the coefficient of v_new the update still needs
-     * @throws IllegalStateException when the buffer has not taken a step yet
+     * @throws IllegalStateException on the buffer's first step
      */
     public double stepWithOldBufferTerm(INDArray gradient, int iteration, int epoch, double w) {
-        if (!hasBufferStep()) {
-            throw new IllegalStateException("SgdMomentum: v_old can only be recovered after the buffer's first step");
+        if (!config.hasMomentumBuffer() || config.isFirstStep(iteration)) {
+            throw new IllegalStateException("SgdMomentum: v_old cannot be recovered on the buffer's first step");
         }
         resolve(gradient.length());
         double lr = config.getLearningRate(iteration, epoch);
@@ -165,7 +167,6 @@ public final class SgdMomentumUpdater implements GradientUpdater<SgdMomentum>, M
             buf.muli(mu);
             Views.axpy(1 - tau, gradient, buf);
         }
-        steps.putScalar(0, steps.getDouble(0) + 1);
         double alpha;
         double beta;
         if (config.isNesterov()) {

@@ -67,7 +67,14 @@ final class MsamHarness {
         }
     }
 
+    /** A step, then the next step's perturbation: the harness holds θ̃ between steps, as the reference does. */
     void step(double[] g, int iteration, int epoch) {
+        stepToTheta(g, iteration, epoch);
+        perturbation.toHeld(iteration + 1, epoch);
+    }
+
+    /** A step that ends at θ, as on a DL4J host (the next step perturbs before its pass). */
+    void stepToTheta(double[] g, int iteration, int epoch) {
         prepare(iteration);
         perturbation.beforeStepGradient(null, iteration, epoch);
         INDArray grad = Nd4j.createFromArray(g).castTo(type);
@@ -79,7 +86,6 @@ final class MsamHarness {
         }
         params.subi(grad);
         perturbation.afterStep(null, iteration, epoch);
-        perturbation.toHeld();
     }
 
     /** @return θ̃, the weights held */

@@ -165,7 +165,11 @@ class MsamTest {
         for (int t = 0; t < 15; t++) {
             a.step(gradAt(a.held(), t), t, 0);
         }
+        // a model is saved at θ (the hosts hold θ between steps), with its optimizer state and nothing else
+        a.perturbation.toTrue();
         MsamHarness b = a.restoredCopy(c.config);
+        a.perturbation.toHeld(15, 0);
+        b.perturbation.toHeld(15, 0);
         for (int t = 15; t < 30; t++) {
             a.step(gradAt(a.held(), t), t, 0);
             b.step(gradAt(b.held(), t), t, 0);
@@ -204,7 +208,7 @@ class MsamTest {
                     + ": " + Data.maxRelErr(h.held(), ref.theta()));
             assertFalse(h.perturbation.isPerturbed(), "perturbed before afterStep at step " + t);
             h.perturbation.afterStep(null, t, 0);
-            h.perturbation.toHeld();
+            h.perturbation.toHeld(t + 1, 0);
             assertTrue(Data.maxRelErr(h.held(), ref.held()) <= 1e-12, "θ̃ at step " + t);
         }
     }
@@ -275,7 +279,7 @@ class MsamTest {
         assertNotEquals(c.config, adaptive);
         assertNotEquals(adaptive, adaptive.toBuilder().adaptiveEta(0.01).build());
         assertEquals(adaptive, om.readValue(om.writerFor(IUpdater.class).writeValueAsString(adaptive), IUpdater.class));
-        assertEquals(c.config.stateSize(10) + 10, adaptive.stateSize(10), "adaptive MSAM keeps e");
+        assertEquals(c.config.stateSize(10), adaptive.stateSize(10), "adaptive MSAM derives e at each step");
         assertEquals("Invalid adaptiveEta value: -1.0 (must be finite and >= 0)", assertThrows(
                 IllegalArgumentException.class, () -> c.config.toBuilder().adaptiveEta(-1).build()).getMessage());
         // Configurations written before normalizationOnly and adaptive existed read as false.
@@ -303,6 +307,7 @@ class MsamTest {
             rho.put(s.get("t").asInt(), s.get("rho").asDouble());
             lr.put(s.get("t").asInt(), s.get("lr").asDouble());
         }
+        rho.put(steps.size(), a.get("rho").asDouble()); // ρ of the step after the last, which its c is for
         MapSchedule lrs = new MapSchedule(ScheduleType.ITERATION, lr);
         IUpdater base;
         double l2 = 0;

@@ -45,9 +45,10 @@ class NonFiniteScheduleTest {
 
     private static void refusedWithNothingChanged(Msam config, String field, String what) {
         MsamHarness h = new MsamHarness(config, Data.normal(1, MsamTest.N, 1.0), MsamTest.BLOCKS, 0, DataType.DOUBLE);
-        for (int t = 0; t < BAD; t++) {
+        for (int t = 0; t < BAD - 1; t++) {
             h.step(MsamTest.gradAt(h.held(), t), t, 0);
         }
+        h.stepToTheta(MsamTest.gradAt(h.held(), BAD - 1), BAD - 1, 0); // between steps the host holds θ
         double[] params = h.params.toDoubleVector();
         List<double[]> states = new ArrayList<>();
         for (INDArray s : h.states) {

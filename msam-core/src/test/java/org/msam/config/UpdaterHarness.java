@@ -67,6 +67,11 @@ final class UpdaterHarness {
         return params.toDoubleVector();
     }
 
+    /** @return the state's length (0 when there is none) */
+    long stateLength() {
+        return state == null ? 0 : state.length();
+    }
+
     double[] stateSlice(long from, long length) {
         double[] all = state.toDoubleVector();
         double[] r = new double[(int) length];

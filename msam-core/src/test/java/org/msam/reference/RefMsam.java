@@ -5,8 +5,8 @@ import java.util.function.IntToDoubleFunction;
 /**
  * MSAM (Algorithm 1 of docs/ALGORITHMS.md) in plain double precision over a reference base optimizer.
  * The network holds θ̃ = θ − c·v. A step takes the gradient g computed at θ̃ and
- * d = g + λ_c·θ̃ (coupled decay on the weights held); θ = θ̃ + c·v; base step; c ← ρ_t/(‖v‖ + δ);
- * θ̃ = θ − c·v.
+ * d = g + λ_c·θ̃ (coupled decay on the weights held); θ = θ̃ + c·v; base step; then the next step's
+ * c = ρ_{t+1}/(‖v‖ + δ) (0 while v = 0) and θ̃ = θ − c·v.
  */
 public final class RefMsam {
     public static final double DELTA = 1e-12;
@@ -18,6 +18,7 @@ public final class RefMsam {
     private final double[] held;
     private final boolean[] perturbed;
     private double c;
+    private double stepC;
 
     /**
      * @param base   the base optimizer, constructed WITHOUT coupled decay (MSAM adds λ_c·θ̃ itself)
@@ -52,8 +53,14 @@ public final class RefMsam {
         return theta;
     }
 
+    /** @return c of the next step's perturbation (the one {@link #held()} carries) */
     public double c() {
         return c;
+    }
+
+    /** @return c of the last step's perturbation: the scale a host reports after that step */
+    public double stepC() {
+        return stepC;
     }
 
     public double[] momentum() {
@@ -67,6 +74,7 @@ public final class RefMsam {
     /** @param g the gradient at {@link #held()} */
     public void step(double[] g, int iteration) {
         int n = theta.length;
+        stepC = c;
         double[] d = new double[n];
         double[] v = base.momentum();
         for (int i = 0; i < n; i++) {
@@ -79,7 +87,7 @@ public final class RefMsam {
         for (int i = 0; i < n; i++) {
             sq += on(i) ? v[i] * v[i] : 0;
         }
-        c = rho.applyAsDouble(iteration) / (Math.sqrt(sq) + DELTA);
+        c = sq == 0 ? 0 : rho.applyAsDouble(iteration + 1) / (Math.sqrt(sq) + DELTA);
         for (int i = 0; i < n; i++) {
             held[i] = theta[i] - (on(i) ? c * v[i] : 0);
         }

@@ -95,7 +95,7 @@ class FreePerturbationRuleTest {
             rule.toTrue();
             assertTrue(Data.maxRelErr(host.params.toDoubleVector(), theta) < 1e-12, "θ after step " + t + ": "
                     + Data.maxRelErr(host.params.toDoubleVector(), theta));
-            rule.toHeld();
+            rule.toHeld(t + 1, 0);
         }
         assertEquals(60, perturbed, "the host holds θ̃ between steps in this harness");
         double[] expected = new double[N];

@@ -120,7 +120,7 @@ class RulesWithoutDl4jTest {
                 variables.get(i).value().subi(g);
             }
             rule.afterStep(this, t, 0);
-            rule.toHeld();
+            rule.toHeld(t + 1, 0);
         }
     }
 

@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.msam.config.AdamW;
 import org.msam.config.Esam;
 import org.msam.config.LookSam;
 import org.msam.config.Mesa;
@@ -194,4 +195,23 @@ class RulesTest {
         rules.forEach(r -> n.add(r.name()));
         return n;
     }
+
+    /**
+     * DL4J regroups a block's state by parameter when its updater blocks change ({@code net.setLearningRate(layer,
+     * lr)}), which keeps only whole multiples of the block's parameter count: every rule's state, over either base,
+     * is one.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("rules")
+    void everyStateIsAWholeMultipleOfTheParameterCount(RuleSpec spec) {
+        for (IUpdater base : new IUpdater[] {SgdMomentum.builder().learningRate(0.1).momentum(0.9).build(),
+            AdamW.builder().build()}) {
+            IUpdater u = spec.updater(base, Settings.defaults());
+            for (long n : new long[] {1, 7, 1000}) {
+                long size = u.stateSize(n);
+                assertEquals(0, size % n, spec.name() + " over " + base + ": " + size + " for " + n);
+            }
+        }
+    }
+
 }

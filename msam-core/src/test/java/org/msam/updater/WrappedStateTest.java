@@ -2,6 +2,8 @@ package org.msam.updater;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -20,6 +22,7 @@ import org.nd4j.linalg.learning.GradientUpdater;
 import org.nd4j.linalg.learning.RmsPropUpdater;
 import org.nd4j.linalg.learning.config.IUpdater;
 import org.nd4j.linalg.learning.config.RmsProp;
+import org.nd4j.shade.jackson.databind.ObjectMapper;
 
 /** The state layout shared by the MSAM, LookSAM and MESA updaters: where each part sits, and how it starts. */
 class WrappedStateTest {
@@ -77,28 +80,66 @@ class WrappedStateTest {
 
     @Test
     void thePartsSitWhereTheLayoutSays() {
-        // [base state | per-parameter arrays | scalars]: MESA over SGD with momentum, adaptive MSAM over AdamW
+        // [base state | per-parameter arrays], each n long: MESA over SGD with momentum; adaptive MSAM over AdamW keeps
+        // AdamW's alone
         Mesa mesa = Mesa.builder().base(SgdMomentum.builder().learningRate(0.1).momentum(0.9).build()).build();
         INDArray view = view(mesa);
+        assertEquals(2 * N, view.length());
         view.assign(count(view.length()));
         MesaUpdater m = (MesaUpdater) mesa.instantiate(view, false);
         m.resolve(N);
         assertArrayEquals(new double[] {1, 2, 3, 4, 5, 6, 7}, m.momentum().toDoubleVector(), 0.0);
-        // SgdMomentum's step count ends its part (8), θ_ema follows, the started flag ends the view
-        assertArrayEquals(new double[] {9, 10, 11, 12, 13, 14, 15}, m.ema().toDoubleVector(), 0.0);
-        assertEquals(16, view.length());
-        assertTrue(m.isStarted());
+        assertArrayEquals(new double[] {8, 9, 10, 11, 12, 13, 14}, m.ema().toDoubleVector(), 0.0);
+        assertTrue(m.isStarted(), "a θ_ema that is not all zero has started");
+        MesaUpdater fresh = (MesaUpdater) mesa.instantiate(view(mesa), true);
+        fresh.resolve(N);
+        assertFalse(fresh.isStarted(), "a new θ_ema has not");
 
         Msam msam = Msam.builder().base(AdamW.builder().learningRate(1e-3).build()).rho(0.5).adaptive(true).build();
         INDArray v = view(msam);
+        assertEquals(2 * N, v.length(), "AdamW's [m | s]: c and e are derived at each step");
         v.assign(count(v.length()));
         MsamUpdater a = (MsamUpdater) msam.instantiate(v, false);
-        assertEquals(v.length() - 1, a.scale(), 0.0, "c is the second-to-last number, known before the size");
         a.resolve(N);
-        long end = v.length() - Msam.EXTRA_STATE - N;
-        assertEquals(end + 1, a.perturbation().getDouble(0), 0.0);
         assertEquals(1, a.momentum().getDouble(0), 0.0);
-        assertTrue(a.isPerturbed());
+        assertEquals(0, a.scale(), 0.0, "c is not part of the state");
+        assertFalse(a.isPerturbed());
+    }
+
+    /** A configuration as a model saved with state layout 0 has it: its JSON without {@code stateLayout}. */
+    static IUpdater legacy(IUpdater config) throws Exception {
+        ObjectMapper mapper = new ObjectMapper();
+        String json = mapper.writerFor(IUpdater.class).writeValueAsString(config);
+        assertTrue(json.contains("\"stateLayout\":"), json);
+        return mapper.readValue(json.replaceAll(",?\"stateLayout\":[01]", ""), IUpdater.class);
+    }
+
+    @Test
+    void aModelSavedWithLayoutZeroKeepsItsNumbersAtTheEnd() throws Exception {
+        // 0.1.0: SGD's step count after v, then MSAM's c and perturbed flag; MESA's started flag after θ_ema
+        Msam msam = (Msam) legacy(Msam.builder().base(SgdMomentum.builder().learningRate(0.1).momentum(0.9).build())
+                .rho(0.5).build());
+        assertTrue(msam.hasLegacyStateLayout());
+        assertTrue(((SgdMomentum) msam.getBase()).hasLegacyStateLayout());
+        INDArray v = view(msam);
+        assertEquals(N + 1 + Msam.LEGACY_EXTRA_STATE, v.length());
+        v.assign(count(v.length()));
+        MsamUpdater u = (MsamUpdater) msam.instantiate(v, false);
+        u.resolve(N);
+        assertArrayEquals(new double[] {1, 2, 3, 4, 5, 6, 7}, u.momentum().toDoubleVector(), 0.0);
+        assertEquals(N + 2, u.scale(), 0.0, "c is the second-to-last number");
+        assertTrue(u.isPerturbed(), "the flag is the last");
+        assertEquals(msam, legacy(msam), "a layout-0 configuration stays layout 0");
+        assertNotEquals(msam, msam.toBuilder().build(), "and is not the same configuration as a new one");
+
+        Mesa mesa = (Mesa) legacy(Mesa.builder().base(AdamW.builder().build()).build());
+        assertEquals(2 * N + 1 + N + 1, view(mesa).length());
+        MesaUpdater m = (MesaUpdater) mesa.instantiate(view(mesa), true);
+        m.resolve(N);
+        assertFalse(m.isStarted());
+        m.markStarted();
+        assertTrue(m.isStarted());
+        assertEquals(1, m.getState().get(MesaUpdater.STARTED_STATE).getDouble(0), 0.0);
     }
 
     @Test

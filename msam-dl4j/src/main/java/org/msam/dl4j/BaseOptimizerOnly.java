@@ -32,7 +32,7 @@ final class BaseOptimizerOnly implements SharpnessRule {
     }
 
     @Override
-    public void toHeld() {
+    public void toHeld(int iteration, int epoch) {
     }
 
     @Override

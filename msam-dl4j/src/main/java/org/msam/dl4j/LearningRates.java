@@ -22,13 +22,15 @@ import org.nd4j.linalg.schedule.ISchedule;
 
 /**
  * One layer's learning rate changed during training, with the optimizer state carried over: what DL4J's
- * {@code net.setLearningRate(layer, lr)} does for its built-in updaters.
+ * {@code net.setLearningRate(layer, lr)} does, for a state of any layout.
  *
  * <p>DL4J's method changes the layer's updater configuration, which splits the layer out of the updater block it
  * shared with other layers, and then rebuilds the state array assuming that every block's state is a whole multiple
- * of its parameter count. The library's updaters keep a few numbers per block besides their per-parameter arrays
- * (the step counters of SgdMomentum and AdamW, MSAM's c, MESA's started flag), so DL4J's rebuild fails with "Updater
- * state array lengths should be equal". This class rebuilds the state from each block's named state arrays instead:
+ * of its parameter count. Every state of the library's current layout is ({@link org.msam.config.StateLayout}), so
+ * DL4J's own method works for a network built with this version. Models saved with layout 0 keep a few numbers per
+ * block besides their per-parameter arrays (the step counters of SgdMomentum and AdamW, MSAM's c, MESA's started
+ * flag), on which DL4J's rebuild fails with "Updater state array lengths should be equal". This class rebuilds the
+ * state from each block's named state arrays instead:
  * every per-parameter array is split by parameter and regrouped into the new blocks, and the per-block numbers (the
  * same in every block, since every block steps at every iteration) are copied into each new block. It works for
  * ND4J's updaters as well. Call it between steps, as DL4J's method (not from a listener inside a step); the network's

@@ -187,21 +187,25 @@ public final class MsamDiagnostics extends BaseTrainingListener {
         private final int iteration;
         private final int epoch;
         private final double lossTheta;
-        private final double c;
+        private double c;
         private double lossThetaTilde;
         private double dot;
         private double gg;
         private double vv;
 
-        SameDiffRecord(int iteration, int epoch, double lossTheta, double c) {
+        SameDiffRecord(int iteration, int epoch, double lossTheta) {
             this.iteration = iteration;
             this.epoch = epoch;
             this.lossTheta = lossTheta;
-            this.c = c;
         }
 
-        void perturbedLoss(double loss) {
+        /**
+         * @param loss the loss at θ̃
+         * @param c    the scale of the step's perturbation
+         */
+        void perturbed(double loss, double c) {
             lossThetaTilde = loss;
+            this.c = c;
         }
 
         void gradient(INDArray g, INDArray v) {

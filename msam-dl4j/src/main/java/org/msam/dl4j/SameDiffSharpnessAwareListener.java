@@ -23,7 +23,7 @@ import org.nd4j.linalg.dataset.api.MultiDataSet;
  *       stops the iteration with the weights back at θ and the state unchanged; each variable's gradient is handed
  *       to the rule when SameDiff reports it, before its updater runs (SAM restores θ; MSAM's updater removes the
  *       perturbation and takes the base step);</li>
- *   <li>{@code iterationDone}: the rule's phase after the step (MSAM's new c); the variables hold θ again.</li>
+ *   <li>{@code iterationDone}: the rule's phase after the step (LookSAM's and the gradient-free directions' state); the variables hold θ again.</li>
  * </ol>
  * Between iterations the variables hold the true weights θ, for SAM and MSAM alike: after {@code fit} returns, in
  * {@code epochStart}, {@code epochEnd}, {@code iterationDone} and during validation. The perturbed weights exist
@@ -110,12 +110,11 @@ public final class SameDiffSharpnessAwareListener extends BaseListener {
                     throw new IllegalStateException("MsamDiagnostics needs MSAM: pass it to SharpnessAware.install(sd, "
                             + "...) on a SameDiff instance whose updater is Msam");
                 }
-                record = diagnostics.new SameDiffRecord(at.iteration(), at.epoch(), host.loss(),
-                        r.momentumScale());
+                record = diagnostics.new SameDiffRecord(at.iteration(), at.epoch(), host.loss());
             }
             r.beforeStepGradient(host, at.iteration(), at.epoch());
             if (record != null) {
-                record.perturbedLoss(host.loss());
+                record.perturbed(host.loss(), r.momentumScale());
             }
             if (clipping != null) {
                 host.recomputeGradient();

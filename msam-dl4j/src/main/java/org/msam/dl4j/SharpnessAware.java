@@ -36,7 +36,7 @@ import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
  * {@link org.msam.config.Sam}, {@link org.msam.config.Msam}, {@link org.msam.config.LookSam},
  * {@link org.msam.config.Esam}, {@link org.msam.config.Mesa}) and puts one {@link SharpnessAwareListener} on the network, which
  * calls the user's listeners when the network holds θ. It must be called again after a model is restored
- * from disk (the listener is not saved; the optimizer state, including MSAM's c, is).
+ * from disk (the listener is not saved; the optimizer state is, and MSAM derives its c from it at each step).
  *
  * <p>{@link #install(MultiLayerNetwork, Accumulation, TrainingListener...)} adds gradient accumulation: one step
  * every k mini-batches, for every rule and for the base optimizers alone ({@link Accumulation}).
@@ -282,11 +282,10 @@ public final class SharpnessAware {
     /**
      * For data-parallel trainers that average the parameters and the optimizer state of several copies of a network
      * (docs/ALGORITHMS.md, "Data-parallel training"): call it on a model that holds θ once its parameters and updater
-     * state were replaced by the averages. It re-derives what the rule computes from θ and the optimizer state after
-     * a step, from the averages and with ρ of the last step taken (iteration count − 1): MSAM's c = ρ/(‖v̄‖ + δ)
-     * (adaptive MSAM: e from T = |θ̄| + η_a), so that the next step perturbs along the averaged momentum rather than
-     * by the mean of the copies' c. The model stays at θ. SAM and LookSAM keep nothing of the kind: no-op. Averaging
-     * θ̃ instead of θ is refused.
+     * state were replaced by the averages. It checks that the model holds θ and tells the rule that its state was
+     * replaced. The next step then derives what it needs from the averages (MSAM: c = ρ/(‖v̄‖ + δ); adaptive MSAM: e
+     * from T = |θ̄| + η_a), as it does at every step, so the averaged model follows the averaged momentum. The model
+     * stays at θ. Averaging θ̃ instead of θ is refused.
      *
      * @param model a model with SAM/MSAM installed, holding the averaged θ and optimizer state
      * @throws IllegalStateException if the model holds perturbed weights, or SAM/MSAM is not installed
@@ -394,7 +393,7 @@ public final class SharpnessAware {
      *         .build());
      * SharpnessAware.install(sd);
      * sd.fit(train, epochs);
-     * sd.save(file, true);                 // the variables hold θ; the updater state includes MSAM's c
+     * sd.save(file, true);                 // the variables hold θ, with the updater state
      * SameDiff restored = SameDiff.load(file, true);
      * SharpnessAware.install(restored);    // again after loading, before training on
      * }</pre>
@@ -548,6 +547,7 @@ public final class SharpnessAware {
         SharpnessRule rule = l.rule();
         boolean was = rule.isPerturbed();
         rule.toTrue();
-        return new PerturbationScope(rule::toHeld, was);
+        return new PerturbationScope(() -> rule.toHeld(sd.getTrainingConfig().getIterationCount(),
+                sd.getTrainingConfig().getEpochCount()), was);
     }
 }

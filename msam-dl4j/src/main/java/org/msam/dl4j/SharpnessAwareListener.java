@@ -35,7 +35,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  *       θ); the user's {@code onGradientCalculation} (gradient clipping, diagnostics) runs;</li>
  *   <li>DL4J's updater takes the base step; MSAM's update removes the perturbation, so {@code params -= update}
  *       lands on θ;</li>
- *   <li>{@code iterationDone}: the rule's phase after the step (MSAM's new c), then the user's listeners, at θ, as
+ *   <li>{@code iterationDone}: the rule's phase after the step (LookSAM's and the gradient-free directions' state), then the user's listeners, at θ, as
  *       every listener DL4J calls afterwards (listeners added with {@code net.addListeners}, checkpoints, early
  *       stopping) and DL4J's layer constraints, which act on θ.</li>
  * </ol>
@@ -206,12 +206,12 @@ public final class SharpnessAwareListener extends BaseTrainingListener implement
         if (!Net.of(model).listeners().contains(this)) {
             return;
         }
-        prepared(model);
+        Net net = prepared(model);
         if (window != null) {
             window.release();
         }
         heldBack = Integer.MIN_VALUE;
-        rule.toHeld();
+        rule.toHeld(net.iteration(), net.epoch());
     }
 
     /** After DL4J subtracted the step's update: the network holds θ (a no-op unless a step was cut short). */
@@ -283,7 +283,7 @@ public final class SharpnessAwareListener extends BaseTrainingListener implement
     /** Moves the model back to the weights the rule keeps between steps. */
     void applyPerturbation(Net net) {
         bind(net);
-        rule.toHeld();
+        rule.toHeld(net.iteration(), net.epoch());
     }
 
     /**

@@ -330,8 +330,8 @@ public final class SharpnessAwareParallelWrapper extends ParallelWrapper {
 
     /**
      * θ̄ = Σ w_k·θ_k (and v̄ likewise, with updater averaging) over the workers that trained since the last averaging,
-     * weighted by their examples, at the true weights; every worker takes the result and its rule recomputes what it
-     * derives from it (MSAM's c). The workers are left at θ̄.
+     * weighted by their examples, at the true weights; every worker takes the result, from which its next step derives
+     * what the rule needs (MSAM's c). The workers are left at θ̄.
      */
     private void average() {
         List<Worker> stepped = new ArrayList<>();

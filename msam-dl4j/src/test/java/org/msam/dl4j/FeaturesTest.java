@@ -90,7 +90,7 @@ class FeaturesTest {
         net.fit(Nets.iterator(batches), 2);
         double err = Data.maxRelErr(pick(net.params().toDoubleVector(), idx), ref.theta());
         assertTrue(err < 1e-9, "trainable θ: error " + err);
-        assertEquals(ref.c(), Probe.msam(net).scale(), 1e-9 * ref.c());
+        assertEquals(ref.stepC(), Probe.msam(net).scale(), 1e-9 * ref.stepC());
     }
 
     @Test

@@ -21,6 +21,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.msam.config.AdamW;
 import org.msam.config.FreePerturbation;
+import org.msam.config.LookSam;
+import org.msam.config.Mesa;
 import org.msam.config.Msam;
 import org.msam.config.Sam;
 import org.msam.config.SgdMomentum;
@@ -52,7 +54,11 @@ class LearningRatesTest {
         MSAM_ADAMW(lr -> Msam.builder().base(AdamW.builder().learningRate(lr).build()).rho(0.1).build()),
         SAM(lr -> Sam.builder().base(SgdMomentum.builder().learningRate(lr).momentum(0.9).build()).rho(0.1).build()),
         LAST_GRADIENT(lr -> FreePerturbation.builder().base(SgdMomentum.builder().learningRate(lr).momentum(0.9)
-                .build()).direction(FreePerturbation.Direction.LAST_GRADIENT).rho(0.2).build());
+                .build()).direction(FreePerturbation.Direction.LAST_GRADIENT).rho(0.2).build()),
+        LOOKSAM(lr -> LookSam.builder().base(SgdMomentum.builder().learningRate(lr).momentum(0.9).build()).rho(0.1)
+                .period(2).build()),
+        MESA(lr -> Mesa.builder().base(SgdMomentum.builder().learningRate(lr).momentum(0.9).build()).startEpoch(0)
+                .emaDecay(0.9).build());
 
         final Function<ISchedule, IUpdater> updater;
 
@@ -130,6 +136,35 @@ class LearningRatesTest {
             assertTrue(err < 1e-12, c + (graph ? " graph" : " network") + ": " + err);
             assertTrue(Data.maxRelErr(changed.params().toDoubleVector(), constant.params().toDoubleVector()) > 1e-9,
                     "the change has an effect");
+        }
+    }
+
+    /**
+     * DL4J's own {@code net.setLearningRate(layer, lr)} (and the graph's by name): every state is a whole multiple of its
+     * block's parameter count, so DL4J regroups it by parameter itself, and the result equals the switching schedule.
+     */
+    @ParameterizedTest
+    @EnumSource(Case.class)
+    void dl4jsOwnSetLearningRateOfOneLayerEqualsASwitchingSchedule(Case c) {
+        for (boolean graph : new boolean[] {false, true}) {
+            List<DataSet> batches = Nets.batches(4, 8, 31, DataType.DOUBLE);
+            Model changed = network(conf(c.constant(), c.constant()), graph);
+            Model reference = network(conf(c.constant(), c.switching()), graph);
+            reference.setParams(changed.params().dup());
+            install(changed, c);
+            install(reference, c);
+            fit(changed, batches, 1);
+            long before = changed.params().length();
+            if (graph) {
+                ((ComputationGraph) changed).setLearningRate("1", ETA / 2);
+            } else {
+                ((MultiLayerNetwork) changed).setLearningRate(1, ETA / 2);
+            }
+            fit(changed, batches, 2);
+            fit(reference, batches, 3);
+            double err = Data.maxRelErr(changed.params().toDoubleVector(), reference.params().toDoubleVector());
+            assertTrue(err < 1e-12, c + (graph ? " graph" : " network") + ": " + err);
+            assertTrue(before == changed.params().length());
         }
     }
 

@@ -77,7 +77,7 @@ class NormalizationOnlyTest {
         net.fit(Nets.iterator(batches), 2);
         double err = Data.maxRelErr(FeaturesTest.pick(net.params().toDoubleVector(), idx), ref.theta());
         assertTrue(err < 1e-9, "trainable θ: error " + err);
-        assertEquals(ref.c(), Probe.msam(net).scale(), 1e-9 * ref.c(), "c");
+        assertEquals(ref.stepC(), Probe.msam(net).scale(), 1e-9 * ref.stepC(), "c");
 
         // Between steps the network holds θ; the weights the next step's gradient is taken at, θ̃, differ from θ
         // exactly at γ and β.

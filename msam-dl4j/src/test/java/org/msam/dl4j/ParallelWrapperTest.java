@@ -149,8 +149,10 @@ class ParallelWrapperTest {
         if (u instanceof Msam) {
             MsamRule r = (MsamRule) SharpnessAware.listener(perEpoch).rule();
             MsamRule ref = (MsamRule) SharpnessAware.listener(one).rule();
-            assertEquals(ref.scale(), r.scale(), 1e-9 * ref.scale(), "MSAM's c");
+            assertEquals(ref.scale(), r.scale(), 1e-9 * ref.scale(), "MSAM's c of the last step");
+            SharpnessAware.applyPerturbation(perEpoch); // the next step's θ̃, as the hook before its pass
             assertEquals(MSAM.getRho() / (r.momentumNorm() + MsamRule.DELTA), r.scale(), 1e-15 * r.scale());
+            SharpnessAware.removePerturbation(perEpoch);
         }
     }
 
@@ -256,12 +258,15 @@ class ParallelWrapperTest {
             pw.fit(Nets.iterator(batches()));
             List<Model> models = pw.workerModels();
             assertEquals(2, models.size());
+            double[] average = theta(net);
             for (Model m : models) {
                 assertFalse(SharpnessAware.isPerturbed(m));
-                assertArrayEquals(theta(net), theta(m), "every worker holds the average θ̄ after fit");
+                assertArrayEquals(average, theta(m), "every worker holds the average θ̄ after fit");
                 MsamRule r = (MsamRule) SharpnessAware.listener(m).rule();
+                SharpnessAware.applyPerturbation(m); // the next step's θ̃, as the hook before its pass
                 assertEquals(MSAM.getRho() / (r.momentumNorm() + MsamRule.DELTA), r.scale(), 1e-15 * r.scale(),
                         "c = ρ/(‖v‖ + δ) of the momentum the worker holds after averaging");
+                SharpnessAware.removePerturbation(m);
             }
             double[] v0 = state((MultiLayerNetwork) models.get(0)).toDoubleVector();
             double[] v1 = state((MultiLayerNetwork) models.get(1)).toDoubleVector();

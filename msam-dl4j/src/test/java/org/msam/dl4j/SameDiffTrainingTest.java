@@ -140,7 +140,7 @@ class SameDiffTrainingTest {
         }
         assertFalse(SharpnessAware.isPerturbed(sd), "after fit the variables hold θ");
         assertClose(ref.theta(), SdMlp.params(sd), TOL, "θ after fit");
-        assertEquals(ref.c(), ((org.msam.rule.MsamRule) l.rule()).scale(), TOL * ref.c(), "c");
+        assertEquals(ref.stepC(), ((org.msam.rule.MsamRule) l.rule()).scale(), TOL * ref.stepC(), "c");
         try (PerturbationScope s = SharpnessAware.unperturbed(sd)) {
             assertFalse(SharpnessAware.isPerturbed(sd), "in scope " + s);
             assertClose(ref.theta(), SdMlp.params(sd), TOL, "θ in an unperturbed scope");

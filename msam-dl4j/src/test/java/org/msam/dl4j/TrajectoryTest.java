@@ -80,7 +80,7 @@ class TrajectoryTest {
         double[] theta = runMsam(net, oracle, Nets.batches(4, 8, 1, type.dataType), ref);
         assertFalse(SharpnessAware.isPerturbed(net), "after fit(iterator) the network holds θ");
         assertClose(ref.theta(), theta, type.tol, "θ after " + EPOCHS + " epochs");
-        assertEquals(ref.c(), Probe.msam(net).scale(), type.tol * ref.c(), "c");
+        assertEquals(ref.stepC(), Probe.msam(net).scale(), type.tol * ref.stepC(), "c");
     }
 
     @ParameterizedTest

@@ -20,9 +20,9 @@ import org.msam.dl4j.SharpnessAware;
  *
  * <p>It differs from its superclass in four places: the updater state always travels with the parameters
  * ({@code saveUpdater(true)}, refused otherwise); every worker runs a {@link SharpnessAwareTrainingHook} first; after
- * each averaging round the driver's network, which now holds θ̄ and the averaged optimizer state, re-derives the rule's
- * state from them ({@link SharpnessAware#afterAveraging}: MSAM's c = ρ/(‖v̄‖ + δ)) before the next round is
- * broadcast; and each round's copies start at the driver's iteration and epoch counts (dl4j-spark restarts a
+ * each averaging round the driver's network, which now holds θ̄ and the averaged optimizer state, is checked to hold
+ * θ and its rule told that its state was replaced ({@link SharpnessAware#afterAveraging}; MSAM derives c =
+ * ρ/(‖v̄‖ + δ) from the averages when the next step begins) before the next round is broadcast; and each round's copies start at the driver's iteration and epoch counts (dl4j-spark restarts a
  * ComputationGraph copy at iteration 0). Everything else (data splitting, repartitioning, export, aggregation,
  * statistics) is dl4j-spark's.
  */

@@ -28,7 +28,7 @@ import org.msam.dl4j.SharpnessAware;
  * for (int epoch = 0; epoch < epochs; epoch++) {
  *     sparkNet.fit(trainRdd);              // the network then holds the true weights θ
  * }
- * ModelSerializer.writeModel(sparkNet.getNetwork(), file, true);           // θ, v and MSAM's c: resumes exactly
+ * ModelSerializer.writeModel(sparkNet.getNetwork(), file, true);           // θ and v: resumes exactly
  * }</pre>
  *
  * <p>Semantics (docs/ALGORITHMS.md, "Data-parallel training"). Each averaging round, dl4j-spark broadcasts the
@@ -37,9 +37,9 @@ import org.msam.dl4j.SharpnessAware;
  * averages the parameters and optimizer states the workers return.
  * <ul>
  *   <li>Workers return θ, never θ̃ ({@link SharpnessAwareTrainingHook}), and the average is taken of θ and of the
- *       optimizer state (v; m and s for AdamW). The driver then re-derives MSAM's c = ρ/(‖v̄‖ + δ) from the averaged
- *       momentum (not the mean of the workers' c), and the next round perturbs from there: θ̃ = θ̄ − c·v̄ on every
- *       worker.</li>
+ *       optimizer state (v; m and s for AdamW). The next round's first step derives MSAM's c = ρ/(‖v̄‖ + δ) from the
+ *       averaged momentum (c is not state, so no mean of the workers' c enters), and perturbs from there:
+ *       θ̃ = θ̄ − c·v̄ on every worker.</li>
  *   <li>With {@code averagingFrequency(1)}, N workers with equal-size mini-batches b_1 … b_N, a mean loss, no
  *       BatchNorm (its batch statistics are per worker) and SgdMomentum or MSAM over SgdMomentum (linear in the
  *       gradient), a round equals one step of one device on the union b_1 ∪ … ∪ b_N, to rounding. Over AdamW it is

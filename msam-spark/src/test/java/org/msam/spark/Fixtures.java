@@ -407,35 +407,6 @@ final class Fixtures {
         return ((BaseMultiLayerUpdater<?>) net.getUpdater(true)).getUpdaterBlocks();
     }
 
-    /**
-     * MSAM's c re-derived by hand from an averaged state, as the driver must do it: c = ρ/(‖v̄‖ + δ) with δ =
-     * {@link MsamRule#DELTA} and the norm over the momentum of every block (the base optimizer's state starts with its
-     * buffer laid out like the block's parameters: SgdMomentum's v, AdamW's m), written into every block's c. Layout
-     * of an {@link MsamUpdater} block: {@code [base state | c | perturbed]}. The average must hold θ (perturbed = 0).
-     */
-    static void rederiveMsamScale(MultiLayerNetwork net, double rho) {
-        double sq = 0;
-        for (UpdaterBlock b : blocks(net)) {
-            if (b.getGradientUpdater() instanceof MsamUpdater) {
-                INDArray view = b.getUpdaterView();
-                for (long i = 0; i < b.getParamOffsetEnd() - b.getParamOffsetStart(); i++) {
-                    double v = view.getDouble(i);
-                    sq += v * v;
-                }
-            }
-        }
-        double c = rho / (Math.sqrt(sq) + MsamRule.DELTA);
-        for (UpdaterBlock b : blocks(net)) {
-            if (b.getGradientUpdater() instanceof MsamUpdater) {
-                INDArray view = b.getUpdaterView();
-                if (view.getDouble(view.length() - 1) != 0) {
-                    throw new AssertionError("the average holds θ̃");
-                }
-                view.putScalar(view.length() - 2, c);
-            }
-        }
-    }
-
     static ComputationGraph referenceGraph(ComputationGraphConfiguration conf, INDArray initial, List<DataSet> unions) {
         ComputationGraph net = new ComputationGraph(conf.clone());
         net.init(initial.dup(), true);

@@ -12,8 +12,8 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;
 
 /**
- * The checkpoint of a run: {@code checkpoint.zip}, DL4J's model file (configuration, parameters θ, updater state
- * including MSAM's c, iteration and epoch counters) with the run's state (configuration and metrics so far) as
+ * The checkpoint of a run: {@code checkpoint.zip}, DL4J's model file (configuration, parameters θ, updater state,
+ * iteration and epoch counters) with the run's state (configuration and metrics so far) as
  * an extra entry. Written to a temporary file in the same folder and renamed atomically, so an interrupted
  * write never replaces a good checkpoint; reading never changes any file.
  */

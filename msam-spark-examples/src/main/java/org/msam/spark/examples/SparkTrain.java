@@ -41,8 +41,8 @@ import picocli.CommandLine.Option;
  *   <li>the driver lists the mini-batches only (their first record); each executor reads its mini-batches from the
  *       CIFAR-10 binary files ({@link Cifar10Files}), which must be at the {@code --data} path on every machine;</li>
  *   <li>each averaging round, dl4j-spark broadcasts θ and the optimizer state, every worker trains
- *       {@code --averaging-frequency} mini-batches of {@code --batch} examples, and the driver averages and
- *       re-derives MSAM's c (SharpnessAwareSpark's javadoc);</li>
+ *       {@code --averaging-frequency} mini-batches of {@code --batch} examples, and the driver averages them
+ *       (SharpnessAwareSpark's javadoc);</li>
  *   <li>it prints one line per epoch, the test accuracy, and the bytes Spark moved per round ({@link RoundSizes}),
  *       and writes the network with its updater state to {@code --output} if given.</li>
  * </ul>
