@@ -15,7 +15,7 @@ import org.nd4j.shade.jackson.annotation.JsonProperty;
  * Adam with decoupled weight decay, exactly as {@code torch.optim.AdamW} (Loshchilov &amp; Hutter 2019).
  *
  * <p>With gradient {@code g}, moments {@code m, s} starting at 0 and the step count {@code t}
- * starting at 1 (kept in the state, per block):
+ * starting at 1 (DL4J's iteration count + 1):
  * <pre>
  *   m ← β1·m + (1 − β1)·g
  *   s ← β2·s + (1 − β2)·g²

@@ -12,9 +12,9 @@ public interface MomentumUpdater {
 
     /**
      * Lays the state out for a block of {@code numParams} parameters. DL4J sizes a block's state as the sum of
-     * {@code stateSize(n)} over the block's variables, so buffers sit at the front of the view and per-block
-     * scalars at its end; the buffers' length is known once the block's size is (from the first gradient, or
-     * from this call).
+     * {@code stateSize(n)} over the block's variables, so buffers sit at the front of the view (and the per-block
+     * numbers of a model saved with state layout 0 at its end); the buffers' length is known once the block's size
+     * is (from the first gradient, or from this call).
      *
      * @param numParams the number of parameters of the block
      */
