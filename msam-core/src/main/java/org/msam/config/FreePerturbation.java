@@ -31,9 +31,10 @@ import org.nd4j.shade.jackson.annotation.JsonProperty;
  *   relative:  θ̃_t = θ_t − ρ·(w ⊙ d_t)/(‖w ⊙ d_t‖ + δ),  w = |θ_t| element-wise
  *   g = ∇L_B(θ̃_t);  θ_t = θ̃_t − e_t (e_t = θ̃_t − θ_t, kept exactly);  base step on θ_t with g
  * </pre>
- * with δ = 1e-12 and the norms global over every trainable parameter of the model. As for MSAM, the perturbation
- * of step t + 1 is computed after step t, with ρ_t of the step just taken (a ρ schedule that is 0 in an epoch leaves
- * the steps after it unperturbed), so the first step is a plain base step and ρ = 0 is the base optimizer exactly.
+ * with δ = 1e-12 and the norms global over every trainable parameter of the model. The direction of step t + 1,
+ * ê = −d/(‖d‖ + δ) (relative: of w ⊙ d), is computed after step t, when g_t is known, and step t + 1 applies ρ·ê with
+ * its own ρ, as MSAM does (a ρ schedule that is 0 in an epoch leaves exactly that epoch's steps unperturbed). ê = 0
+ * before the first step, so the first step is a plain base step, and ρ = 0 is the base optimizer exactly.
  * With d_t = v_t the absolute form would be MSAM ({@link Msam}); the paper reports that none of these directions
  * reaches SAM-like accuracy.
  *
@@ -41,9 +42,10 @@ import org.nd4j.shade.jackson.annotation.JsonProperty;
  * and t, over the trainable variables in the model's order: it is reproducible and needs no state of its own, so a
  * resumed run draws what the uninterrupted one would.
  *
- * <p>State per block: the base optimizer's, then e (the perturbation to apply before the next pass), then, for the
+ * <p>State per block: the base optimizer's, then ê (the unit direction of the next perturbation), then, for the
  * last-gradient directions, g_{t−1}, each laid out like the block's parameters; saved with the model, so a
- * restored model resumes exactly. Memory: the base optimizer's plus one parameter-sized array (two for the
+ * restored model resumes exactly. A model saved with {@link StateLayout#V010} (before this form) keeps e = ρ·ê, with
+ * ρ of the step that computed it, and is stepped as it was. Memory: the base optimizer's plus one parameter-sized array (two for the
  * last-gradient directions). Cost per step: one pass, as the base optimizer, plus element-wise work.
  *
  * <pre>{@code
@@ -86,11 +88,14 @@ public final class FreePerturbation implements SharpnessAwareConfig {
     private final ISchedule rhoSchedule;
     @JsonProperty("seed")
     private final long seed;
+    @JsonProperty("stateLayout")
+    private final int stateLayout;
 
     @JsonCreator
     private FreePerturbation(@JsonProperty("base") IUpdater base, @JsonProperty("direction") Direction direction,
                              @JsonProperty("relative") boolean relative, @JsonProperty("rho") double rho,
-                             @JsonProperty("rhoSchedule") ISchedule rhoSchedule, @JsonProperty("seed") long seed) {
+                             @JsonProperty("rhoSchedule") ISchedule rhoSchedule, @JsonProperty("seed") long seed,
+                             @JsonProperty("stateLayout") int stateLayout) {
         if (base == null) {
             throw new IllegalArgumentException("FreePerturbation requires a base optimizer, e.g. SgdMomentum or AdamW");
         }
@@ -108,6 +113,7 @@ public final class FreePerturbation implements SharpnessAwareConfig {
         this.rho = Checks.finite("rho", rho);
         this.rhoSchedule = rhoSchedule;
         this.seed = seed;
+        this.stateLayout = StateLayout.check(stateLayout);
     }
 
     /** @return a builder with the defaults (a base optimizer and a direction must be set) */
@@ -212,10 +218,18 @@ public final class FreePerturbation implements SharpnessAwareConfig {
         return FreePerturbationUpdater.create(this, updaterState, initializeStateArrays);
     }
 
+    /**
+     * @return true for a configuration read from a model saved with {@link StateLayout#V010}, whose state keeps the
+     *     perturbation scaled by ρ of the step that computed it
+     */
+    public boolean hasLegacyStateLayout() {
+        return stateLayout == StateLayout.V010;
+    }
+
     @Override
     public FreePerturbation clone() {
         return new FreePerturbation(base.clone(), direction, relative, rho,
-                rhoSchedule == null ? null : rhoSchedule.clone(), seed);
+                rhoSchedule == null ? null : rhoSchedule.clone(), seed, stateLayout);
     }
 
     @Override
@@ -229,7 +243,7 @@ public final class FreePerturbation implements SharpnessAwareConfig {
         FreePerturbation other = (FreePerturbation) o;
         return base.equals(other.base) && direction == other.direction && relative == other.relative
                 && Double.compare(rho, other.rho) == 0 && Objects.equals(rhoSchedule, other.rhoSchedule)
-                && seed == other.seed;
+                && seed == other.seed && stateLayout == other.stateLayout;
     }
 
     @Override
@@ -298,7 +312,7 @@ public final class FreePerturbation implements SharpnessAwareConfig {
          */
         public FreePerturbation build() {
             return new FreePerturbation(base == null ? null : base.clone(), direction, relative, rho,
-                    rhoSchedule == null ? null : rhoSchedule.clone(), seed);
+                    rhoSchedule == null ? null : rhoSchedule.clone(), seed, StateLayout.CURRENT);
         }
     }
 }

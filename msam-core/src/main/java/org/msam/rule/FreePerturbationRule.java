@@ -15,15 +15,16 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * The gradient-free perturbations of Becker et al. 2024, Appendix A.6, over every trainable variable of a model:
- * docs/ALGORITHMS.md, section "Other gradient-free perturbations", and {@link FreePerturbation}. With e kept in
- * every {@link FreePerturbationUpdater}'s state:
+ * docs/ALGORITHMS.md, section "Other gradient-free perturbations", and {@link FreePerturbation}. With the unit direction
+ * ê kept in every {@link FreePerturbationUpdater}'s state:
  * <pre>
- *   before the step's pass (the host's {@link #toHeld}):  θ̃ = θ + e
- *   in each block's updater:   θ = θ̃ − e;  g kept as the next d (last gradient);  the base step
- *   after the step:            x = d_{t+1} (relative: |θ| ⊙ d_{t+1});  e ← −ρ_t·x/(‖x‖ + δ),  δ = {@value #DELTA}
+ *   before the step's pass (the host's {@link #toHeld}):  θ̃ = θ + ρ_t·ê, with the step's own ρ_t (as MSAM)
+ *   in each block's updater:   θ = θ̃ − ρ_t·ê;  g kept as the next d (last gradient);  the base step
+ *   after the step:            x = d_{t+1} (relative: |θ| ⊙ d_{t+1});  ê ← −x/(‖x‖ + δ),  δ = {@value #DELTA}
  * </pre>
- * d_{t+1} is ±g_t, or ξ_{t+1} ~ N(0, I) drawn by {@link #draw}. e = 0 before the first step, so the first step is a
- * plain base step, and ρ = 0 is the base optimizer exactly.
+ * d_{t+1} is ±g_t, or ξ_{t+1} ~ N(0, I) drawn by {@link #draw}. ê = 0 before the first step, so the first step is a
+ * plain base step, and ρ = 0 is the base optimizer exactly. A model saved with state layout 0 keeps e = ρ·ê with ρ of
+ * the step that computed it, and is stepped as it was.
  */
 public final class FreePerturbationRule extends HeldPerturbationRule<FreePerturbationUpdater> {
     /** δ added to the norm before dividing: {@value}. */
@@ -86,16 +87,25 @@ public final class FreePerturbationRule extends HeldPerturbationRule<FreePerturb
         return config.rhoAt(iteration, epoch);
     }
 
+    /** The step's ρ, which every block's perturbation is scaled by (layout 0: 1, e holds it already). */
+    @Override
+    void prepare(int iteration, int epoch) {
+        double rho = config.hasLegacyStateLayout() ? 1 : config.rhoAt(iteration, epoch);
+        for (FreePerturbationUpdater u : updaters) {
+            u.setRho(rho);
+        }
+    }
+
     /**
-     * The perturbation of the next step: e = −ρ_t·x/(‖x‖ + δ) with x = d_{t+1}, or |θ| ⊙ d_{t+1} in the relative
-     * form, at θ after the step.
+     * The direction of the next step: ê = −x/(‖x‖ + δ) with x = d_{t+1}, or |θ| ⊙ d_{t+1} in the relative form, at
+     * θ after the step (layout 0: e = ρ_t·ê with ρ_t of this step).
      *
      * @throws ArithmeticException when ‖x‖ is not finite (the base optimizer produced non-finite values)
      */
     @Override
     public void afterStep(Host host, int iteration, int epoch) {
         toTrue();
-        double rho = config.rhoAt(iteration, epoch);
+        double rho = config.hasLegacyStateLayout() ? config.rhoAt(iteration, epoch) : 1;
         FreePerturbation.Direction d = config.getDirection();
         if (d == FreePerturbation.Direction.RANDOM) {
             draw(iteration + 1);

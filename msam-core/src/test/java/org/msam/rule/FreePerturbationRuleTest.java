@@ -3,6 +3,7 @@ package org.msam.rule;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.function.IntToDoubleFunction;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
@@ -18,6 +19,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.random.impl.GaussianDistribution;
 import org.nd4j.linalg.api.rng.Random;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.schedule.MapSchedule;
+import org.nd4j.linalg.schedule.ScheduleType;
 
 /**
  * The gradient-free perturbations of paper Appendix A.6 on the host of {@link RulesWithoutDl4jTest}, against a
@@ -60,8 +63,26 @@ class FreePerturbationRuleTest {
     @ParameterizedTest(name = "{0} relative={1}")
     @MethodSource("forms")
     void matchesTheReference(Direction d, boolean relative) {
-        double rho = 0.4;
-        FreePerturbation cfg = config(d, relative, rho);
+        matchesTheReference(config(d, relative, 0.4), t -> 0.4);
+    }
+
+    /** With a ρ schedule, each step's perturbation takes the step's own ρ (as MSAM's). */
+    @ParameterizedTest(name = "{0} relative={1}")
+    @MethodSource("forms")
+    void eachStepTakesItsOwnRho(Direction d, boolean relative) {
+        IntToDoubleFunction rho = t -> t % 4 == 1 ? 0 : 0.1 * (1 + t % 4);
+        java.util.Map<Integer, Double> values = new java.util.HashMap<>();
+        for (int t = 0; t <= 60; t++) {
+            values.put(t, rho.applyAsDouble(t));
+        }
+        FreePerturbation cfg = config(d, relative, 0.4).toBuilder()
+                .rhoSchedule(new MapSchedule(ScheduleType.ITERATION, values)).build();
+        matchesTheReference(cfg, rho);
+    }
+
+    private static void matchesTheReference(FreePerturbation cfg, IntToDoubleFunction rho) {
+        Direction d = cfg.getDirection();
+        boolean relative = cfg.isRelative();
         RulesWithoutDl4jTest.QuadraticHost host = new RulesWithoutDl4jTest.QuadraticHost(cfg);
         SharpnessRule rule = cfg.newRule(host.variables());
         double[] theta = host.params.toDoubleVector();
@@ -88,7 +109,7 @@ class FreePerturbationRuleTest {
             }
             double norm = Math.sqrt(sq);
             for (int i = 0; i < N; i++) {
-                e[i] = -rho * x[i] / (norm + DELTA);
+                e[i] = -rho.applyAsDouble(t + 1) * x[i] / (norm + DELTA);
             }
             host.step(rule, t);
             perturbed += rule.isPerturbed() ? 1 : 0;
@@ -97,7 +118,11 @@ class FreePerturbationRuleTest {
                     + Data.maxRelErr(host.params.toDoubleVector(), theta));
             rule.toHeld(t + 1, 0);
         }
-        assertEquals(60, perturbed, "the host holds θ̃ between steps in this harness");
+        int zeroRho = 0;
+        for (int t = 1; t <= 60; t++) {
+            zeroRho += rho.applyAsDouble(t) == 0 ? 1 : 0;
+        }
+        assertEquals(60 - zeroRho, perturbed, "the host holds θ̃ between steps in this harness, when ρ ≠ 0");
         double[] expected = new double[N];
         for (int i = 0; i < N; i++) {
             expected[i] = theta[i] + e[i];
