@@ -105,7 +105,8 @@ public final class FreePerturbationRule extends HeldPerturbationRule<FreePerturb
     @Override
     public void afterStep(Host host, int iteration, int epoch) {
         toTrue();
-        double rho = config.hasLegacyStateLayout() ? config.rhoAt(iteration, epoch) : 1;
+        // the length of the stored perturbation: 1 for ê; layout 0 stores e = ρ_t·ê
+        double length = config.hasLegacyStateLayout() ? config.rhoAt(iteration, epoch) : 1;
         FreePerturbation.Direction d = config.getDirection();
         if (d == FreePerturbation.Direction.RANDOM) {
             draw(iteration + 1);
@@ -127,7 +128,7 @@ public final class FreePerturbationRule extends HeldPerturbationRule<FreePerturb
                     + iteration + " (epoch " + epoch + "): the base optimizer produced non-finite values. Lower the "
                     + "learning rate or check the data, and restore the model from a checkpoint.");
         }
-        double c = (d == FreePerturbation.Direction.NEGATIVE_LAST_GRADIENT ? rho : -rho) / (norm + DELTA);
+        double c = (d == FreePerturbation.Direction.NEGATIVE_LAST_GRADIENT ? length : -length) / (norm + DELTA);
         for (INDArray[] v : views) {
             v[1].muli(c);
         }
