@@ -15,7 +15,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * The defaults every benchmark of this module shares: average time per operation in milliseconds,
  * {@value #WARMUP_ITERATIONS} warm-up and {@value #MEASUREMENT_ITERATIONS} measurement iterations of
  * {@value #ITERATION_SECONDS} s, {@value #FORKS} forks, and a forked JVM sized for ND4J's off-heap arrays
- * (a WRN-28-10-sized AdamW step holds about 1 GB off-heap). ND4J's CPU backend uses every core; run
+ * (a WRN-28-10-sized AdamW step holds about 1 GB off-heap), without JavaCPP's check of the resident memory at every
+ * native allocation (as the examples' command line, see {@code NativeBuild.skipPhysicalMemoryCheck}). ND4J's CPU
+ * backend uses every core; run
  * nothing else meanwhile.
  *
  * <p>Command-line options override these ({@code -f}, {@code -wi}, {@code -i}, {@code -w}, {@code -r},
@@ -26,7 +28,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = AbstractBenchmark.WARMUP_ITERATIONS, time = AbstractBenchmark.ITERATION_SECONDS)
 @Measurement(iterations = AbstractBenchmark.MEASUREMENT_ITERATIONS, time = AbstractBenchmark.ITERATION_SECONDS)
 @Fork(value = AbstractBenchmark.FORKS, jvmArgsAppend = {"-Xms1g", "-Xmx2g",
-    "-Dorg.bytedeco.javacpp.maxbytes=6G", "-Dorg.bytedeco.javacpp.maxphysicalbytes=10G",
+    "-Dorg.bytedeco.javacpp.maxbytes=6G", "-Dorg.bytedeco.javacpp.maxphysicalbytes=0",
     "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn"})
 @State(Scope.Benchmark)
 public abstract class AbstractBenchmark {

@@ -7,6 +7,7 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.msam.dl4j.Accumulation;
 import org.msam.dl4j.SharpnessAware;
+import org.msam.examples.NativeBuild;
 import org.nd4j.linalg.dataset.DataSet;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Level;
@@ -117,6 +118,7 @@ public class AccumulationBenchmark extends AbstractBenchmark {
      * @param args model, comma-separated optimizers, k, pairs[, micro-batch size (16)]
      */
     public static void main(String[] args) {
+        NativeBuild.skipPhysicalMemoryCheck();
         if (args.length < 4) {
             System.err.println("usage: AccumulationBenchmark <model> <optimizer,...> <k> <pairs> [batch]");
             System.exit(2);

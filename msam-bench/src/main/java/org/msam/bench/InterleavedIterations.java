@@ -3,6 +3,7 @@ package org.msam.bench;
 import java.util.Arrays;
 import java.util.Locale;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.msam.examples.NativeBuild;
 import org.msam.examples.models.ModelBuilder;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.dataset.DataSet;
@@ -34,6 +35,7 @@ public final class InterleavedIterations {
      * @param args models (comma-separated: {@code small-cnn}, {@code wrn-16-1}) and timed iterations per form
      */
     public static void main(String[] args) {
+        NativeBuild.skipPhysicalMemoryCheck();
         if (args.length != 2) {
             System.err.println("Usage: InterleavedIterations <small-cnn,wrn-16-1> <iterations>");
             System.exit(2);

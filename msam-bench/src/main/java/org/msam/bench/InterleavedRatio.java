@@ -6,6 +6,7 @@ import java.util.Locale;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.msam.examples.NativeBuild;
 import org.nd4j.linalg.dataset.DataSet;
 
 /**
@@ -73,6 +74,7 @@ public final class InterleavedRatio {
      *             optionally the mini-batch size (default 16)
      */
     public static void main(String[] args) {
+        NativeBuild.skipPhysicalMemoryCheck();
         if (args.length < 4) {
             System.err.println("usage: InterleavedRatio MODEL OPTIMIZER BASELINE PAIRS [BATCH]");
             System.exit(2);

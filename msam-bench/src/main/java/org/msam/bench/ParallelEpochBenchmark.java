@@ -13,6 +13,7 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.parallelism.ParallelWrapper;
 import org.msam.dl4j.SharpnessAware;
+import org.msam.examples.NativeBuild;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -163,6 +164,7 @@ public class ParallelEpochBenchmark extends AbstractBenchmark {
      * @param args the files
      */
     public static void main(String[] args) {
+        NativeBuild.skipPhysicalMemoryCheck();
         List<Path> files = new ArrayList<>();
         for (String a : args) {
             files.add(Path.of(a));

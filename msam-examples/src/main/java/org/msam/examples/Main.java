@@ -52,6 +52,7 @@ public final class Main implements Callable<Integer> {
      * @param args command-line arguments
      */
     public static void main(String[] args) {
+        NativeBuild.skipPhysicalMemoryCheck();
         String note = NativeBuild.chooseForThisCpu();
         if (note != null) {
             System.err.println(note);

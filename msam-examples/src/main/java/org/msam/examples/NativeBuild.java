@@ -16,11 +16,13 @@ import java.util.Set;
  * ({@code linux-x86_64-onednn-avx512}: AVX-512 F, BW, DQ and VL); on a CPU without those instructions ND4J refuses
  * to start. So, unless the build was chosen explicitly ({@value #EXTENSION} set), a CPU that lacks them gets the
  * generic build: {@value #EXTENSION} is set to empty, and a note says what that costs and how to leave the oneDNN
- * build out.
+ * build out. {@link #skipPhysicalMemoryCheck()} turns off a JavaCPP check that costs every ND4J call some time.
  */
 public final class NativeBuild {
     /** The JavaCPP property that picks the native build's extension (empty: the generic build). */
     static final String EXTENSION = "org.bytedeco.javacpp.platform.extension";
+    /** JavaCPP's limit on the process's resident memory, checked at every native allocation when positive. */
+    static final String MAX_PHYSICAL_BYTES = "org.bytedeco.javacpp.maxphysicalbytes";
     private static final String BINDINGS = "org/nd4j/linalg/cpu/nativecpu/bindings/";
     private static final String[][] BUILDS = {
         {"linux-x86_64-onednn-avx512", "avx512f", "avx512bw", "avx512dq", "avx512vl"},
@@ -62,6 +64,24 @@ public final class NativeBuild {
             System.setProperty(EXTENSION, "");
         }
         return note;
+    }
+
+    /**
+     * Sets JavaCPP's {@value #MAX_PHYSICAL_BYTES} to 0 unless it was set (in either spelling). With a positive limit
+     * JavaCPP reads the process's resident memory from the operating system at every native allocation, and ND4J
+     * allocates a few hundred small native buffers (shape descriptors, op arguments) per training iteration: about 9 %
+     * of a WRN-16-1 iteration went to that check. At 0 it is skipped; JavaCPP's limit on the bytes it has allocated
+     * ({@code org.bytedeco.javacpp.maxbytes}, by default the JVM's maximum heap) still applies. Call it before the
+     * first use of ND4J.
+     *
+     * @return whether the property was set here
+     */
+    public static boolean skipPhysicalMemoryCheck() {
+        if (System.getProperty(MAX_PHYSICAL_BYTES) != null || System.getProperty("org.bytedeco.javacpp.maxPhysicalBytes") != null) {
+            return false;
+        }
+        System.setProperty(MAX_PHYSICAL_BYTES, "0");
+        return true;
     }
 
     /**

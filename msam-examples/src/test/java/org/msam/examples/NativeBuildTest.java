@@ -1,6 +1,7 @@
 package org.msam.examples;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -9,7 +10,10 @@ import java.util.Set;
 
 import org.junit.jupiter.api.Test;
 
-/** The choice of nd4j-native's build for a CPU, from its /proc/cpuinfo flags and the builds on the class path. */
+/**
+ * The choice of nd4j-native's build for a CPU, from its /proc/cpuinfo flags and the builds on the class path, and
+ * JavaCPP's resident-memory check.
+ */
 class NativeBuildTest {
     private static final List<String> AVX2_BUILD = List.of("linux-x86_64-onednn-avx2");
     private static final List<String> AVX512_BUILD = List.of("linux-x86_64-onednn-avx512");
@@ -44,5 +48,32 @@ class NativeBuildTest {
     void nothingIsChangedWithoutAOnednnBuildOrReadableFlags() {
         assertNull(NativeBuild.choose(Set.of("sse2"), List.of()));
         assertNull(NativeBuild.choose(Set.of(), AVX2_BUILD));
+    }
+
+    @Test
+    void javaCppsResidentMemoryCheckIsOffUnlessTheUserSetIt() {
+        String[] names = {NativeBuild.MAX_PHYSICAL_BYTES, "org.bytedeco.javacpp.maxPhysicalBytes"};
+        String[] saved = {System.getProperty(names[0]), System.getProperty(names[1])};
+        try {
+            System.clearProperty(names[0]);
+            System.clearProperty(names[1]);
+            assertTrue(NativeBuild.skipPhysicalMemoryCheck());
+            assertEquals("0", System.getProperty(names[0]));
+            for (String name : names) {
+                System.clearProperty(names[0]);
+                System.setProperty(name, "8G");
+                assertFalse(NativeBuild.skipPhysicalMemoryCheck(), name);
+                assertEquals("8G", System.getProperty(name));
+                System.clearProperty(name);
+            }
+        } finally {
+            for (int k = 0; k < 2; k++) {
+                if (saved[k] == null) {
+                    System.clearProperty(names[k]);
+                } else {
+                    System.setProperty(names[k], saved[k]);
+                }
+            }
+        }
     }
 }

@@ -39,8 +39,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * ({@code BaseMKLDNNHelper.mklDnnEnabled()}) looks for {@code org.nd4j.nativeblas.Nd4jCpu$Environment}, a class that
  * nd4j-native 1.0.0-M2.1 no longer has, and answers false. The helpers here skip that check; everything else
  * (the op calls, the float-only restriction with the built-in code for other data types, the layer's fallback to
- * its built-in code if an op fails) is DL4J's, except the batch variance of a training pass, which
- * {@link BatchNorm} computes in two passes (same value, half the time).
+ * its built-in code if an op fails) is DL4J's, except that {@link BatchNorm} computes channels-first float32
+ * activations with {@link BatchNormKernel} and leaves only other layouts to libnd4j's ops.
  *
  * <p>The helper field of DL4J's layers is not public (package-private in {@code BatchNormalization}), hence the
  * reflection; it is set once, right after DL4J has built the layer.
@@ -62,15 +62,15 @@ final class NativeOpHelpers {
     }
 
     /**
-     * DL4J's oneDNN batch-normalisation helper, with the batch statistics of a training pass computed in two passes.
+     * Batch normalisation for DL4J's {@code BatchNormalization} layer: {@link BatchNormKernel} for float32
+     * {@code [N, C, H, W]} activations (every batch normalisation of the example models), DL4J's oneDNN helper's
+     * libnd4j ops ({@code batchnorm}, {@code batchnorm_bp}) for channels-last activations.
      *
-     * <p>The normalisation and its gradient are DL4J's: libnd4j's {@code batchnorm} and {@code batchnorm_bp} ops with
-     * the batch mean μ and the biased batch variance σ² of each channel c over the m = N·H·W values x_i of the
-     * mini-batch. DL4J's helper computes σ² with libnd4j's {@code Variance} reduction over the non-channel axes,
-     * a one-pass running update per element that takes about half of the layer's forward time at the example models'
-     * sizes. Here σ² = Σ_i (x_i − μ)² / m, from the centred input (one broadcast subtraction into working memory)
-     * and a sum of squares over the same axes: the same quantity, to float32 rounding, in about half the time.
-     * As in PyTorch, the running statistics then take the biased variance of the batch (PyTorch's running variance
+     * <p>Both compute the batch mean μ and the biased batch variance σ² of each channel c over the m = N·H·W values
+     * x_i of the mini-batch, σ² = Σ_i (x_i − μ)² / m from the centred input (DL4J's own helper uses libnd4j's
+     * one-pass {@code Variance} reduction: the same quantity to float32 rounding, at twice the cost), normalise with
+     * them, and hand them to DL4J's layer, which updates its running statistics from them as it does for its own
+     * helper. As in PyTorch, the running statistics take the biased variance of the batch (PyTorch's running variance
      * takes the unbiased one; DL4J's layer, unchanged here, keeps a running log10 standard deviation).
      */
     static final class BatchNorm implements BatchNormalizationHelper {
@@ -101,7 +101,18 @@ final class NativeOpHelpers {
             if (x.dataType() != DataType.FLOAT || x.rank() != 4) {
                 return null; // DL4J's built-in code
             }
-            int axis = format == CNN2DFormat.NCHW ? 1 : 3;
+            boolean nchw = format == CNN2DFormat.NCHW;
+            if (nchw && BatchNormKernel.supports(x)) {
+                INDArray out = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, x.dataType(), x.shape(), 'c');
+                if (training) {
+                    allocateCaches(x.dataType(), x.size(1));
+                    BatchNormKernel.trainingForward(x, gamma, beta, eps, meanCache, varCache, out);
+                } else {
+                    BatchNormKernel.inferenceForward(x, mean, var, gamma, beta, eps, out);
+                }
+                return out;
+            }
+            int axis = nchw ? 1 : 3;
             if (context == null) {
                 context = Nd4j.getExecutioner().buildContext();
                 context.setIArguments(ArrayUtil.fromBoolean(gamma != null), ArrayUtil.fromBoolean(beta != null), axis);
@@ -110,12 +121,7 @@ final class NativeOpHelpers {
             INDArray m;
             INDArray v;
             if (training) {
-                if (meanCache == null || meanCache.length() != x.size(axis)) {
-                    try (MemoryWorkspace ws = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
-                        meanCache = Nd4j.createUninitialized(x.dataType(), x.size(axis));
-                        varCache = Nd4j.createUninitialized(x.dataType(), x.size(axis));
-                    }
-                }
+                allocateCaches(x.dataType(), x.size(axis));
                 int[] axes = format == CNN2DFormat.NCHW ? NCHW_AXES : NHWC_AXES;
                 x.mean(meanCache, axes);
                 INDArray centred = workspaceMgr.createUninitialized(ArrayType.FF_WORKING_MEM, x.dataType(), x.shape(), 'c');
@@ -142,6 +148,15 @@ final class NativeOpHelpers {
             return out;
         }
 
+        private void allocateCaches(DataType dataType, long channels) {
+            if (meanCache == null || meanCache.length() != channels) {
+                try (MemoryWorkspace ws = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
+                    meanCache = Nd4j.createUninitialized(dataType, channels);
+                    varCache = Nd4j.createUninitialized(dataType, channels);
+                }
+            }
+        }
+
         @Override
         public Pair<Gradient, INDArray> backpropGradient(INDArray input, INDArray epsilon, long[] shape, INDArray gamma,
                                                          INDArray beta, INDArray dGammaView, INDArray dBetaView,
@@ -151,6 +166,14 @@ final class NativeOpHelpers {
             }
             if (!Shape.hasDefaultStridesForShape(epsilon)) {
                 epsilon = epsilon.dup('c'); // batchnorm_bp needs the default strides (DL4J's workaround too)
+            }
+            if (format == CNN2DFormat.NCHW && BatchNormKernel.supports(input, epsilon)) {
+                INDArray atInput = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, input.dataType(), input.shape(), 'c');
+                BatchNormKernel.backward(input, epsilon, meanCache, varCache, gamma, eps, atInput, dGammaView, dBetaView);
+                Gradient g = new DefaultGradient();
+                g.setGradientFor(BatchNormalizationParamInitializer.GAMMA, dGammaView);
+                g.setGradientFor(BatchNormalizationParamInitializer.BETA, dBetaView);
+                return new Pair<>(g, atInput);
             }
             int axis = format == CNN2DFormat.NCHW ? 1 : 3;
             List<INDArray> inputs = new ArrayList<>(List.of(input, meanCache, varCache));

@@ -10,8 +10,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * DL4J's {@link BatchNormalization} with its defaults (decay 0.9, ε 1e-5, running log10-std), computed by
- * libnd4j's {@code batchnorm}/{@code batchnorm_bp} ops instead of DL4J's element-wise code: oneDNN's batch
- * normalisation when nd4j-native is the oneDNN build.
+ * {@link BatchNormKernel} (channels first) or libnd4j's {@code batchnorm}/{@code batchnorm_bp} ops (channels last)
+ * instead of DL4J's element-wise code.
  *
  * <p>Training pass, per channel c over the m = N·H·W values x_i of the mini-batch:
  * <pre>
@@ -25,8 +25,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  *
  * <p>Same parameters in the same order (γ, β, running mean, running log10-std), same output, gradients and
  * running-statistic updates to float32 rounding (checked by the tests against {@link BatchNormalization}): the
- * running statistics remain DL4J's, updated by DL4J's layer from the batch mean and variance the op path computes.
- * Only float32 uses the op path (see {@link OpConvolutionLayer}).
+ * running statistics remain DL4J's, updated by DL4J's layer from the batch mean and variance computed here.
+ * Only float32 takes this path; other data types run DL4J's built-in code (see {@link OpConvolutionLayer}).
  */
 public class OpBatchNormalization extends BatchNormalization {
     /** A batch normalisation with DL4J's defaults (also for JSON). */

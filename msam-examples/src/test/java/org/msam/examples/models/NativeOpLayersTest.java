@@ -117,6 +117,7 @@ class NativeOpLayersTest {
         List<INDArray> nativeOps = forwardBackward(new OpConvolutionLayer(conv), x);
         assertClose(builtIn.get(0), nativeOps.get(0), 1e-5); // output
         assertClose(builtIn.get(1), nativeOps.get(1), 1e-5); // gradient at the input
+        assertClose(builtIn.get(3), nativeOps.get(3), 1e-5); // output at inference
         assertClose(builtIn.get(2), nativeOps.get(2), 1e-5); // kernel gradient
     }
 
@@ -138,6 +139,7 @@ class NativeOpLayersTest {
         List<INDArray> nativeOps = forwardBackward(new OpBatchNormalization(), x);
         assertClose(builtIn.get(0), nativeOps.get(0), 1e-5); // output with the batch statistics
         assertClose(builtIn.get(1), nativeOps.get(1), 1e-5); // gradient at the input
+        assertClose(builtIn.get(3), nativeOps.get(3), 1e-5); // output at inference, with the running statistics
         // γ and β gradients, then the running mean and log10-std updates
         assertClose(builtIn.get(2), nativeOps.get(2), 1e-5);
         assertTrue(nativeOps.get(2).get(NDArrayIndex.point(0), NDArrayIndex.interval(2L * channels, 4L * channels))
@@ -180,7 +182,8 @@ class NativeOpLayersTest {
     /**
      * One training forward and backward pass of a single layer with a fixed upstream gradient.
      *
-     * @return output, gradient at the input, flattened parameter gradient
+     * @return output, gradient at the input, flattened parameter gradient, output at inference (before the training
+     *         pass)
      */
     private static List<INDArray> forwardBackward(org.deeplearning4j.nn.conf.layers.Layer layerConf, INDArray x) {
         if (layerConf instanceof OpBatchNormalization) {
@@ -199,11 +202,12 @@ class NativeOpLayersTest {
         INDArray gradients = Nd4j.create(DataType.FLOAT, 1, n);
         layer.setBackpropGradientsViewArray(gradients);
         LayerWorkspaceMgr noWorkspaces = LayerWorkspaceMgr.noWorkspaces();
+        INDArray atInference = layer.activate(x, false, noWorkspaces).dup();
         INDArray out = layer.activate(x, true, noWorkspaces).dup();
         Nd4j.getRandom().setSeed(11);
         INDArray epsilon = Nd4j.randn(DataType.FLOAT, out.shape());
         INDArray atInput = layer.backpropGradient(epsilon, noWorkspaces).getSecond().dup();
-        return List.of(out, atInput, gradients.dup());
+        return List.of(out, atInput, gradients.dup(), atInference);
     }
 
     /**
