@@ -26,8 +26,8 @@ final class GraphBlocks {
 
     /**
      * @param graph     the graph to add to
-     * @param nativeOps true for {@link OpConvolutionLayer} and {@link OpBatchNormalization}, false for DL4J's
-     *                  {@link ConvolutionLayer} and {@link BatchNormalization}
+     * @param nativeOps true for {@link OpConvolutionLayer}, {@link OpBatchNormalization} and {@link ReluActivation},
+     *                  false for DL4J's {@link ConvolutionLayer}, {@link BatchNormalization} and ReLU
      */
     GraphBlocks(ComputationGraphConfiguration.GraphBuilder graph, boolean nativeOps) {
         this.graph = graph;
@@ -64,9 +64,18 @@ final class GraphBlocks {
         return name;
     }
 
-    /** ReLU ({@code BatchNormalization} ignores its activation in DL4J, so the ReLU is a layer of its own). */
+    /**
+     * ReLU ({@code BatchNormalization} ignores its activation in DL4J, so the ReLU is a layer of its own); with the
+     * native-op layers computed by {@link ReluActivation}, the same function in one pass.
+     */
     String relu(String name, String input) {
-        graph.addLayer(name, new ActivationLayer.Builder().activation(Activation.RELU).build(), input);
+        ActivationLayer.Builder relu = new ActivationLayer.Builder();
+        if (nativeOps) {
+            relu.activation(new ReluActivation());
+        } else {
+            relu.activation(Activation.RELU);
+        }
+        graph.addLayer(name, relu.build(), input);
         return name;
     }
 
