@@ -14,19 +14,23 @@ import org.nd4j.nativeblas.NativeOpsHolder;
  * The built-in-layer and the native-op form of a model of {@link ConvolutionModelBenchmark}, timed in one JVM by
  * alternating one {@code fit} of each, so that both meet the same load: on a shared machine, where JMH's one
  * combination after the other lets a changing load decide the ratio. Prints the median and the fastest iteration of
- * each and their ratios, then times the native-op form alone for as many iterations (after 3 untimed ones): the
+ * each and their ratios, then times the native-op form alone for as many iterations (after 20 untimed ones): the
  * built-in layers' BLAS threads keep spinning for a while after their iteration and take CPU from the native-op
  * iteration that follows, so the interleaved native-op time is the one under the same load as the built-in one, and
  * the time alone is the native-op model's own. Run (the last argument is the number of timed iterations per form,
- * after 3 untimed rounds; {@code OMP_WAIT_POLICY=PASSIVE} lets OpenMP's idle threads sleep instead of spinning, see
+ * after 20 untimed rounds; {@code OMP_WAIT_POLICY=PASSIVE} lets OpenMP's idle threads sleep instead of spinning, see
  * msam-bench/RESULTS.md):
  * <pre>
  * OMP_NUM_THREADS=2 OMP_WAIT_POLICY=PASSIVE java -cp msam-bench/target/benchmarks.jar org.msam.bench.InterleavedIterations small-cnn,wrn-16-1 15
  * </pre>
  */
 public final class InterleavedIterations {
-    /** Untimed rounds before the timed ones. */
-    static final int WARMUP = 3;
+    /**
+     * Untimed rounds before the timed ones: enough for the JIT to compile the Java kernels of the native-op layers
+     * ({@code BatchNormKernel}, {@code ReluActivation}); with 3, the first dozen timed iterations were still up to twice
+     * as slow.
+     */
+    static final int WARMUP = 20;
 
     private InterleavedIterations() {
     }

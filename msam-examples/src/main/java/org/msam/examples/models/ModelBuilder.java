@@ -195,11 +195,12 @@ public abstract class ModelBuilder<B extends ModelBuilder<B>> {
     }
 
     /**
-     * Chooses how convolutions and batch normalisations are computed. With native ops (the default) they are
-     * {@link OpConvolutionLayer} and {@link OpBatchNormalization}: DL4J's layers computed by libnd4j's
-     * {@code conv2d} and {@code batchnorm} ops, which run on oneDNN with the oneDNN build of nd4j-native. Without,
-     * they are DL4J's {@code ConvolutionLayer} (im2col + GEMM) and {@code BatchNormalization}, as in models saved
-     * before the native ops. Both compute the same function with the same parameters; only the speed differs.
+     * Chooses how convolutions, batch normalisations and ReLU layers are computed. With native ops (the default)
+     * they are {@link OpConvolutionLayer}, {@link OpBatchNormalization} and {@link ReluActivation}: DL4J's layers, the
+     * convolutions computed by libnd4j's {@code conv2d} ops, which run on oneDNN with the oneDNN build of
+     * nd4j-native, the batch normalisations by {@link BatchNormKernel}. Without, they are DL4J's
+     * {@code ConvolutionLayer} (im2col + GEMM), {@code BatchNormalization} and ReLU, as in models saved before the
+     * native ops. Both compute the same function with the same parameters; only the speed differs.
      *
      * @param nativeOps true for libnd4j's ops; default {@value #DEFAULT_NATIVE_OPS}
      * @return this builder

@@ -10,10 +10,12 @@
  * exact parameter counts, which the tests check. "Trainable" parameters exclude batch-normalisation running
  * statistics, which DL4J keeps in the flat parameter vector ({@link org.msam.examples.models.ParameterCount}).
  *
- * <p>Convolutions and batch normalisations are {@link org.msam.examples.models.OpConvolutionLayer} and
- * {@link org.msam.examples.models.OpBatchNormalization} by default: DL4J's layers, computed by libnd4j's
- * {@code conv2d} and {@code batchnorm} ops (oneDNN with the oneDNN build of nd4j-native, which the examples' POM adds
- * on Linux x86-64) rather than by DL4J's im2col + GEMM. {@link org.msam.examples.models.ModelBuilder#nativeOps(boolean)
+ * <p>Convolutions, batch normalisations and ReLU layers are {@link org.msam.examples.models.OpConvolutionLayer},
+ * {@link org.msam.examples.models.OpBatchNormalization} and an {@code ActivationLayer} with
+ * {@link org.msam.examples.models.ReluActivation} by default: DL4J's layers, the convolutions computed by libnd4j's
+ * {@code conv2d} ops (oneDNN with the oneDNN build of nd4j-native, which the examples' POM adds on Linux x86-64)
+ * rather than by DL4J's im2col + GEMM, the batch normalisations by {@link org.msam.examples.models.BatchNormKernel}
+ * and the ReLU gradient in one Java pass. {@link org.msam.examples.models.ModelBuilder#nativeOps(boolean)
  * nativeOps(false)} builds DL4J's own layers; both load each other's parameters. The ViT's patch embedding is already
  * one matrix product (a reshape of the image, no im2col).
  */
