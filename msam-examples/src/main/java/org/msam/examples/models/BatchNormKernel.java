@@ -78,28 +78,7 @@ final class BatchNormKernel {
      */
     static void trainingForward(INDArray x, INDArray gamma, INDArray beta, double eps, INDArray mean, INDArray var,
                                 INDArray out) {
-        int n = (int) x.size(0);
-        int channels = (int) x.size(1);
-        int hw = (int) (x.size(2) * x.size(3));
-        int m = n * hw;
-        float[] g = values(gamma, channels, 1f);
-        float[] b = values(beta, channels, 0f);
-        float[] mu = new float[channels];
-        float[] sigma2 = new float[channels];
-        FloatBuffer in = x.data().asNioFloat();
-        FloatBuffer o = out.data().asNioFloat();
-        forEachChannel(channels, m, (c, xs, unused, ys) -> {
-            read(in, xs, n, channels, hw, c);
-            double mc = sum(xs, m) / m;
-            float muC = (float) mc;
-            double v = centredSumOfSquares(xs, m, mc) / m;
-            mu[c] = muC;
-            sigma2[c] = (float) v;
-            normalise(xs, ys, m, muC, (float) v, g[c], b[c], eps);
-            write(o, ys, n, channels, hw, c);
-        });
-        put(mean, mu);
-        put(var, sigma2);
+        forward(x, gamma, beta, eps, null, null, out, mean, var);
     }
 
     /**
@@ -115,21 +94,40 @@ final class BatchNormKernel {
      */
     static void inferenceForward(INDArray x, INDArray mean, INDArray var, INDArray gamma, INDArray beta, double eps,
                                  INDArray out) {
-        int n = (int) x.size(0);
         int channels = (int) x.size(1);
-        int hw = (int) (x.size(2) * x.size(3));
-        int m = n * hw;
+        forward(x, gamma, beta, eps, values(mean, channels, 0f), values(var, channels, 0f), out, null, null);
+    }
+
+    /**
+     * The forward pass, with the statistics given (inference) or computed from the batch (given ones null: training,
+     * and the batch statistics go to {@code meanOut} and {@code varOut}).
+     */
+    private static void forward(INDArray x, INDArray gamma, INDArray beta, double eps, float[] givenMean,
+                                float[] givenVar, INDArray out, INDArray meanOut, INDArray varOut) {
+        Layout l = new Layout(x);
+        int channels = l.channels;
+        int m = l.m;
+        boolean training = givenMean == null;
         float[] g = values(gamma, channels, 1f);
         float[] b = values(beta, channels, 0f);
-        float[] mu = values(mean, channels, 0f);
-        float[] sigma2 = values(var, channels, 0f);
+        float[] mu = training ? new float[channels] : givenMean;
+        float[] sigma2 = training ? new float[channels] : givenVar;
         FloatBuffer in = x.data().asNioFloat();
         FloatBuffer o = out.data().asNioFloat();
         forEachChannel(channels, m, (c, xs, unused, ys) -> {
-            read(in, xs, n, channels, hw, c);
+            read(in, xs, l, c);
+            if (training) {
+                double mc = sum(xs, m) / m;
+                mu[c] = (float) mc;
+                sigma2[c] = (float) (centredProducts(xs, mc, xs, mc, m) / m);
+            }
             normalise(xs, ys, m, mu[c], sigma2[c], g[c], b[c], eps);
-            write(o, ys, n, channels, hw, c);
+            write(o, ys, l, c);
         });
+        if (training) {
+            put(meanOut, mu);
+            put(varOut, sigma2);
+        }
     }
 
     /**
@@ -147,10 +145,9 @@ final class BatchNormKernel {
      */
     static void backward(INDArray x, INDArray dy, INDArray mean, INDArray var, INDArray gamma, double eps,
                          INDArray dx, INDArray dGamma, INDArray dBeta) {
-        int n = (int) x.size(0);
-        int channels = (int) x.size(1);
-        int hw = (int) (x.size(2) * x.size(3));
-        int m = n * hw;
+        Layout l = new Layout(x);
+        int channels = l.channels;
+        int m = l.m;
         float[] g = values(gamma, channels, 1f);
         float[] mu = values(mean, channels, 0f);
         float[] sigma2 = values(var, channels, 0f);
@@ -160,12 +157,12 @@ final class BatchNormKernel {
         FloatBuffer grad = dy.data().asNioFloat();
         FloatBuffer o = dx.data().asNioFloat();
         forEachChannel(channels, m, (c, xs, dys, dxs) -> {
-            read(in, xs, n, channels, hw, c);
-            read(grad, dys, n, channels, hw, c);
+            read(in, xs, l, c);
+            read(grad, dys, l, c);
             float muC = mu[c];
             double invStd = 1 / Math.sqrt(sigma2[c] + eps);
             double sBeta = sum(dys, m);
-            double sGamma = centredDot(dys, xs, m, muC) * invStd;
+            double sGamma = centredProducts(dys, 0, xs, muC, m) * invStd;
             sumDy[c] = (float) sBeta;
             sumDyXhat[c] = (float) sGamma;
             // dx = s·dy − s·Σβ/m − (x − μ)·s·invStd·Σγ/m
@@ -173,7 +170,7 @@ final class BatchNormKernel {
             float shift = (float) (g[c] * invStd * sBeta / m);
             float slope = (float) (g[c] * invStd * invStd * sGamma / m);
             inputGradient(xs, dys, dxs, m, muC, s, shift, slope);
-            write(o, dxs, n, channels, hw, c);
+            write(o, dxs, l, c);
         });
         if (dGamma != null) {
             put(dGamma, sumDyXhat);
@@ -198,44 +195,21 @@ final class BatchNormKernel {
         }
     }
 
-    private static double centredSumOfSquares(float[] xs, int m, double mean) {
+    /** Σ_i (a_i − p)(b_i − q), in double, four partial sums (one would wait on each addition's latency). */
+    private static double centredProducts(float[] a, double p, float[] b, double q, int m) {
         double s0 = 0;
         double s1 = 0;
         double s2 = 0;
         double s3 = 0;
         int i = 0;
         for (; i + 3 < m; i += 4) {
-            double d0 = xs[i] - mean;
-            double d1 = xs[i + 1] - mean;
-            double d2 = xs[i + 2] - mean;
-            double d3 = xs[i + 3] - mean;
-            s0 += d0 * d0;
-            s1 += d1 * d1;
-            s2 += d2 * d2;
-            s3 += d3 * d3;
+            s0 += (a[i] - p) * (b[i] - q);
+            s1 += (a[i + 1] - p) * (b[i + 1] - q);
+            s2 += (a[i + 2] - p) * (b[i + 2] - q);
+            s3 += (a[i + 3] - p) * (b[i + 3] - q);
         }
         for (; i < m; i++) {
-            double d = xs[i] - mean;
-            s0 += d * d;
-        }
-        return (s0 + s1) + (s2 + s3);
-    }
-
-    /** Σ_i dy_i (x_i − μ). */
-    private static double centredDot(float[] dys, float[] xs, int m, float mean) {
-        double s0 = 0;
-        double s1 = 0;
-        double s2 = 0;
-        double s3 = 0;
-        int i = 0;
-        for (; i + 3 < m; i += 4) {
-            s0 += (double) dys[i] * (xs[i] - mean);
-            s1 += (double) dys[i + 1] * (xs[i + 1] - mean);
-            s2 += (double) dys[i + 2] * (xs[i + 2] - mean);
-            s3 += (double) dys[i + 3] * (xs[i + 3] - mean);
-        }
-        for (; i < m; i++) {
-            s0 += (double) dys[i] * (xs[i] - mean);
+            s0 += (a[i] - p) * (b[i] - q);
         }
         return (s0 + s1) + (s2 + s3);
     }
@@ -258,22 +232,43 @@ final class BatchNormKernel {
         return (s0 + s1) + (s2 + s3);
     }
 
-    /** Copies channel c of an {@code [N, C, HW]} buffer into {@code dst}, sample after sample. */
-    private static void read(FloatBuffer src, float[] dst, int n, int channels, int hw, int c) {
-        FloatBuffer d = src.duplicate();
-        int base = src.position();
-        for (int s = 0; s < n; s++) {
-            d.position(base + (s * channels + c) * hw);
-            d.get(dst, s * hw, hw);
+    /** The sizes of an {@code [N, C, H, W]} array: N, C, H·W and m = N·H·W, the values per channel. */
+    private static final class Layout {
+        final int n;
+        final int channels;
+        final int hw;
+        final int m;
+
+        Layout(INDArray x) {
+            n = (int) x.size(0);
+            channels = (int) x.size(1);
+            hw = (int) (x.size(2) * x.size(3));
+            m = n * hw;
+        }
+
+        /** @return the index of sample s, channel c in the buffer, relative to the array's first value */
+        int start(int s, int c) {
+            return (s * channels + c) * hw;
         }
     }
 
-    private static void write(FloatBuffer dst, float[] src, int n, int channels, int hw, int c) {
+    /** Copies channel c of an {@code [N, C, H, W]} buffer into {@code dst}, sample after sample. */
+    private static void read(FloatBuffer src, float[] dst, Layout l, int c) {
+        FloatBuffer d = src.duplicate();
+        int base = src.position();
+        for (int s = 0; s < l.n; s++) {
+            d.position(base + l.start(s, c));
+            d.get(dst, s * l.hw, l.hw);
+        }
+    }
+
+    /** Copies {@code src} into channel c of an {@code [N, C, H, W]} buffer, sample after sample. */
+    private static void write(FloatBuffer dst, float[] src, Layout l, int c) {
         FloatBuffer d = dst.duplicate();
         int base = dst.position();
-        for (int s = 0; s < n; s++) {
-            d.position(base + (s * channels + c) * hw);
-            d.put(src, s * hw, hw);
+        for (int s = 0; s < l.n; s++) {
+            d.position(base + l.start(s, c));
+            d.put(src, s * l.hw, l.hw);
         }
     }
 
