@@ -25,7 +25,8 @@ import org.nd4j.linalg.factory.Nd4j;
  *                   dx_i = s · (dy_i − Σ_β/m − x̂_i Σ_γ/m),   x̂_i = (x_i − μ)/√(σ² + ε)
  * </pre>
  * the textbook batch-normalisation gradient with the batch statistics of the forward pass (PyTorch's
- * {@code BatchNorm2d} and DL4J's {@code BatchNormalization} compute the same quantities).
+ * {@code BatchNorm2d} and DL4J's {@code BatchNormalization} compute the same quantities; docs/ALGORITHMS.md, "Batch
+ * normalisation and ReLU in the example models").
  *
  * <p>Why in Java: libnd4j's {@code batchnorm} op takes the batch statistics as inputs, so a training pass costs a
  * mean, a centring and a sum of squares as separate ND4J calls, each a pass over the activations, before the op's
