@@ -2,6 +2,7 @@ package org.msam.examples.models;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -27,12 +28,17 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.msam.config.Msam;
+import org.msam.config.Sam;
+import org.msam.config.SgdMomentum;
+import org.msam.dl4j.SharpnessAware;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.nd4j.linalg.learning.config.IUpdater;
 import org.nd4j.linalg.learning.config.Sgd;
 
 /**
@@ -245,6 +251,38 @@ class NativeOpLayersTest {
         reference.fit(data64);
         nativeOps.fit(data);
         assertClose(reference.params(), nativeOps.params(), 1e-3);
+    }
+
+    static Stream<Arguments> sharpnessAwareOptimizers() {
+        Supplier<SgdMomentum> sgd = () -> SgdMomentum.builder().learningRate(0.05).momentum(0.9).build();
+        return Stream.of(
+                Arguments.of("SAM", (Supplier<IUpdater>) () -> Sam.builder().base(sgd.get()).rho(0.05).build()),
+                Arguments.of("MSAM", (Supplier<IUpdater>) () -> Msam.builder().base(sgd.get()).rho(0.3).build()));
+    }
+
+    /**
+     * SAM (a second forward and backward pass at the perturbed weights, the batch-normalisation statistics taken at θ)
+     * and MSAM (every pass at θ̃) through the driver: three steps on the native-op layers end where three steps on
+     * DL4J's own layers do, running statistics included, to float32 tolerance, and the network holds θ after them.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("sharpnessAwareOptimizers")
+    void sharpnessAwareStepsMatchTheBuiltInLayers(String name, Supplier<IUpdater> updater) {
+        Supplier<ModelBuilder<?>> cnn = () -> SmallCnn.builder().convsPerStage(2).dropRate(0);
+        ComputationGraph builtIn = cnn.get().updater(updater.get()).seed(7).nativeOps(false).init();
+        ComputationGraph nativeOps = cnn.get().updater(updater.get()).seed(7).nativeOps(true).init();
+        SharpnessAware.install(builtIn);
+        SharpnessAware.install(nativeOps);
+        INDArray initial = nativeOps.params().dup();
+        int classes = (int) builtIn.getOutputLayer(0).getParam("b").length();
+        DataSet data = batch(8, 1, 28, classes);
+        for (int i = 0; i < 3; i++) {
+            builtIn.fit(data);
+            nativeOps.fit(data);
+        }
+        assertFalse(SharpnessAware.isPerturbed(nativeOps), name);
+        assertTrue(nativeOps.params().sub(initial).amaxNumber().doubleValue() > 1e-3, name + ": the parameters moved");
+        assertClose(builtIn.params(), nativeOps.params(), 1e-4);
     }
 
     private static INDArray gradient(ComputationGraph net, DataSet data) {
