@@ -2,6 +2,7 @@ package org.msam.examples.models;
 
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -41,8 +42,15 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 final class BatchNormKernel {
     private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[3][0]);
-    private static volatile ExecutorService pool;
-    private static int poolThreads;
+    /**
+     * Runs the other threads' shares of the channels: a thread per concurrent share, reused while busy and released
+     * after a minute idle, so several callers at once (ParallelWrapper's workers) each get their threads.
+     */
+    private static final ExecutorService POOL = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "msam-batchnorm");
+        t.setDaemon(true);
+        return t;
+    });
 
     private BatchNormKernel() {
     }
@@ -276,12 +284,12 @@ final class BatchNormKernel {
     private static float[] values(INDArray a, int length, float absent) {
         float[] v = new float[length];
         if (a == null) {
-            java.util.Arrays.fill(v, absent);
+            Arrays.fill(v, absent);
             return v;
         }
         if (a.length() != length) {
             throw new IllegalArgumentException("Expected " + length + " per-channel values, got shape "
-                    + java.util.Arrays.toString(a.shape()));
+                    + Arrays.toString(a.shape()));
         }
         INDArray flat = a.reshape(length);
         for (int c = 0; c < length; c++) {
@@ -304,12 +312,11 @@ final class BatchNormKernel {
             runChannels(0, channels, m, task);
             return;
         }
-        ExecutorService executor = executor(threads - 1);
         List<Future<?>> others = new ArrayList<>(threads - 1);
         for (int t = 1; t < threads; t++) {
             int from = (int) ((long) channels * t / threads);
             int to = (int) ((long) channels * (t + 1) / threads);
-            others.add(executor.submit(() -> runChannels(from, to, m, task)));
+            others.add(POOL.submit(() -> runChannels(from, to, m, task)));
         }
         runChannels(0, channels / threads, m, task);
         for (Future<?> f : others) {
@@ -334,27 +341,5 @@ final class BatchNormKernel {
         for (int c = from; c < to; c++) {
             task.run(c, scratch[0], scratch[1], scratch[2]);
         }
-    }
-
-    private static ExecutorService executor(int threads) {
-        ExecutorService p = pool;
-        if (p == null || poolThreads < threads) {
-            synchronized (BatchNormKernel.class) {
-                if (pool == null || poolThreads < threads) {
-                    ExecutorService old = pool;
-                    pool = Executors.newFixedThreadPool(threads, r -> {
-                        Thread t = new Thread(r, "msam-batchnorm");
-                        t.setDaemon(true);
-                        return t;
-                    });
-                    poolThreads = threads;
-                    if (old != null) {
-                        old.shutdown();
-                    }
-                }
-                p = pool;
-            }
-        }
-        return p;
     }
 }

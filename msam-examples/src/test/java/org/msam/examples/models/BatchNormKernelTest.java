@@ -54,8 +54,6 @@ class BatchNormKernelTest {
                     }
                 }
                 double std = Math.sqrt(var[c] + EPS);
-                double meanDy = 0;
-                double meanDyXhat = 0;
                 for (int s = 0; s < n; s++) {
                     for (int i = 0; i < hw; i++) {
                         int k = (s * channels + c) * hw + i;
@@ -65,8 +63,8 @@ class BatchNormKernelTest {
                         dGamma[c] += dy[k] * xhat;
                     }
                 }
-                meanDy = dBeta[c] / m;
-                meanDyXhat = dGamma[c] / m;
+                double meanDy = dBeta[c] / m;
+                double meanDyXhat = dGamma[c] / m;
                 for (int s = 0; s < n; s++) {
                     for (int i = 0; i < hw; i++) {
                         int k = (s * channels + c) * hw + i;
